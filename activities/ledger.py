@@ -1,0 +1,179 @@
+"""Double-entry writes to the points ledger, inside the caller's transaction.
+
+Every movement is one journal entry whose postings sum to zero, keyed by a
+client-chosen idempotency key under a UNIQUE constraint: posting the same key
+again returns the first entry with applied=False and changes nothing. Member
+balances are maintained in the same transaction; lots track available points
+by expiry, with sum(open lots) == max(available, 0) at all times.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from domain.errors import BadInput, InsufficientPoints
+from models.ledger import MEMBER_BUCKETS, SYSTEM_ISSUED, Bucket
+
+
+@dataclass(frozen=True)
+class Movement:
+    member_id: str | None  # None for system accounts
+    bucket: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class Posted:
+    entry_id: int
+    applied: bool  # False: this idempotency key was already applied, nothing changed
+
+
+def post_entry(conn: Connection, *, idempotency_key: str, kind: str, member_id: str | None,
+               movements: list[Movement], reference: str | None = None,
+               detail: dict[str, Any] | None = None) -> Posted:
+    movements = [m for m in movements if m.amount != 0]
+    if sum(m.amount for m in movements) != 0:
+        raise ValueError(f"postings of {idempotency_key} do not sum to zero: {movements}")
+    for m in movements:
+        if m.member_id is not None and m.bucket not in MEMBER_BUCKETS:
+            raise ValueError(f"unknown member bucket {m.bucket!r}")
+    row = conn.execute(text(
+        "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
+        "VALUES (:key, :kind, :member, :ref, CAST(:detail AS jsonb)) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"),
+        {"key": idempotency_key, "kind": kind, "member": member_id, "ref": reference,
+         "detail": _json(detail or {})}).first()
+    if row is None:
+        existing = conn.execute(text("SELECT id FROM journal_entry WHERE idempotency_key = :key"),
+                                {"key": idempotency_key}).scalar_one()
+        return Posted(existing, applied=False)
+    entry_id = row[0]
+    if movements:
+        conn.execute(text("INSERT INTO posting (entry_id, member_id, bucket, amount) VALUES (:e, :m, :b, :a)"),
+                     [{"e": entry_id, "m": m.member_id, "b": m.bucket, "a": m.amount} for m in movements])
+    _apply_to_balances(conn, movements)
+    return Posted(entry_id, applied=True)
+
+
+def _apply_to_balances(conn: Connection, movements: list[Movement]) -> None:
+    deltas: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEMBER_BUCKETS, 0))
+    for m in movements:
+        if m.member_id is not None:
+            deltas[m.member_id][m.bucket] += m.amount
+    for member_id, d in deltas.items():
+        conn.execute(text(
+            "INSERT INTO member_balance (member_id, pending, available, spent, expired, reversed) "
+            "VALUES (:member, :pending, :available, :spent, :expired, :reversed) "
+            "ON CONFLICT (member_id) DO UPDATE SET pending = member_balance.pending + EXCLUDED.pending, "
+            "available = member_balance.available + EXCLUDED.available, spent = member_balance.spent + EXCLUDED.spent, "
+            "expired = member_balance.expired + EXCLUDED.expired, reversed = member_balance.reversed + EXCLUDED.reversed, "
+            "updated_at = now()"), {"member": member_id, **d})
+
+
+def lock_available(conn: Connection, member_id: str) -> int:
+    """Lock the member's balance row (creating it) and return available points.
+    Every change to available goes through here first, so lots stay consistent."""
+    conn.execute(text("INSERT INTO member_balance (member_id) VALUES (:m) ON CONFLICT DO NOTHING"),
+                 {"m": member_id})
+    return conn.execute(text("SELECT available FROM member_balance WHERE member_id = :m FOR UPDATE"),
+                        {"m": member_id}).scalar_one()
+
+
+def earn_pending(conn: Connection, *, key: str, member_id: str, points: int, reference: str,
+                 detail: dict | None = None) -> Posted:
+    return post_entry(conn, idempotency_key=key, kind="earn_pending", member_id=member_id, reference=reference,
+                      detail=detail, movements=[Movement(None, SYSTEM_ISSUED, -points),
+                                                Movement(member_id, Bucket.PENDING, points)])
+
+
+def reverse_pending(conn: Connection, *, key: str, member_id: str, points: int, reference: str,
+                    detail: dict | None = None) -> Posted:
+    return post_entry(conn, idempotency_key=key, kind="reverse_pending", member_id=member_id, reference=reference,
+                      detail=detail, movements=[Movement(member_id, Bucket.PENDING, -points),
+                                                Movement(member_id, Bucket.REVERSED, points)])
+
+
+def confirm_pending(conn: Connection, *, key: str, member_id: str, points: int, reference: str, now: datetime,
+                    lifetime: timedelta, source: str = "order") -> Posted:
+    """pending -> available, opening a lot that expires after `lifetime`. Points first repay any debt."""
+    return credit_available(conn, key=key, member_id=member_id, points=points, reference=reference, now=now,
+                            lifetime=lifetime, source=source, from_bucket=Bucket.PENDING, kind="confirm")
+
+
+def credit_available(conn: Connection, *, key: str, member_id: str, points: int, reference: str, now: datetime,
+                     lifetime: timedelta, source: str, from_bucket: str | None = None,
+                     kind: str = "earn", detail: dict | None = None) -> Posted:
+    """Points straight to available (campaign grants) or from pending (order confirmation)."""
+    before = lock_available(conn, member_id)
+    origin = Movement(member_id, from_bucket, -points) if from_bucket else Movement(None, SYSTEM_ISSUED, -points)
+    posted = post_entry(conn, idempotency_key=key, kind=kind, member_id=member_id, reference=reference,
+                        detail=detail, movements=[origin, Movement(member_id, Bucket.AVAILABLE, points)])
+    if posted.applied:
+        usable = max(0, before + points) - max(0, before)
+        conn.execute(text(
+            "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
+            "VALUES (:m, :e, :s, :a, :r, :now, :exp)"),
+            {"m": member_id, "e": posted.entry_id, "s": source, "a": points, "r": usable, "now": now,
+             "exp": now + lifetime})
+    return posted
+
+
+def reverse_available(conn: Connection, *, key: str, member_id: str, points: int, reference: str,
+                      policy: str, detail: dict | None = None) -> tuple[Posted, int]:
+    """Take back confirmed points. Returns (posted, forgiven).
+
+    policy "debt": all of it, even into a negative balance that later earnings repay.
+    policy "clawback": only what is available; the rest is forgiven and recorded.
+    """
+    before = lock_available(conn, member_id)
+    taken = points if policy == "debt" else min(points, max(0, before))
+    forgiven = points - taken
+    posted = post_entry(conn, idempotency_key=key, kind="reverse_available", member_id=member_id,
+                        reference=reference, detail={**(detail or {}), "forgiven": forgiven, "policy": policy},
+                        movements=[Movement(member_id, Bucket.AVAILABLE, -taken),
+                                   Movement(member_id, Bucket.REVERSED, taken)])
+    if posted.applied:
+        _consume_lots(conn, member_id, max(0, before) - max(0, before - taken))
+    return posted, forgiven
+
+
+def spend(conn: Connection, *, key: str, member_id: str, points: int, kind: str, reference: str,
+          detail: dict | None = None) -> Posted:
+    """available -> spent, oldest-expiring lots first. Raises InsufficientPoints, changing nothing."""
+    if points <= 0:
+        raise BadInput(f"points to spend must be positive, got {points}")
+    already = conn.execute(text("SELECT id FROM journal_entry WHERE idempotency_key = :k"), {"k": key}).scalar()
+    if already is not None:
+        return Posted(already, applied=False)
+    available = lock_available(conn, member_id)
+    if available < points:
+        raise InsufficientPoints(member_id, points, available)
+    posted = post_entry(conn, idempotency_key=key, kind=kind, member_id=member_id, reference=reference,
+                        detail=detail, movements=[Movement(member_id, Bucket.AVAILABLE, -points),
+                                                  Movement(member_id, Bucket.SPENT, points)])
+    if posted.applied:
+        _consume_lots(conn, member_id, points)
+    return posted
+
+
+def _consume_lots(conn: Connection, member_id: str, points: int) -> None:
+    if points <= 0:
+        return
+    conn.execute(text("""
+        WITH ordered AS (
+            SELECT id, remaining,
+                   sum(remaining) OVER (ORDER BY expires_at, id) - remaining AS before
+            FROM points_lot WHERE member_id = :m AND remaining > 0
+        )
+        UPDATE points_lot l SET remaining = l.remaining - LEAST(o.remaining, :p - o.before)
+        FROM ordered o WHERE l.id = o.id AND o.before < :p"""), {"m": member_id, "p": points})
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str, separators=(",", ":"))

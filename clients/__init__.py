@@ -1,0 +1,1 @@
+"""Small Python clients for the order system, the live platform and operators."""

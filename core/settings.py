@@ -1,0 +1,66 @@
+"""Configuration from environment variables, with safe local defaults.
+
+Every setting is read from the environment (prefix-free names for the standard
+ones such as DATABASE_URL, LIVEPERKS_* for ours). When DATABASE_URL or
+TEMPORAL_ADDRESS is set, the embedded stack is not started for that piece.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVEPERKS_", extra="ignore")
+
+    data_dir: Path = PROJECT_ROOT / ".data"
+
+    # External services: empty means "use the embedded one".
+    database_url: str = Field("", validation_alias="DATABASE_URL")
+    temporal_address: str = Field("", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
+    temporal_tls_cert: str = Field("", validation_alias="TEMPORAL_TLS_CERT")
+    temporal_tls_key: str = Field("", validation_alias="TEMPORAL_TLS_KEY")
+    temporal_api_key: str = Field("", validation_alias="TEMPORAL_API_KEY")
+    task_queue: str = "liveperks"
+
+    # Embedded stack ports.
+    pg_port: int = 54329
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    # Settlement and ledger policy.
+    return_window_seconds: int = 7 * 24 * 3600
+    refund_policy: str = "debt"  # "debt" or "clawback", see README "Refund policy"
+    points_lifetime_days: int = 365
+    points_per_yuan: str = "1"
+    max_points_per_order: int = 100_000
+    max_order_amount_fen: int = 10_000_000  # 100,000 yuan: above this an order is absurd
+
+    # Operator display.
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def embedded_temporal(self) -> bool:
+        return not self.temporal_address
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"postgresql://postgres@127.0.0.1:{self.pg_port}/liveperks"
+
+    def resolved_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

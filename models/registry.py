@@ -1,0 +1,7 @@
+"""Imports every table module so SQLModel.metadata is complete (alembic, schema checks)."""
+
+from sqlmodel import SQLModel
+
+from models import api_keys, earning, ledger, orders, rejections, risk_base  # noqa: F401
+
+metadata = SQLModel.metadata

@@ -1,0 +1,42 @@
+"""What the risk check sees of a grant and what it decides (plain types: they cross workflows)."""
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Column, DateTime, func
+from sqlmodel import Field, SQLModel
+from datetime import datetime
+
+
+class Decision(StrEnum):
+    ALLOW = "allow"
+    HOLD = "hold"  # wait for a reviewer; nothing spendable is granted meanwhile
+    DENY = "deny"
+
+
+class GrantRequest(BaseModel):
+    kind: str  # "order_points", "campaign_points", "coupon", "lottery_win"
+    member_id: str
+    device_id: str = ""
+    ip: str = ""
+    room_id: str = ""
+    value: int = 0  # points, or fen of coupon face value
+    reference: str = ""
+
+
+class RiskVerdict(BaseModel):
+    decision: Decision
+    score: float = 0.0
+    reasons: list[str] = []
+    model_version: str = "rules-v1"
+
+
+class RiskBlock(SQLModel, table=True):
+    """Hard rules: a device, IP, network (CIDR) or member that is never granted anything."""
+
+    __tablename__ = "risk_block"
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
+    kind: str  # "device", "ip", "network", "member"
+    value: str = Field(index=True)
+    reason: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))

@@ -1,0 +1,1 @@
+"""Risk scoring of devices and IPs before every grant."""

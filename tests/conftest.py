@@ -1,0 +1,71 @@
+"""Session fixtures: one real PostgreSQL and one real Temporal dev server for the whole run,
+each on a free port, so several runs can share a machine."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from core.migrate import upgrade
+from stack.binaries import temporal_cli
+from tests.stack import free_port, point_settings_at, start_postgres
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    pg = start_postgres(tmp_path_factory.mktemp("pg"))
+    upgrade(pg.url)
+    point_settings_at(pg.url, task_queue=f"test-{uuid.uuid4().hex[:8]}")
+    yield pg.url
+    from core.db import get_engine
+
+    get_engine().dispose()
+    pg.stop()
+
+
+@pytest.fixture
+def conn(database_url: str):
+    """A connection in a transaction that is rolled back after the test."""
+    from core.db import get_engine
+
+    with get_engine().connect() as connection:
+        tx = connection.begin()
+        yield connection
+        tx.rollback()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()), port=free_port(), ui=False,
+        data_converter=pydantic_data_converter,
+        dev_server_extra_args=["--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true"])
+    yield env
+    await env.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def worker(client: Client, database_url: str) -> AsyncIterator[str]:
+    """The real worker (all workflows and activities) polling the session's task queue."""
+    from core.settings import get_settings
+    from worker import build_worker
+
+    w = build_worker(client)
+    task = asyncio.create_task(w.run())
+    yield get_settings().task_queue
+    await w.shutdown()
+    await task
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"

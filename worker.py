@@ -1,0 +1,34 @@
+"""The worker: every workflow and activity on one task queue. Stateless; run as many as needed.
+
+    python worker.py            # uses DATABASE_URL / TEMPORAL_ADDRESS or the embedded stack
+"""
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from core.settings import get_settings
+from core.temporal import connect
+from registry import ACTIVITIES, WORKFLOWS
+
+
+def build_worker(client: Client, *, task_queue: str | None = None, max_concurrent_activities: int = 64) -> Worker:
+    return Worker(client, task_queue=task_queue or get_settings().task_queue, workflows=WORKFLOWS,
+                  activities=ACTIVITIES,
+                  activity_executor=ThreadPoolExecutor(max_workers=max_concurrent_activities),
+                  max_concurrent_activities=max_concurrent_activities)
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    client = await connect()
+    worker = build_worker(client)
+    logging.info("worker polling task queue %s", get_settings().task_queue)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

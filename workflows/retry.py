@@ -1,0 +1,12 @@
+"""Activity options shared by the workflows: durable retries, bad input never retried."""
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+# Keeps retrying through a database or worker outage; BadInput fails at once.
+DURABLE = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coefficient=2.0,
+                      maximum_interval=timedelta(seconds=30),
+                      non_retryable_error_types=["BadInput", "InsufficientPoints"])
+
+DB_ACTIVITY = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": DURABLE}
