@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): order system, live platform, member app, operators."""

@@ -1,0 +1,38 @@
+"""The FastAPI app. Run: uvicorn api.main:app (the dev stack does this)."""
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.routes import members, orders
+from core.temporal import connect
+from domain.errors import BadInput
+
+app = FastAPI(title="liveperks", version="0.1.0",
+              description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
+                          "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
+app.include_router(orders.router)
+app.include_router(members.router)
+
+_client_lock = asyncio.Lock()
+
+
+async def _temporal():
+    async with _client_lock:
+        if getattr(app.state, "client", None) is None:
+            app.state.client = await connect()
+    return app.state.client
+
+
+app.state.temporal = _temporal
+
+
+@app.exception_handler(BadInput)
+async def bad_input(_: Request, error: BadInput) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": str(error)})
+
+
+@app.get("/healthz", include_in_schema=False)
+def healthz() -> dict:
+    return {"ok": True}

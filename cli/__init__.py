@@ -1,0 +1,1 @@
+"""The `liveperks` command line (typer)."""

@@ -1,0 +1,16 @@
+"""`liveperks`: one command for operators and developers."""
+
+import typer
+
+from cli import db, demo, dev, keys, ledger, orders
+
+app = typer.Typer(help="liveperks: points and coupons for live-commerce rooms.", no_args_is_help=True)
+app.add_typer(dev.app, name="dev")
+app.add_typer(db.app, name="db")
+app.add_typer(keys.app, name="keys")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(orders.app, name="orders")
+app.command("demo")(demo.run)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Read-only queries shared by the API, the CLI and reports."""
