@@ -1,0 +1,63 @@
+"""The stack a benchmark needs: the external one if DATABASE_URL/TEMPORAL_ADDRESS are set,
+otherwise a fresh embedded PostgreSQL and Temporal dev server in a temp folder on free ports."""
+
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from core.migrate import upgrade
+from core.temporal import connect
+from stack.binaries import temporal_cli
+from tests.stack import free_port, point_settings_at, start_postgres
+
+
+@dataclass
+class BenchStack:
+    database_url: str
+    client: Client
+    task_queue: str
+
+
+@asynccontextmanager
+async def bench_stack() -> AsyncIterator[BenchStack]:
+    task_queue = f"bench-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory(prefix="liveperks-bench-") as tmp:
+        pg = None
+        url = os.environ.get("DATABASE_URL", "")
+        if not url:
+            pg = start_postgres(Path(tmp))
+            url = pg.url
+        upgrade(url)
+        point_settings_at(url, task_queue)
+        env = None
+        try:
+            if os.environ.get("TEMPORAL_ADDRESS"):
+                client = await connect()
+            else:
+                env = await WorkflowEnvironment.start_local(
+                    dev_server_existing_path=str(temporal_cli()), port=free_port(), ui=False,
+                    data_converter=pydantic_data_converter)
+                client = env.client
+            yield BenchStack(url, client, task_queue)
+        finally:
+            if env is not None:
+                await env.shutdown()
+            from core.db import get_engine
+
+            get_engine().dispose()
+            if pg is not None:
+                pg.stop()
+
+
+def emit(figures: dict) -> None:
+    """The benchmark's last line: one JSON object of its figures."""
+    print(json.dumps(figures, default=str), flush=True)
