@@ -69,3 +69,32 @@ async def worker(client: Client, database_url: str) -> AsyncIterator[str]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest_asyncio.fixture(scope="session")
+async def http(client: Client, database_url: str) -> AsyncIterator:
+    """The real FastAPI app in-process (same event loop as the Temporal client), over httpx."""
+    import httpx
+
+    from api.main import app
+
+    async def temporal_client() -> Client:
+        return client
+
+    app.state.temporal = temporal_client
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def token(database_url: str):
+    """token(role, member_id=None) -> headers with a fresh API key of that role."""
+    from activities.api_keys import create_key
+    from core.db import transaction
+
+    def make(role: str, member_id: str | None = None) -> dict[str, str]:
+        with transaction() as conn:
+            created = create_key(conn, name=unique("test"), role=role, member_id=member_id)
+        return {"Authorization": f"Bearer {created.token}"}
+
+    return make
