@@ -1,0 +1,83 @@
+"""Deliver one allowed grant: budget, then ledger credit or coupon issue, then the notification."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Connection
+
+from activities import campaign_budget as budget
+from activities import ledger
+from activities.notify import notify
+from core.settings import get_settings
+
+
+@dataclass
+class Grant:
+    key: str  # campaign:{id}:{rule}:{member}:{occurrence}
+    campaign_id: str
+    rule_id: str
+    room_id: str
+    member_id: str
+    kind: str  # points, coupon
+    points: int = 0
+    template_id: str = ""
+    device_id: str = ""
+    ip: str = ""
+    source_event_id: int | None = None
+    title: str = ""
+    valid_minutes: float | None = None
+    detail: dict = field(default_factory=dict)
+    coupon_code: str = ""
+    value_fen: int = 0
+
+    def detail_json(self) -> str:
+        return json.dumps({**self.detail, "title": self.title, "valid_minutes": self.valid_minutes},
+                          ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_row(cls, row) -> "Grant":
+        detail = dict(row["detail"])
+        return cls(key=row["idempotency_key"], campaign_id=row["campaign_id"], rule_id=row["rule_id"],
+                   room_id=row["room_id"], member_id=row["member_id"], kind=row["reward_kind"], points=row["points"],
+                   template_id=row["coupon_template_id"], device_id=row["device_id"], ip=row["ip"],
+                   source_event_id=row["source_event_id"], title=detail.pop("title", ""),
+                   valid_minutes=detail.pop("valid_minutes", None), detail=detail)
+
+
+def deliver(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, str]:
+    """(status, reason); 'granted' only when the reward was really made."""
+    if g.kind == "points":
+        if not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+            return "suppressed", "budget exhausted"
+        ledger.credit_available(conn, key=g.key, member_id=g.member_id, points=g.points,
+                                reference=f"campaign:{g.campaign_id}", now=now,
+                                lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign",
+                                kind="campaign_earn", detail={"rule": g.rule_id})
+        notify(conn, member_id=g.member_id, kind="points", title=f"+{g.points} points",
+               body=g.title or f"+{g.points} points from the live room", idempotency_key=g.key,
+               data={"campaign_id": g.campaign_id, "rule_id": g.rule_id, "points": g.points, "room_id": g.room_id})
+        return "granted", ""
+    return _deliver_coupon(conn, g, now=now)
+
+
+def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, str]:
+    from activities.coupon_issue import issue_coupon  # the coupons area's module
+
+    savepoint = conn.begin_nested()
+    ends = now + timedelta(minutes=g.valid_minutes) if g.valid_minutes else None
+    outcome = issue_coupon(conn, template_id=g.template_id, member_id=g.member_id, idempotency_key=g.key,
+                           source=f"campaign:{g.campaign_id}", now=now, room_id=g.room_id, session_ends_at=ends)
+    if not (outcome.issued or outcome.already):
+        savepoint.rollback()
+        return "suppressed", f"coupon not issued: {outcome.reason}"
+    if not budget.take(conn, g.campaign_id, g.rule_id, fen=outcome.face_value_fen or 0, stock=1):
+        savepoint.rollback()
+        return "suppressed", "budget exhausted"
+    savepoint.commit()
+    g.coupon_code, g.value_fen = outcome.coupon_code or "", outcome.face_value_fen or 0
+    notify(conn, member_id=g.member_id, kind="coupon", title="Coupon arrived",
+           body=g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet", idempotency_key=g.key,
+           data={"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
+                 "face_value_fen": g.value_fen, "room_id": g.room_id})
+    return "granted", ""
