@@ -1,5 +1,7 @@
 """Where settlement hands coupons to the coupon module, inside settlement's own transaction.
 
+Validity is judged by clock_timestamp(), the real time of the statement (not the transaction's start).
+
 Redemption: a coupon is used once, ever. One conditional UPDATE (status 'available', this
 member, inside its validity window) claims it, so of two orders racing for one code exactly one
 wins. A coupon that cannot be redeemed never breaks settlement of a paid order: it is recorded in
@@ -15,7 +17,8 @@ from sqlalchemy.engine import Connection
 
 _CLAIM = text("""
     UPDATE coupon SET status = 'used', used_at = now(), used_order_id = :o
-    WHERE code = :c AND member_id = :m AND status = 'available' AND valid_from <= now() AND valid_until > now()
+    WHERE code = :c AND member_id = :m AND status = 'available'
+      AND valid_from <= clock_timestamp() AND valid_until > clock_timestamp()
     RETURNING code""")
 
 _RECORD = text("""
@@ -33,8 +36,8 @@ def redeem_for_order(conn: Connection, *, order_id: str, member_id: str, codes: 
 
 
 def _why_not(conn: Connection, code: str, member_id: str, order_id: str) -> str:
-    row = conn.execute(text("SELECT member_id, status, used_order_id, valid_from <= now() AS started, "
-                            "valid_until > now() AS running FROM coupon WHERE code = :c"), {"c": code}).mappings().first()
+    row = conn.execute(text("SELECT member_id, status, used_order_id, valid_until > clock_timestamp() AS running "
+                            "FROM coupon WHERE code = :c"), {"c": code}).mappings().first()
     if row is None:
         return "unknown_code"
     if row["member_id"] != member_id:
@@ -54,7 +57,7 @@ def restore_for_refund(conn: Connection, *, order_id: str, fully_refunded: bool)
         UPDATE coupon c SET status = 'available', used_at = NULL, used_order_id = NULL
         FROM order_coupon oc
         WHERE oc.order_id = :o AND oc.state = 'redeemed' AND c.code = oc.code
-          AND c.used_order_id = :o AND c.status = 'used' AND c.valid_until > now()
+          AND c.used_order_id = :o AND c.status = 'used' AND c.valid_until > clock_timestamp()
         RETURNING c.code"""), {"o": order_id})}
     conn.execute(text("""
         UPDATE order_coupon SET updated_at = now(),
