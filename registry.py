@@ -1,12 +1,16 @@
 """Every workflow and activity the worker runs, in one list each (add new ones here)."""
 
+from activities.coupon_expiry import expire_coupons, notify_points_expiring_activity
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.settlement import accept_order, apply_refund, confirm_order
+from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
 from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
 
-WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow]
-ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop]
+WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
+             ExpireCouponsWorkflow]
+ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
+              expire_coupons, notify_points_expiring_activity]

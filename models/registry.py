@@ -3,5 +3,6 @@
 from sqlmodel import SQLModel
 
 from models import api_keys, earning, events, ledger, orders, rejections, risk_base  # noqa: F401
+from models import coupons, exchanges, notices  # noqa: F401
 
 metadata = SQLModel.metadata
