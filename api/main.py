@@ -5,7 +5,7 @@ import asyncio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import campaigns, members, notifications, orders, rooms
+from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, rooms
 from core.temporal import connect
 from domain.errors import BadInput
 
@@ -17,6 +17,9 @@ app.include_router(members.router)
 app.include_router(rooms.router)
 app.include_router(campaigns.router)
 app.include_router(notifications.router)
+app.include_router(coupon_templates.router)
+app.include_router(coupons.router)
+app.include_router(exchanges.router)
 
 _client_lock = asyncio.Lock()
 

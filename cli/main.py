@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import campaigns, db, demo, dev, events, keys, ledger, orders, rooms
+from cli import campaigns, coupons, db, demo, dev, events, exchanges, keys, ledger, orders, rooms
 
 app = typer.Typer(help="liveperks: points and coupons for live-commerce rooms.", no_args_is_help=True)
 app.add_typer(dev.app, name="dev")
@@ -13,6 +13,8 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(rooms.app, name="rooms")
 app.add_typer(events.app, name="events")
 app.add_typer(campaigns.app, name="campaigns")
+app.add_typer(coupons.app, name="coupons")
+app.add_typer(exchanges.app, name="exchanges")
 app.command("demo")(demo.run)
 
 if __name__ == "__main__":

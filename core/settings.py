@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     campaign_tick_batch: int = 50_000  # events per room per tick
     campaign_ticks_per_run: int = 300  # then continue-as-new
 
+    # Coupons and expiry notices.
+    points_expiry_notice_days: int = 7  # tell members this many days before their points expire
+    coupon_expiry_batch: int = 500
+
     # Operator display.
     timezone: str = "Asia/Shanghai"
 
