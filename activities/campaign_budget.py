@@ -44,8 +44,10 @@ def sync_budgets(conn: Connection, campaign_id: str, spec: CampaignSpec) -> None
             "exhausted_reason = NULL"), {"c": campaign_id, "r": rule_id, "p": left[0], "f": left[1], "s": left[2]})
 
 
-def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0) -> bool:
-    """Take from the rule's and the campaign's budgets together, or from neither."""
+def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0,
+         mark: bool = True) -> bool:
+    """Take from the rule's and the campaign's budgets together, or from neither. With mark=False the
+    caller stamps the exhaustion itself (when it is about to roll back an enclosing savepoint)."""
     short = None
     savepoint = conn.begin_nested()
     for r in (rule_id, ""):
@@ -56,9 +58,16 @@ def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, f
         savepoint.commit()
         return True
     savepoint.rollback()
-    what = "points" if points else ("coupon value" if fen else "stock")
-    mark_exhausted(conn, campaign_id, short, f"{what} budget exhausted" + (f" (rule {short})" if short else ""))
+    if mark:
+        mark_exhausted(conn, campaign_id, short, exhausted_reason(short, points=points, fen=fen))
+    else:
+        conn.info["budget_short"] = short
     return False
+
+
+def exhausted_reason(short: str, *, points: int = 0, fen: int = 0) -> str:
+    what = "points" if points else ("coupon value" if fen else "stock")
+    return f"{what} budget exhausted" + (f" (rule {short})" if short else "")
 
 
 def give_back(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0,

@@ -71,8 +71,11 @@ def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, 
     if not (outcome.issued or outcome.already):
         savepoint.rollback()
         return "suppressed", f"coupon not issued: {outcome.reason}"
-    if not budget.take(conn, g.campaign_id, g.rule_id, fen=outcome.face_value_fen or 0, stock=1):
-        savepoint.rollback()
+    fen = outcome.face_value_fen or 0
+    if not budget.take(conn, g.campaign_id, g.rule_id, fen=fen, stock=1, mark=False):
+        savepoint.rollback()  # the coupon goes back; then say which budget ran dry
+        short = conn.info.pop("budget_short", g.rule_id)
+        budget.mark_exhausted(conn, g.campaign_id, short, budget.exhausted_reason(short, fen=fen))
         return "suppressed", "budget exhausted"
     savepoint.commit()
     g.coupon_code, g.value_fen = outcome.coupon_code or "", outcome.face_value_fen or 0
