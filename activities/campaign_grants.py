@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities.campaign_rewards import Grant, deliver
+from activities.notify import Note, notify_many
 from core.settings import get_settings
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.scorer import get_scorer
@@ -52,15 +53,24 @@ def _recent_coupons(conn: Connection, members: list[str], now: datetime) -> Coun
     return Counter(dict(rows))
 
 
-def _record(conn: Connection, g: Grant, status: str, reason: str = "", score: float = 0.0) -> int:
-    return conn.execute(text(
+RECORD = text(
         "INSERT INTO campaign_grant (idempotency_key, campaign_id, rule_id, room_id, member_id, reward_kind, points, "
         " coupon_template_id, coupon_code, value_fen, status, reason, risk_score, device_id, ip, source_event_id, "
         " detail, decided_at) VALUES (:key, :c, :r, :room, :m, :kind, :p, :tpl, :code, :fen, :st, :why, :score, "
-        " :d, :ip, :ev, CAST(:detail AS jsonb), clock_timestamp()) RETURNING id"),
-        {"key": g.key, "c": g.campaign_id, "r": g.rule_id, "room": g.room_id, "m": g.member_id, "kind": g.kind,
+        " :d, :ip, :ev, CAST(:detail AS jsonb), clock_timestamp())")
+
+
+def _row(g: Grant, status: str, reason: str = "", score: float = 0.0) -> dict:
+    return {"key": g.key, "c": g.campaign_id, "r": g.rule_id, "room": g.room_id, "m": g.member_id, "kind": g.kind,
          "p": g.points, "tpl": g.template_id, "code": g.coupon_code, "fen": g.value_fen, "st": status, "why": reason,
-         "score": score, "d": g.device_id, "ip": g.ip, "ev": g.source_event_id, "detail": g.detail_json()}).scalar_one()
+         "score": score, "d": g.device_id, "ip": g.ip, "ev": g.source_event_id, "detail": g.detail_json()}
+
+
+def _unlimited_points(conn: Connection, campaign_id: str) -> set[str]:
+    """Rules whose points no budget limits (neither the rule's nor the campaign's): no budget row to update."""
+    rows = dict(conn.execute(text("SELECT rule_id, (points_remaining IS NULL AND stock_remaining IS NULL) "
+                                  "FROM campaign_budget WHERE campaign_id = :c"), {"c": campaign_id}).all())
+    return {r for r, free in rows.items() if free and r != ""} if rows.get("") else set()
 
 
 def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresholds: Thresholds) -> BatchOutcome:
@@ -75,12 +85,14 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('coupon-cap:' || :m))"), {"m": m})
     recent = _recent_coupons(conn, coupon_members, now) if coupon_members else Counter()
     cap = get_settings().coupon_cap_count
+    records: list[dict] = []
+    notes: list[Note] = []
     scored = []
     for g in fresh:
         if g.kind == "coupon":
             if recent[g.member_id] >= cap:
-                _record(conn, g, "suppressed", f"frequency cap: {cap} coupons per "
-                        f"{get_settings().coupon_cap_window_seconds} s")
+                records.append(_row(g, "suppressed", f"frequency cap: {cap} coupons per "
+                                    f"{get_settings().coupon_cap_window_seconds} s"))
                 out.by_status["suppressed"] += 1
                 continue
             recent[g.member_id] += 1
@@ -89,6 +101,7 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         kind="coupon" if g.kind == "coupon" else "campaign_points", member_id=g.member_id, device_id=g.device_id,
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
+    free = _unlimited_points(conn, grants[0].campaign_id)
     for g, verdict in zip(scored, verdicts):
         decision = _decide(verdict, thresholds)
         if decision == Decision.DENY:
@@ -96,11 +109,14 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         elif decision == Decision.HOLD:
             status, why = _hold(conn, g), "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
         else:
-            status, why = deliver(conn, g, now=now)
-        _record(conn, g, status, why, verdict.score)
+            status, why = deliver(conn, g, now=now, notes=notes, limited=g.rule_id not in free)
+        records.append(_row(g, status, why, verdict.score))
         out.by_status[status] += 1
         if status == "granted":
             out.by_rule[g.rule_id] += 1
+    if records:  # one round trip for the batch's outcomes, one for its notifications
+        conn.execute(RECORD, records)
+    notify_many(conn, notes)
     return out
 
 
@@ -122,7 +138,9 @@ def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str
     if approve:
         if g.kind == "points":
             budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)  # re-taken by deliver
-        status, why = deliver(conn, g, now=conn.execute(text("SELECT now()")).scalar_one())
+        notes: list[Note] = []
+        status, why = deliver(conn, g, now=conn.execute(text("SELECT now()")).scalar_one(), notes=notes)
+        notify_many(conn, notes)
     else:
         if g.kind == "points":
             budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)

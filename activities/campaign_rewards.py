@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities import ledger
-from activities.notify import notify
+from activities.notify import Note
 from core.settings import get_settings
 
 
@@ -45,23 +45,24 @@ class Grant:
                    valid_minutes=detail.pop("valid_minutes", None), detail=detail)
 
 
-def deliver(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, str]:
-    """(status, reason); 'granted' only when the reward was really made."""
+def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], limited: bool = True) -> tuple[str, str]:
+    """(status, reason); 'granted' only when the reward was really made. The notification is appended
+    to `notes` for the caller to write with the batch. limited=False: no budget applies to this rule."""
     if g.kind == "points":
-        if not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+        if limited and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
             return "suppressed", "budget exhausted"
         ledger.credit_available(conn, key=g.key, member_id=g.member_id, points=g.points,
                                 reference=f"campaign:{g.campaign_id}", now=now,
                                 lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign",
                                 kind="campaign_earn", detail={"rule": g.rule_id})
-        notify(conn, member_id=g.member_id, kind="points", title=f"+{g.points} points",
-               body=g.title or f"+{g.points} points from the live room", idempotency_key=g.key,
-               data={"campaign_id": g.campaign_id, "rule_id": g.rule_id, "points": g.points, "room_id": g.room_id})
+        notes.append(Note(g.member_id, "points", f"+{g.points} points", g.title or f"+{g.points} points from the live room",
+                          {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "points": g.points, "room_id": g.room_id},
+                          g.key))
         return "granted", ""
-    return _deliver_coupon(conn, g, now=now)
+    return _deliver_coupon(conn, g, now=now, notes=notes)
 
 
-def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, str]:
+def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime, notes: list[Note]) -> tuple[str, str]:
     from activities.coupon_issue import issue_coupon  # the coupons area's module
 
     savepoint = conn.begin_nested()
@@ -79,8 +80,8 @@ def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime) -> tuple[str, 
         return "suppressed", "budget exhausted"
     savepoint.commit()
     g.coupon_code, g.value_fen = outcome.coupon_code or "", outcome.face_value_fen or 0
-    notify(conn, member_id=g.member_id, kind="coupon", title="Coupon arrived",
-           body=g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet", idempotency_key=g.key,
-           data={"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
-                 "face_value_fen": g.value_fen, "room_id": g.room_id})
+    notes.append(Note(g.member_id, "coupon", "Coupon arrived",
+                      g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet",
+                      {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
+                       "face_value_fen": g.value_fen, "room_id": g.room_id}, g.key))
     return "granted", ""

@@ -181,10 +181,10 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker) -> Non
         "id": "bench", "rooms": rooms,
         "window": {"start": (start - timedelta(minutes=1)).isoformat(), "end": (start + timedelta(hours=2)).isoformat()},
         "rules": [
-            {"id": "watch", "trigger": {"type": "watch_minutes", "minutes": 0.25}, "reward": {"points": 10},
+            {"id": "watch", "trigger": {"type": "watch_minutes", "minutes": 0.5}, "reward": {"points": 10},
              "limits": {"per_viewer": 100}},
             {"id": "keyword", "trigger": {"type": "comment_keyword", "keywords": ["想要", "lucky"]},
-             "reward": {"points": 1}, "limits": {"per_viewer": 1000}},
+             "reward": {"points": 1}, "limits": {"per_viewer": 3}},
             {"id": "share", "trigger": {"type": "share"}, "reward": {"points": 5}}]})
     for _ in range(100):  # wait for the API to listen
         try:

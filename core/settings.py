@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     coupon_cap_count: int = 3  # at most this many coupon pushes per viewer...
     coupon_cap_window_seconds: int = 600  # ...per this many seconds, across all campaigns
     campaign_tick_seconds: float = 1.0
-    campaign_tick_batch: int = 50_000  # events per room per tick
+    campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
 
     # Coupons and expiry notices.
