@@ -15,7 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
-from activities.campaign_rewards import Grant, deliver
+from activities import ledger
+from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
 from core.settings import get_settings
 from models.risk_base import Decision, GrantRequest, RiskVerdict
@@ -102,22 +103,45 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
     free = _unlimited_points(conn, grants[0].campaign_id)
+    credits: list[Grant] = []
     for g, verdict in zip(scored, verdicts):
         decision = _decide(verdict, thresholds)
         if decision == Decision.DENY:
             status, why = "denied", "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
         elif decision == Decision.HOLD:
             status, why = _hold(conn, g), "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+        elif g.kind == "points":
+            status, why = _take_points(conn, g, limited=g.rule_id not in free)
+            if status == "granted":
+                credits.append(g)
         else:
-            status, why = deliver(conn, g, now=now, notes=notes, limited=g.rule_id not in free)
+            status, why = deliver(conn, g, now=now, notes=notes)
         records.append(_row(g, status, why, verdict.score))
         out.by_status[status] += 1
         if status == "granted":
             out.by_rule[g.rule_id] += 1
+    _credit_points(conn, credits, now=now, notes=notes)
     if records:  # one round trip for the batch's outcomes, one for its notifications
         conn.execute(RECORD, records)
     notify_many(conn, notes)
     return out
+
+
+def _take_points(conn: Connection, g: Grant, *, limited: bool) -> tuple[str, str]:
+    if limited and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+        return "suppressed", "budget exhausted"
+    return "granted", ""
+
+
+def _credit_points(conn: Connection, grants: list[Grant], *, now: datetime, notes: list[Note]) -> None:
+    """All the batch's points in one set-wise ledger write, then their notifications."""
+    if not grants:
+        return
+    ledger.credit_available_many(
+        conn, [ledger.Credit(g.key, g.member_id, g.points, f"campaign:{g.campaign_id}", {"rule": g.rule_id})
+               for g in grants],
+        now=now, lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign", kind="campaign_earn")
+    notes += [points_note(g) for g in grants]
 
 
 def _hold(conn: Connection, g: Grant) -> str:

@@ -45,6 +45,11 @@ class Grant:
                    valid_minutes=detail.pop("valid_minutes", None), detail=detail)
 
 
+def points_note(g: Grant) -> Note:
+    return Note(g.member_id, "points", f"+{g.points} points", g.title or f"+{g.points} points from the live room",
+                {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "points": g.points, "room_id": g.room_id}, g.key)
+
+
 def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], limited: bool = True) -> tuple[str, str]:
     """(status, reason); 'granted' only when the reward was really made. The notification is appended
     to `notes` for the caller to write with the batch. limited=False: no budget applies to this rule."""
@@ -55,9 +60,7 @@ def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], lim
                                 reference=f"campaign:{g.campaign_id}", now=now,
                                 lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign",
                                 kind="campaign_earn", detail={"rule": g.rule_id})
-        notes.append(Note(g.member_id, "points", f"+{g.points} points", g.title or f"+{g.points} points from the live room",
-                          {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "points": g.points, "room_id": g.room_id},
-                          g.key))
+        notes.append(points_note(g))
         return "granted", ""
     return _deliver_coupon(conn, g, now=now, notes=notes)
 

@@ -37,16 +37,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _sessions(rooms: list[str], rate: int, duration: float, start: datetime, seed: int) -> list[list[dict]]:
-    """Per room, a session sized so that all rooms together make about rate x duration events."""
-    per_room = rate * duration / len(rooms)
-    heartbeat_s = 5.0
-    viewers = max(50, int(per_room / (duration / heartbeat_s * 0.75 + 6)))
-    out = []
-    for i, room in enumerate(rooms):
-        cfg = SessionConfig(room_id=room, viewers=viewers, duration_s=duration, seed=seed + i, start=start,
-                            heartbeat_s=heartbeat_s, online_every_s=1, online_scale=20)
-        out.append(simulate(cfg).events)
-    return out
+    """Per room, a session sized so that all rooms together make about rate x duration events
+    (a small trial session measures events per viewer first)."""
+    def config(room: str, viewers: int, i: int) -> SessionConfig:
+        return SessionConfig(room_id=room, viewers=viewers, duration_s=duration, seed=seed + i, start=start,
+                             heartbeat_s=5.0, online_every_s=1, online_scale=20)
+    trial = simulate(config("trial", 200, 0)).events
+    viewers = max(50, int(rate * duration / len(rooms) / (len(trial) / 200)))
+    return [simulate(config(room, viewers, i)).events for i, room in enumerate(rooms)]
 
 
 def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, int]]:
