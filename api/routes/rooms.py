@@ -3,10 +3,12 @@
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from activities.intake import UnknownRoom, ingest
+from activities.rejections import record_rejection
 from activities.rooms import list_rooms, register_room
 from api.deps import require
 from core.db import transaction
 from core.settings import get_settings
+from domain.errors import BadInput
 from domain.intake import parse_body
 from models.api_keys import Role
 from models.events import RoomBase
@@ -48,11 +50,15 @@ async def post_events(room_id: str, request: Request) -> IntakeResult:
         body += chunk
         if len(body) > limit:
             raise HTTPException(413, f"body is over the {limit}-byte limit; split the batch")
-    items = parse_body(bytes(body))
-    if not isinstance(items, list):
-        raise HTTPException(422, "body must be a JSON array of events or NDJSON")
     try:
+        items = parse_body(bytes(body))
+        if not isinstance(items, list):
+            raise BadInput("body must be a JSON array of events or NDJSON")
         with transaction() as conn:
             return ingest(conn, room_id, items)
-    except UnknownRoom as error:
-        raise HTTPException(404, str(error)) from None
+    except BadInput as error:  # the whole request refused: recorded (first 2 KB of the body), then 404/422
+        record_rejection(source="room_events", reference=room_id, reason=str(error),
+                         payload={"body_head": bytes(body[:2048]).decode("utf-8", "replace"), "bytes": len(body)})
+        if isinstance(error, UnknownRoom):
+            raise HTTPException(404, str(error)) from None
+        raise

@@ -49,6 +49,9 @@ async def test_unknown_room_oversized_and_garbage(http, token, monkeypatch):
     now = datetime.now(timezone.utc)
     r = await http.post("/v1/rooms/no-such-room/events", json=[ev("x", "enter", "m", now)], headers=live)
     assert r.status_code == 404 and "unknown room" in r.json()["detail"]
+    with transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM rejected_input WHERE source = 'room_events' "
+                                 "AND reference = 'no-such-room'"), {}).scalar() >= 1
     room = new_room()
     from core.settings import get_settings
     monkeypatch.setattr(get_settings(), "intake_max_body_bytes", 1000)
