@@ -1,4 +1,5 @@
-"""CampaignWorkflow: ticks about once a second while the campaign runs, then writes its summary.
+"""CampaignWorkflow: ticks about once a second while the campaign runs (sooner while events keep
+coming, at once while a room has a backlog), then writes its summary.
 
 Started by the campaign's Temporal Schedule at its window start. Signals:
 pause, resume, stop, update (the spec itself lives in the database, so an
@@ -51,9 +52,11 @@ class CampaignWorkflow:
             if ticks >= per_run and not self._stop:
                 workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + ticks, "paused": self._paused}))
             if not self._last.more:
+                # idle: the full interval; busy (events came in): a short pause, so grants follow events closely
+                pause = interval if self._last.events == 0 else min(interval, 0.2)
                 try:
                     self._wake = False
-                    await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=interval))
+                    await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=pause))
                 except asyncio.TimeoutError:
                     pass
         return await workflow.execute_activity(
