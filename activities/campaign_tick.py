@@ -128,11 +128,12 @@ def campaign_tick(inp: TickInput) -> TickResult:
 def finish_campaign(inp: FinishInput) -> CampaignSummary:
     """Stop the campaign (window over or operator stop) and store its summary."""
     with transaction() as conn:
-        conn.execute(text("SELECT 1 FROM campaign WHERE campaign_id = :c FOR UPDATE"), {"c": inp.campaign_id})
-        conn.execute(text("UPDATE campaign SET status = 'stopped', updated_at = now() WHERE campaign_id = :c"),
-                     {"c": inp.campaign_id})
-        conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
-                          "WHERE source = :s"), {"s": f"campaign:{inp.campaign_id}"})
+        load_spec(conn, inp.campaign_id, lock=True)  # BadInput for an unknown campaign
+        if inp.final:
+            conn.execute(text("UPDATE campaign SET status = 'stopped', updated_at = now() WHERE campaign_id = :c"),
+                         {"c": inp.campaign_id})
+            conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
+                              "WHERE source = :s"), {"s": f"campaign:{inp.campaign_id}"})
         summary = summarize(conn, inp.campaign_id)
         conn.execute(text("UPDATE campaign SET summary = CAST(:s AS jsonb) WHERE campaign_id = :c"),
                      {"s": summary.model_dump_json(), "c": inp.campaign_id})

@@ -32,6 +32,7 @@ class TickResult(BaseModel):
 class FinishInput(BaseModel):
     campaign_id: str
     reason: str = "stopped"
+    final: bool = True  # False: one run of a recurring campaign ended; the campaign stays scheduled
 
 
 class CampaignSummary(BaseModel):

@@ -61,7 +61,9 @@ class CampaignWorkflow:
                     pass
         return await workflow.execute_activity(
             "finish_campaign", FinishInput(campaign_id=run.campaign_id,
-                                           reason="stopped" if self._stop else "window ended"),
+                                           reason="stopped" if self._stop else "window ended",
+                                           final=self._stop or not run.recurring
+                                           or (self._last is not None and self._last.status == "stopped")),
             result_type=CampaignSummary, **DB_ACTIVITY)
 
     @workflow.signal
