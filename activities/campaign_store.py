@@ -69,9 +69,10 @@ def set_status(conn: Connection, campaign_id: str, status: str) -> str:
     return status
 
 
-def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False):
-    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c"
-                            + (" FOR UPDATE" if lock else "")), {"c": campaign_id}).first()
+def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: bool = False):
+    suffix = " FOR UPDATE" if lock else (" FOR SHARE" if share else "")
+    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c" + suffix),
+                       {"c": campaign_id}).first()
     if row is None:
         raise BadInput(f"unknown campaign {campaign_id}")
     return CampaignSpec.model_validate(row[0]), row[1], row[2]

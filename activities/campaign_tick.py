@@ -20,6 +20,7 @@ from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
 from core.db import transaction
 from core.settings import get_settings
+from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickResult
@@ -104,24 +105,40 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
 
 @activity.defn(name="campaign_tick")
 def campaign_tick(inp: TickInput) -> TickResult:
+    """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
+    parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
+    locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
+    _mark_running(inp)
     with transaction() as conn:
-        spec, status, workflow_id = load_spec(conn, inp.campaign_id, lock=True)
+        spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
         if status in ("paused", "stopped"):
-            return TickResult(status=status)
-        if status == "scheduled" or (inp.workflow_id and workflow_id != inp.workflow_id):
-            conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
-                              "WHERE campaign_id = :c"), {"c": inp.campaign_id, "w": inp.workflow_id})
+            return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
+        rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
         now = conn.execute(text("SELECT now()")).scalar_one()
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more = BatchOutcome(), 0, False
-        for room_id in spec.rooms:
+        for room_id in rooms:
             n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
             events, more = events + n, more or full
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
-                      more=more)
+                      more=more, rooms=spec.rooms)
+
+
+def _mark_running(inp: TickInput) -> None:
+    """scheduled -> running, and remember the workflow to signal (a short transaction of its own)."""
+    with transaction() as conn:
+        status, workflow_id = conn.execute(text("SELECT status, workflow_id FROM campaign WHERE campaign_id = :c"),
+                                           {"c": inp.campaign_id}).one_or_none() or (None, None)
+        if status is None:
+            raise BadInput(f"unknown campaign {inp.campaign_id}")
+        if status == "scheduled" or (inp.workflow_id and workflow_id != inp.workflow_id and status == "running"):
+            conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
+                              "WHERE campaign_id = :c AND status IN ('scheduled', 'running')"),
+                         {"c": inp.campaign_id, "w": inp.workflow_id})
 
 
 @activity.defn(name="finish_campaign")

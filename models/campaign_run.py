@@ -20,6 +20,7 @@ class TickInput(BaseModel):
     campaign_id: str
     window_start: datetime | None = None
     workflow_id: str = ""
+    room_id: str | None = None  # None: every room in one transaction
 
 
 class TickResult(BaseModel):
@@ -27,6 +28,19 @@ class TickResult(BaseModel):
     events: int = 0
     grants: dict[str, int] = {}  # status -> count
     more: bool = False  # a room had a full batch: tick again at once
+    rooms: list[str] = []  # the campaign's rooms (the workflow ticks them in parallel)
+
+    @classmethod
+    def merge(cls, parts: list["TickResult"]) -> "TickResult":
+        statuses = {p.status for p in parts}
+        status = next((s for s in ("stopped", "paused") if s in statuses), None) or \
+            ("ended" if statuses == {"ended"} else "running")
+        grants: dict[str, int] = {}
+        for p in parts:
+            for k, v in p.grants.items():
+                grants[k] = grants.get(k, 0) + v
+        return cls(status=status, events=sum(p.events for p in parts), grants=grants,
+                   more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [])
 
 
 class FinishInput(BaseModel):
