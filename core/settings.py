@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     campaign_tick_seconds: float = 1.0
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
+    campaign_parallel_rooms: bool = True  # tick a campaign's rooms in parallel activities
 
     # Coupons and expiry notices.
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire

@@ -13,6 +13,7 @@ class CampaignRun(BaseModel):
     stop_requested: bool = False
     recurring: bool = False  # a scheduled recurring run: its window starts when the workflow starts
     tick_seconds: float = 1.0
+    parallel_rooms: bool = True  # one tick activity per room, concurrently
     ticks_per_run: int = 300
 
 

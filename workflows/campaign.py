@@ -65,7 +65,8 @@ class CampaignWorkflow:
 
     async def _tick(self, run: CampaignRun) -> TickResult:
         """The first tick learns the rooms; later ticks run one activity per room, in parallel."""
-        rooms = self._last.rooms if self._last and len(self._last.rooms) > 1 else [None]
+        parallel = run.parallel_rooms and self._last is not None and len(self._last.rooms) > 1
+        rooms = self._last.rooms if parallel else [None]
         parts = await asyncio.gather(*(workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
                                        workflow_id=workflow.info().workflow_id, room_id=room),
