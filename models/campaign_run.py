@@ -56,6 +56,7 @@ class CampaignSummary(BaseModel):
     grants_by_rule: dict[str, dict[str, int]] = {}  # rule -> status -> count
     points_granted: int = 0
     coupon_value_fen: int = 0
+    coupons_issued: int = 0
     suppressed: int = 0
     held: int = 0
     denied: int = 0
