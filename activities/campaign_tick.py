@@ -7,6 +7,8 @@ after commit finds the cursor moved and the grant keys taken, and changes nothin
 """
 
 import json
+import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -24,6 +26,8 @@ from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickResult
+
+log = logging.getLogger(__name__)
 
 EVENTS = text(
     "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
@@ -108,6 +112,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
     """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
     parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
+    started = time.perf_counter()
     _mark_running(inp)
     with transaction() as conn:
         spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
@@ -124,6 +129,9 @@ def campaign_tick(inp: TickInput) -> TickResult:
             n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
             events, more = events + n, more or full
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    if events:
+        log.info("tick %s %s: %d events, %s in %.3f s", inp.campaign_id, inp.room_id or "all rooms", events,
+                 dict(outcome.by_status), time.perf_counter() - started)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms)
 
