@@ -88,9 +88,11 @@ def issue_coupon(conn: Connection, *, template_id: str, member_id: str, idempote
         return IssueOutcome(issued=True, coupon_code=code, face_value_fen=face)
     if took:
         conn.execute(_GIVE_BACK_STOCK, params)
-    if counted:  # lost a race on the same key: the winner's coupon is the answer
+    if counted:
         conn.execute(_GIVE_BACK_MEMBER, params)
-        return _already(conn, idempotency_key)
+    # The same key may have won a race meanwhile (and used the member's last allowance): its coupon is the answer.
+    if (seen := _already(conn, idempotency_key)) is not None:
+        return seen
     if took:
         return IssueOutcome(issued=False, reason=IssueReason.MEMBER_LIMIT)
     now_tpl = conn.execute(text("SELECT active, stock_total, issued_count, budget_fen, budget_used_fen "

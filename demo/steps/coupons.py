@@ -32,7 +32,8 @@ async def play(ctx: DemoContext) -> None:
     op = {"Authorization": f"Bearer {ctx.tokens['operator']}"}
     orders = {"Authorization": f"Bearer {ctx.tokens['order-system']}"}
     with transaction() as conn:
-        app = {"Authorization": f"Bearer {create_key(conn, name=f'demo-app-{member}', role='member-app', member_id=member).token}"}
+        key = create_key(conn, name=f"demo-app-{member}", role="member-app", member_id=member)
+        app = {"Authorization": f"Bearer {key.token}"}
         ledger.credit_available(conn, key=f"{run}:welcome", member_id=member, points=500, reference="demo:welcome",
                                 now=datetime.now(timezone.utc), lifetime=timedelta(days=5), source="demo")
     async with httpx.AsyncClient(base_url=ctx.api_url, timeout=30) as api:
@@ -48,8 +49,8 @@ async def play(ctx: DemoContext) -> None:
             r = await api.post("/v1/coupons/issue", headers=orders, json={
                 "template_id": f"{run}-{tpl}", "member_id": member, "idempotency_key": f"{run}:{tpl}"})
             codes.append(r.json()["coupon_code"])
-        offers = [{"id": f"{run}-buy5", "kind": "coupon", "name": "spend 199, 30 off for 100 points", "price_points": 100,
-                   "template_id": f"{run}-199-30"},
+        offers = [{"id": f"{run}-buy30", "kind": "coupon", "name": "spend 199, 30 off for 100 points",
+                   "price_points": 100, "template_id": f"{run}-199-30"},
                   {"id": f"{run}-lottery", "kind": "lottery", "name": "lucky draw", "price_points": 50,
                    "prizes": [{"prize_id": "lipstick", "name": "lipstick", "probability": "0.2", "stock": 3},
                               {"prize_id": "coupon", "name": "30 off", "probability": "0.5",
@@ -58,9 +59,9 @@ async def play(ctx: DemoContext) -> None:
         for offer in offers:
             (await api.post("/v1/exchange-offers", json=offer, headers=op)).raise_for_status()
         bought = (await api.post(f"/v1/members/{member}/exchanges", headers=app,
-                                 json={"request_id": "buy-1", "offer_id": f"{run}-buy5"})).json()
+                                 json={"request_id": "buy-1", "offer_id": f"{run}-buy30"})).json()
         replay = await api.post(f"/v1/members/{member}/exchanges", headers=app,
-                                json={"request_id": "buy-1", "offer_id": f"{run}-buy5"})
+                                json={"request_id": "buy-1", "offer_id": f"{run}-buy30"})
         draw = (await api.post(f"/v1/members/{member}/exchanges", headers=app,
                                json={"request_id": "draw-1", "offer_id": f"{run}-lottery"})).json()
         gift = (await api.post(f"/v1/members/{member}/exchanges", headers=app, json={
