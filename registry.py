@@ -1,9 +1,11 @@
 """Every workflow and activity the worker runs, in one list each (add new ones here)."""
 
+from activities.campaign_tick import campaign_tick, finish_campaign
 from activities.coupon_expiry import expire_coupons, notify_points_expiring_activity
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.settlement import accept_order, apply_refund, confirm_order
+from workflows.campaign import CampaignWorkflow
 from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
@@ -11,6 +13,6 @@ from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             ExpireCouponsWorkflow]
+             ExpireCouponsWorkflow, CampaignWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
-              expire_coupons, notify_points_expiring_activity]
+              expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign]
