@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire
     coupon_expiry_batch: int = 500
 
+    # API: how long a verified API key is trusted before it is checked again (0: every request).
+    api_key_cache_seconds: int = 5
+
     # Operator display.
     timezone: str = "Asia/Shanghai"
 
