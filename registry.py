@@ -2,11 +2,15 @@
 
 from activities.expiry import expire_points
 from activities.noop import noop
+from activities.risk_models import promote_risk_model, train_risk_model
 from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
+from workflows.risk_training import RiskTrainingWorkflow
 from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
 
-WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow]
-ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop]
+WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
+             RiskTrainingWorkflow]
+ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
+              train_risk_model, promote_risk_model]

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     max_points_per_order: int = 100_000
     max_order_amount_fen: int = 10_000_000  # 100,000 yuan: above this an order is absurd
 
+    # Risk: default thresholds on the 0..1 score (campaigns may pass their own) and velocity limits.
+    risk_hold_above: float = 0.7
+    risk_deny_above: float = 0.95
+    risk_accounts_per_device_hold: int = 4
+    risk_accounts_per_device_deny: int = 10
+    risk_accounts_per_ip_hold: int = 30
+    risk_churn_per_member_hold: int = 12
+    risk_comments_per_member_hold: int = 30
+    risk_training_days: int = 7
+
     # Operator display.
     timezone: str = "Asia/Shanghai"
 

@@ -2,6 +2,6 @@
 
 from sqlmodel import SQLModel
 
-from models import api_keys, earning, events, ledger, orders, rejections, risk_base  # noqa: F401
+from models import api_keys, earning, events, ledger, orders, rejections, risk, risk_base  # noqa: F401
 
 metadata = SQLModel.metadata

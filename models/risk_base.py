@@ -22,6 +22,9 @@ class GrantRequest(BaseModel):
     room_id: str = ""
     value: int = 0  # points, or fen of coupon face value
     reference: str = ""
+    # Optional per-campaign thresholds on the 0..1 risk score; None = the server's defaults.
+    hold_above: float | None = None
+    deny_above: float | None = None
 
 
 class RiskVerdict(BaseModel):
@@ -29,6 +32,8 @@ class RiskVerdict(BaseModel):
     score: float = 0.0
     reasons: list[str] = []
     model_version: str = "rules-v1"
+    top_features: list[str] = []  # operator words, most telling first
+    decision_id: int | None = None  # the stored risk_decision row, for review
 
 
 class RiskBlock(SQLModel, table=True):
