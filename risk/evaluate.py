@@ -27,7 +27,7 @@ def evaluate_file(path: Path, mapping: str, context: str, label_means: str, hold
     if len(np.unique(y)) < 2:
         raise BadInput("the label column has only one class")
     trained = train_and_evaluate(log, y, FeatureSpec(context=tuple(columns)), hold_above, deny_above,
-                                 kind="classifier")
+                                 kind="classifier", thorough=True)
     m = trained.metrics
     m["file"] = path.name
     m["train_rows"] = int(len(log) - m["rows"])

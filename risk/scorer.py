@@ -74,6 +74,14 @@ def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, s
     return compute(log, queries, spec)
 
 
+def rules_from(settings) -> list:
+    return default_rules(settings.risk_accounts_per_device_hold, settings.risk_accounts_per_device_deny,
+                         settings.risk_accounts_per_ip_hold, settings.risk_accounts_per_network_hold,
+                         settings.risk_churn_per_member_hold, settings.risk_comments_per_member_hold,
+                         settings.risk_rooms_per_member_hold, settings.risk_scripted_regularity,
+                         settings.risk_ips_per_member_hold)
+
+
 class ModelScorer:
     """Rules (blocklists, velocity) in front, then the promoted model; decisions stored."""
 
@@ -91,10 +99,7 @@ class ModelScorer:
         spec = model.spec if model else FeatureSpec()
         x = features_for(conn, requests, at, spec)
         names = spec.names()
-        ruled = apply_rules(default_rules(
-            settings.risk_accounts_per_device_hold, settings.risk_accounts_per_device_deny,
-            settings.risk_accounts_per_ip_hold, settings.risk_churn_per_member_hold,
-            settings.risk_comments_per_member_hold), names, x)
+        ruled = apply_rules(rules_from(settings), names, x)
         if model is not None:
             ctx = np.empty((len(requests), len(spec.context)), dtype=object)
             scores = model.score(x, ctx if spec.context else None)

@@ -38,14 +38,15 @@ def context_matrix(log: EventLog, spec: FeatureSpec) -> np.ndarray | None:
 
 
 def train_and_evaluate(log: EventLog, y: np.ndarray, spec: FeatureSpec, hold_above: float, deny_above: float,
-                       serving: RiskModel | None = None, kind: str | None = None, seed: int = 0) -> Trained:
+                       serving: RiskModel | None = None, kind: str | None = None, seed: int = 0,
+                       thorough: bool = False) -> Trained:
     x = compute(log, log, spec)
     ctx = context_matrix(log, spec)
     train, test = time_split(log.t_ms)
     counts = np.bincount(y[train], minlength=2)
     kind = kind or ("classifier" if counts.min() >= MIN_LABELS else "anomaly")
     model = RiskModel(kind, spec).fit(x[train], None if ctx is None else ctx[train],
-                                      y[train] if kind == "classifier" else None, seed=seed)
+                                      y[train] if kind == "classifier" else None, seed=seed, thorough=thorough)
     metrics = evaluate(y[test], model.score(x[test], None if ctx is None else ctx[test]), hold_above, deny_above)
     metrics["kind"] = kind
     serving_metrics = None

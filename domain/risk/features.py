@@ -50,7 +50,8 @@ class FeatureSpec:
                     f"{role}_churn_1h"]
             if role != "member":
                 out += [f"{role}_accounts_1h", f"{role}_accounts_24h", f"{role}_rooms_24h"]
-        out += ["member_age_s", "member_orders_24h", "member_comments_1h", "ipctx_events_1h", "ipctx_gap_s"]
+        out += ["member_ips_1h", "member_devices_24h", "member_rooms_1h", "member_heartbeats_1h",
+                "member_age_s", "member_orders_24h", "member_comments_1h", "ipctx_events_1h", "ipctx_gap_s"]
         for c in self.context:
             out += [f"ip_{c}_events_24h", f"ip_distinct_{c}_24h"]
         return out
@@ -94,14 +95,22 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     for role in ENTITY_ROLES:
         ce, cq = _codes(log.column(role), queries.column(role))
         idx = KeyIndex(ce, et, span)
+        # heartbeats are periodic by design in every client, so regularity looks at the other events
+        acts = KeyIndex(np.where(types != "heartbeat", ce, -1), et, span)
         cols += [idx.count(cq, qt, HOUR), idx.count(cq, qt, DAY), idx.since_previous(cq, qt, lb),
-                 idx.regularity(cq, qt, lb), KeyIndex(np.where(churn, ce, -1), et, span).count(cq, qt, HOUR)]
+                 acts.regularity(cq, qt, lb), KeyIndex(np.where(churn, ce, -1), et, span).count(cq, qt, HOUR)]
         if role != "member":
             cols += [DistinctIndex(ce, member_e, et, HOUR, span).count(cq, qt),
                      DistinctIndex(ce, member_e, et, DAY, span).count(cq, qt),
                      DistinctIndex(ce, room_e, et, DAY, span).count(cq, qt)]
+    ip_e, ip_q = _codes(log.column("ip"), queries.column("ip"))
+    device_e, _ = _codes(log.column("device"), queries.column("device"))
     members = KeyIndex(member_e, et, span)
-    cols += [members.first_seen_age(member_q, qt, lb),
+    cols += [DistinctIndex(member_e, ip_e, et, HOUR, span).count(member_q, qt),
+             DistinctIndex(member_e, device_e, et, DAY, span).count(member_q, qt),
+             DistinctIndex(member_e, room_e, et, HOUR, span).count(member_q, qt),
+             KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count(member_q, qt, HOUR),
+             members.first_seen_age(member_q, qt, lb),
              KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count(member_q, qt, DAY),
              KeyIndex(np.where(types == "comment", member_e, -1), et, span).count(member_q, qt, HOUR)]
     ctx_e = [log.context[c] for c in spec.context]
@@ -109,7 +118,6 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     ce, cq = _codes(_combo(log, [log.column("ip")] + ctx_e), _combo(queries, [queries.column("ip")] + ctx_q))
     combo = KeyIndex(ce, et, span)
     cols += [combo.count(cq, qt, HOUR), combo.since_previous(cq, qt, lb)]
-    ip_e, ip_q = _codes(log.column("ip"), queries.column("ip"))
     for c, ve, vq in zip(spec.context, ctx_e, ctx_q):
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))

@@ -3,7 +3,7 @@
 import numpy as np
 
 WHO = {"device": "this device", "ip": "this IP", "network": "this IP's network", "member": "this account"}
-LOW_IS_RISKY = ("_gap_s", "_regularity", "member_age_s")
+LOW_IS_RISKY = ("_gap_s", "_regularity", "member_age_s", "member_heartbeats_1h")
 
 
 def _n(v: float) -> str:
@@ -15,6 +15,14 @@ def describe(name: str, value: float) -> str:
     who = WHO.get(role, role)
     if name == "member_age_s":
         return f"account first seen {_n(value / 60)} minutes ago"
+    if name == "member_ips_1h":
+        return f"{_n(value)} different IPs used by this account in 1 hour"
+    if name == "member_devices_24h":
+        return f"{_n(value)} devices used by this account in 24 hours"
+    if name == "member_rooms_1h":
+        return f"{_n(value)} rooms visited by this account in 1 hour"
+    if name == "member_heartbeats_1h":
+        return f"{_n(value)} player heartbeats from this account in 1 hour"
     if name == "member_orders_24h":
         return f"{_n(value)} orders by this account in 24 hours"
     if name == "member_comments_1h":
