@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import BadInput
 
@@ -69,5 +70,11 @@ async def signal_settlement(client: Client, outcome: ReviewOutcome) -> None:
     """After commit: a held order's settlement workflow learns the review (confirm or reverse)."""
     if outcome.kind == "order_points" and outcome.reference.startswith("order:"):
         order_id = outcome.reference.split(":", 1)[1]
-        await client.get_workflow_handle(f"settle-order-{order_id}").signal("review", outcome.status == "approved")
+        try:
+            await client.get_workflow_handle(f"settle-order-{order_id}").signal("review", outcome.status == "approved")
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            outcome.follow_up = f"settlement settle-order-{order_id} already finished"  # e.g. a repeated review
+            return
         outcome.follow_up = f"settlement settle-order-{order_id} signalled review={outcome.status == 'approved'}"

@@ -62,8 +62,14 @@ def evaluate(events: Path = typer.Option(..., exists=True, dir_okay=False, help=
     """Train and evaluate on a labeled log: earliest 75% train, latest 25% test. Last line is JSON."""
     from risk.evaluate import evaluate_file
 
+    from domain.errors import BadInput
+
     settings = get_settings()
-    m = evaluate_file(events, map, context, label_means, settings.risk_hold_above, settings.risk_deny_above)
+    try:
+        m = evaluate_file(events, map, context, label_means, settings.risk_hold_above, settings.risk_deny_above)
+    except BadInput as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2)
     typer.echo(f"{m['file']}: {m['train_rows']} rows train, {m['rows']} test ({m['positives']} fraud), "
                f"{m['features']} features")
     typer.echo(f"ROC-AUC {m['roc_auc']}  PR-AUC {m['pr_auc']}")
