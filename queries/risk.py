@@ -19,14 +19,13 @@ _COLUMNS = "floor(extract(epoch FROM occurred_at) * 1000)::bigint, type, coalesc
 _ORDERS = "SELECT floor(extract(epoch FROM paid_at) * 1000)::bigint, 'order', member_id, '', '', '', '' FROM settlement"
 
 
-def _to_log(rows: list) -> EventLog:
-    if not rows:
-        empty = np.array([], dtype=object)
-        return EventLog(t_ms=np.array([], dtype=np.int64), etype=empty,
-                        keys={r: empty for r in ("member", "device", "ip", "network", "room")})
-    cols = list(zip(*rows))
-    obj = [np.array(c, dtype=object) for c in cols]
-    return EventLog(t_ms=np.array(cols[0], dtype=np.int64), etype=obj[1],
+def _to_log(conn: Connection, sql: str, params: dict) -> EventLog:
+    """Run an event query and fetch it as seven arrays (one row), far cheaper than row objects."""
+    names = ("t", "type", "member", "device", "ip", "network", "room")
+    agg = ", ".join(f"coalesce(array_agg(e.{n}), '{{}}')" for n in names)
+    row = conn.execute(text(f"SELECT {agg} FROM ({sql}) AS e({', '.join(names)})"), params).one()
+    obj = [np.array(c, dtype=object) for c in row]
+    return EventLog(t_ms=np.array(row[0], dtype=np.int64), etype=obj[1],
                     keys={"member": obj[2], "device": obj[3], "ip": obj[4], "network": obj[5], "room": obj[6]})
 
 
@@ -35,22 +34,20 @@ def entity_events(conn: Connection, *, at: datetime, lookback: timedelta, member
     """Events in the lookback up to `at` (whole ms, inclusive) touching any of the entities: the
     serving path's whole input."""
     ms = timedelta(milliseconds=1)
-    rows = conn.execute(text(
+    return _to_log(conn,
         f"SELECT {_COLUMNS} FROM room_event WHERE occurred_at >= :lo AND occurred_at < :hi "
         "AND (member_id = ANY(:m) OR device_id = ANY(:d) OR ip = ANY(:i) OR risk_network(ip) = ANY(:n)) "
-        f"UNION ALL {_ORDERS} WHERE paid_at >= :lo AND paid_at < :hi AND member_id = ANY(:m)"),
+        f"UNION ALL {_ORDERS} WHERE paid_at >= :lo AND paid_at < :hi AND member_id = ANY(:m)",
         {"lo": at - lookback + ms, "hi": at + ms, "m": members, "d": [d for d in devices if d],
-         "i": [i for i in ips if i], "n": [n for n in networks if n]}).all()
-    return _to_log(rows)
+         "i": [i for i in ips if i], "n": [n for n in networks if n]})
 
 
 def window_events(conn: Connection, *, since: datetime, until: datetime) -> EventLog:
     """Every event in (since, until], in time order: the training path's input."""
-    rows = conn.execute(text(
+    return _to_log(conn,
         f"SELECT * FROM (SELECT {_COLUMNS} FROM room_event WHERE occurred_at > :since AND occurred_at <= :until "
-        f"UNION ALL {_ORDERS} WHERE paid_at > :since AND paid_at <= :until) AS e ORDER BY 1"),
-        {"since": since, "until": until}).all()
-    return _to_log(rows)
+        f"UNION ALL {_ORDERS} WHERE paid_at > :since AND paid_at <= :until) AS w ORDER BY 1",
+        {"since": since, "until": until})
 
 
 def networks_of(conn: Connection, ips: list[str]) -> list[str]:

@@ -34,8 +34,9 @@ class RulesScorer:
 
     version = "rules-v1"
 
-    def score(self, conn: Connection, requests: list[GrantRequest]) -> list[RiskVerdict]:
-        blocks = conn.execute(text("SELECT kind, value, reason FROM risk_block")).all()
+    def score(self, conn: Connection, requests: list[GrantRequest], blocks: list | None = None) -> list[RiskVerdict]:
+        if blocks is None:
+            blocks = conn.execute(text("SELECT kind, value, reason FROM risk_block")).all()
         exact = {(kind, value): reason for kind, value, reason in blocks if kind != "network"}
         networks = [(ipaddress.ip_network(value, strict=False), reason) for kind, value, reason in blocks
                     if kind == "network"]
@@ -94,7 +95,11 @@ class ModelScorer:
         settings = get_settings()
         at = at or datetime.now(timezone.utc)
         at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # millisecond precision, as the features
-        served = serving_model(conn)
+        # one round trip for the blocklists and the promoted model's version
+        rows = conn.execute(text("SELECT kind, value, reason FROM risk_block UNION ALL "
+                                 "SELECT '~serving', version, '' FROM risk_model WHERE status = 'serving'")).all()
+        blocks = [r for r in rows if r[0] != "~serving"]
+        served = serving_model(conn, next((r[1] for r in rows if r[0] == "~serving"), None))
         version, model = served if served else ("rules-v1", None)
         spec = model.spec if model else FeatureSpec()
         x = features_for(conn, requests, at, spec)
@@ -106,7 +111,7 @@ class ModelScorer:
             words = top_features(names, x, model.low[:len(names)], model.mid[:len(names)], model.high[:len(names)])
         else:
             scores, words = np.zeros(len(requests)), [[] for _ in requests]
-        blocked = self.blocklists.score(conn, requests)
+        blocked = self.blocklists.score(conn, requests, blocks)
         verdicts, thresholds = [], []
         for i, request in enumerate(requests):
             hold = request.hold_above if request.hold_above is not None else settings.risk_hold_above

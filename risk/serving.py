@@ -12,11 +12,13 @@ _lock = threading.Lock()
 _cached: tuple[str, RiskModel] | None = None
 
 
-def serving_model(conn: Connection) -> tuple[str, RiskModel] | None:
-    """(version, model) of the promoted model, or None at cold start. One indexed lookup per call;
-    the artifact is read and unpickled only when the version changed."""
+def serving_model(conn: Connection, version: str | None = "look up") -> tuple[str, RiskModel] | None:
+    """(version, model) of the promoted model, or None at cold start. One indexed lookup per call
+    (or the version the caller already read); the artifact is read and unpickled only when the
+    version changed."""
     global _cached
-    version = serving_version(conn)
+    if version == "look up":
+        version = serving_version(conn)
     if version is None:
         return None
     cached = _cached

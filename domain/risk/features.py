@@ -90,10 +90,11 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     types = log.etype.astype(str)
     churn = np.isin(types, CHURN_TYPES)
     cols: list[np.ndarray] = []
-    member_e, member_q = _codes(log.column("member"), queries.column("member"))
-    room_e, _ = _codes(log.column("room"), queries.column("room"))
+    codes = {role: _codes(log.column(role), queries.column(role)) for role in ENTITY_ROLES + ("room",)}
+    member_e, member_q = codes["member"]
+    room_e, _ = codes["room"]
     for role in ENTITY_ROLES:
-        ce, cq = _codes(log.column(role), queries.column(role))
+        ce, cq = codes[role]
         idx = KeyIndex(ce, et, span)
         # heartbeats are periodic by design in every client, so regularity looks at the other events
         acts = KeyIndex(np.where(types != "heartbeat", ce, -1), et, span)
@@ -103,8 +104,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
             cols += [DistinctIndex(ce, member_e, et, HOUR, span).count(cq, qt),
                      DistinctIndex(ce, member_e, et, DAY, span).count(cq, qt),
                      DistinctIndex(ce, room_e, et, DAY, span).count(cq, qt)]
-    ip_e, ip_q = _codes(log.column("ip"), queries.column("ip"))
-    device_e, _ = _codes(log.column("device"), queries.column("device"))
+    ip_e, ip_q = codes["ip"]
+    device_e, _ = codes["device"]
     members = KeyIndex(member_e, et, span)
     cols += [DistinctIndex(member_e, ip_e, et, HOUR, span).count(member_q, qt),
              DistinctIndex(member_e, device_e, et, DAY, span).count(member_q, qt),
