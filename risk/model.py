@@ -72,7 +72,8 @@ class RiskModel:
                                         encoded_missing_value=np.nan, max_categories=250), list(range(k)))],
             remainder="passthrough") if k else "passthrough"
         boost = HistGradientBoostingClassifier(
-            learning_rate=0.05 if thorough else 0.1, max_iter=300 if thorough else 150, max_leaf_nodes=15, min_samples_leaf=30, l2_regularization=1.0,
+            learning_rate=0.05 if thorough else 0.1, max_iter=300 if thorough else 150,
+            max_leaf_nodes=15, min_samples_leaf=30, l2_regularization=1.0,
             categorical_features=list(range(k)) if k else None, random_state=seed)
         pipeline = Pipeline([("encode", encode), ("boost", boost)])
         folds = int(min(3, max(2, min(np.bincount(y.astype(int), minlength=2)))))

@@ -53,7 +53,7 @@ class FeatureSpec:
         out += ["member_ips_1h", "member_devices_24h", "member_rooms_1h", "member_heartbeats_1h",
                 "member_age_s", "member_orders_24h", "member_comments_1h", "ipctx_events_1h", "ipctx_gap_s"]
         for c in self.context:
-            out += [f"ip_{c}_events_24h", f"ip_distinct_{c}_24h"]
+            out += [f"ip_{c}_events_24h", f"ip_{c}_gap_s", f"ip_distinct_{c}_24h"]
         return out
 
 
@@ -122,6 +122,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     for c, ve, vq in zip(spec.context, ctx_e, ctx_q):
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))
-        cols += [KeyIndex(ke, et, span).count(kq, qt, DAY), DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]
+        per_value = KeyIndex(ke, et, span)
+        cols += [per_value.count(kq, qt, DAY), per_value.since_previous(kq, qt, lb),
+                 DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
 

@@ -33,6 +33,8 @@ def describe(name: str, value: float) -> str:
         return f"only {_n(value)} s since the same IP and attributes were last seen"
     if role == "ip" and rest.startswith("distinct_"):
         return f"{_n(value)} different {rest[9:-4]} values from this IP in 24 hours"
+    if role == "ip" and rest.endswith("_gap_s") and rest != "gap_s":
+        return f"only {_n(value)} s since this IP was last seen with the same {rest[:-6]}"
     if role == "ip" and rest.endswith("_events_24h") and rest != "events_24h":
         return f"{_n(value)} events from this IP with the same {rest[:-11]} in 24 hours"
     templates = {
