@@ -58,12 +58,25 @@ def decide(conn: Connection, decision_id: int, *, approve: bool, reviewer: str, 
     if not approve:
         record_label(conn, entity_kind="device", entity=row.device_id, label=label, source="review",
                      reference=reference, note=note)
-    if row.reference.startswith("campaign_grant:"):
+    grant_id = _campaign_grant_id(conn, row)
+    if grant_id is not None:
         from activities.campaign_grants import release_held_grant  # provided by the campaigns area
 
-        release_held_grant(conn, grant_id=row.reference.split(":", 1)[1], approve=approve)
-        outcome.follow_up = "campaign grant " + ("released" if approve else "cancelled")
+        status = release_held_grant(conn, grant_id=grant_id, approve=approve)
+        outcome.follow_up = f"campaign grant {grant_id}: {status}"
     return outcome
+
+
+def _campaign_grant_id(conn: Connection, row) -> int | None:
+    """'campaign_grant:{id}' names the grant; 'campaign:{campaign_id}' (what campaigns pass today,
+    scoring before the grant row exists) means the member's oldest held grant of that campaign."""
+    if row.reference.startswith("campaign_grant:"):
+        return int(row.reference.split(":", 1)[1])
+    if row.reference.startswith("campaign:"):
+        return conn.execute(text(
+            "SELECT id FROM campaign_grant WHERE campaign_id = :c AND member_id = :m AND status = 'held' "
+            "ORDER BY id LIMIT 1"), {"c": row.reference.split(":", 1)[1], "m": row.member_id}).scalar()
+    return None
 
 
 async def signal_settlement(client: Client, outcome: ReviewOutcome) -> None:

@@ -22,7 +22,7 @@ class GrantRequest(BaseModel):
     room_id: str = ""
     value: int = 0  # points, or fen of coupon face value
     reference: str = ""
-    # Optional per-campaign thresholds on the 0..1 risk score; None = the server's defaults.
+    # Optional per-campaign thresholds on the score (campaign spec `risk:`); None = the scorer's defaults.
     hold_above: float | None = None
     deny_above: float | None = None
 

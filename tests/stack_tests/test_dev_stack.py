@@ -1,9 +1,12 @@
 """`liveperks dev up|status|down` on the embedded stack, as an operator runs it."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import psycopg
 
@@ -16,7 +19,8 @@ def liveperks(env: dict, *args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=180)
 
 
-def test_up_status_crash_down_and_restart_keeps_data(tmp_path):
+def test_up_status_crash_down_and_restart_keeps_data():
+    tmp_path = Path(tempfile.mkdtemp(prefix="liveperks-test-stack-"))  # see conftest: not pytest's basetemp
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEMPORAL_ADDRESS")}
     pg_port = free_port()
     env.update(LIVEPERKS_DATA_DIR=str(tmp_path / "data"), LIVEPERKS_PG_PORT=str(pg_port),
@@ -47,3 +51,4 @@ def test_up_status_crash_down_and_restart_keeps_data(tmp_path):
     finally:
         liveperks(env, "dev", "down")
     assert "no" in liveperks(env, "dev", "status").stdout
+    shutil.rmtree(tmp_path, ignore_errors=True)
