@@ -69,13 +69,15 @@ class Settings(BaseSettings):
     risk_deny_above: float = 0.95
     risk_accounts_per_device_hold: int = 4
     risk_accounts_per_device_deny: int = 10
-    risk_accounts_per_ip_hold: int = 30
-    risk_accounts_per_network_hold: int = 60
+    # Off (0) by default: carrier NAT puts many honest accounts behind one IP or /24, so accounts
+    # per IP and per network are model features, not hard rules, unless an operator sets a limit.
+    risk_accounts_per_ip_hold: int = 0
+    risk_accounts_per_network_hold: int = 0
     risk_churn_per_member_hold: int = 12
     risk_comments_per_member_hold: int = 30
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
-    risk_scripted_regularity: float = 0.1  # gap variation at or below this (3+ gaps) looks scripted
+    risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
     risk_training_days: int = 7
 
     # Operator display.

@@ -22,7 +22,7 @@ class VelocityRule:
 
 
 def default_rules(accounts_per_device_hold: int = 4, accounts_per_device_deny: int = 10,
-                  accounts_per_ip_hold: int = 30, accounts_per_network_hold: int = 60,
+                  accounts_per_ip_hold: int = 0, accounts_per_network_hold: int = 0,
                   churn_per_member_hold: int = 12, comments_per_member_hold: int = 30,
                   rooms_per_member_hold: int = 3, scripted_regularity: float = 0.1,
                   ips_per_member_hold: int = 5) -> list[VelocityRule]:
@@ -42,8 +42,8 @@ def apply_rules(rules: list[VelocityRule], names: list[str], x: np.ndarray) -> l
     out = [(Decision.ALLOW, []) for _ in range(len(x))]
     where = {n: i for i, n in enumerate(names)}
     for rule in rules:
-        if rule.feature not in where:
-            continue
+        if rule.feature not in where or rule.limit <= 0 and not rule.below:
+            continue  # a limit of 0 switches a rule off
         column = x[:, where[rule.feature]]
         hits = (column >= 0) & (column <= rule.limit) if rule.below else column >= rule.limit
         for i in np.flatnonzero(hits):

@@ -49,16 +49,17 @@ class KeyIndex:
         first = self.t[np.clip(lo, 0, max(len(self.t) - 1, 0))] if len(self.t) else qt
         return np.where(ok, (qt - first) / 1000.0, 0.0)
 
-    def regularity(self, qcodes: np.ndarray, qt: np.ndarray, lookback_ms: int, last: int = 10) -> np.ndarray:
+    def regularity(self, qcodes: np.ndarray, qt: np.ndarray, lookback_ms: int, last: int = 10,
+                   fewest: int = 6) -> np.ndarray:
         """Coefficient of variation of the last gaps between the key's events (scripts are regular,
-        near 0; people are bursty, near or above 1). -1 when there are fewer than 3 gaps."""
+        near 0; people are bursty, near or above 1). -1 when there are fewer than `fewest` gaps."""
         if not len(self.t):
             return np.full(len(qt), -1.0)
         hi = self._at(qcodes, qt, "right") - 1
         lo = self._at(qcodes, qt - lookback_ms, "right")
         a = np.maximum(lo, hi - last)
         m = hi - a
-        ok = (qcodes >= 0) & (m >= 3)
+        ok = (qcodes >= 0) & (m >= fewest)
         hs, as_ = np.clip(hi, 0, len(self.t) - 1), np.clip(a, 0, len(self.t) - 1)
         mean = (self.t[hs] - self.t[as_]) / 1000.0 / np.maximum(m, 1)
         var = (self.sq[hs] - self.sq[as_]) / np.maximum(m, 1) - mean * mean

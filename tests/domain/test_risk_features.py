@@ -37,7 +37,11 @@ def test_counts_accounts_churn_gaps_and_age_by_hand():
     assert f["member_events_1h"] == 4 and f["member_churn_1h"] == 3 and f["member_comments_1h"] == 1
     assert f["member_gap_s"] == 60 and f["device_gap_s"] == 60
     assert f["member_age_s"] == 180
-    assert f["member_regularity"] == 0.0  # gaps 60, 60, 60: a script's clock
+    assert f["member_regularity"] == -1  # 3 gaps: too few to judge
+    clockwork = [(i * 30.0, "like", "bot", "d9", "10.0.0.9") for i in range(8)]
+    spec = FeatureSpec()
+    x = compute(_log(clockwork), _log([(210, "grant", "bot", "d9", "10.0.0.9")]), spec)[0]
+    assert x[spec.names().index("member_regularity")] == 0.0  # 7 gaps of exactly 30 s: a script's clock
     assert f["member_ips_1h"] == 1 and f["member_rooms_1h"] == 1 and f["member_orders_24h"] == 0
 
 
@@ -53,13 +57,14 @@ def test_unknown_entities_have_empty_features():
 
 
 def test_velocity_rules_and_thresholds():
-    names = ["device_accounts_1h", "member_regularity", "member_churn_1h"]
-    x = np.array([[12, 0.5, 0], [5, 0.02, 0], [1, -1, 0], [1, 0.5, 40]], dtype=float)
-    out = apply_rules(default_rules(), names, x)
+    names = ["device_accounts_1h", "member_regularity", "member_churn_1h", "ip_accounts_1h"]
+    x = np.array([[12, 0.5, 0, 0], [5, 0.02, 0, 0], [1, -1, 0, 500], [1, 0.5, 40, 0]], dtype=float)
+    out = apply_rules(default_rules(), names, x)  # accounts per IP: off by default (carrier NAT)
     assert out[0][0] == Decision.DENY and "12 accounts on this device in 1 hour" in out[0][1][0]
     assert out[1][0] == Decision.HOLD and len(out[1][1]) == 2  # 5 accounts and scripted timing
     assert out[2] == (Decision.ALLOW, [])  # -1 means too few gaps to judge
     assert out[3][0] == Decision.HOLD
+    assert apply_rules(default_rules(accounts_per_ip_hold=100), names, x)[2][0] == Decision.HOLD
     assert by_threshold(0.96, 0.7, 0.95) == Decision.DENY and by_threshold(0.7, 0.7, 0.95) == Decision.HOLD
     assert by_threshold(0.69, 0.7, 0.95) == Decision.ALLOW
 
