@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from models import api_keys, earning, events, ledger, orders, rejections, risk_base  # noqa: F401
+from models import (api_keys, earning, events, experiments, ledger, orders, rejections,  # noqa: F401
+                    reports, risk_base)
 
 metadata = SQLModel.metadata

@@ -1,0 +1,69 @@
+"""Coupons section. Issued/expired/denominations come from the coupon module's table; what was redeemed
+on which order comes from order_coupon (written by settlement) joined to settlement, so cost and GMV match
+the orders. Column names of the coupon module are in COUPON: the one place to change if they differ.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from domain.report_period import Period
+from reports.queries.common import has_columns, params
+
+COUPON = {"table": "coupon", "code": "code", "member": "member_id", "value_fen": "face_value_fen",
+          "issued_at": "issued_at", "expires_at": "expires_at", "status": "status", "room": "room_id",
+          "trigger": "trigger", "rule": "rule_id"}
+
+
+def _sql(template: str) -> str:
+    return template.format(**COUPON)
+
+
+TOTALS = """
+    SELECT (SELECT count(*) FROM {table} WHERE {issued_at} >= :start AND {issued_at} < :end) AS issued,
+           (SELECT count(*) FROM {table} WHERE {status} = 'expired'
+              AND {expires_at} >= :start AND {expires_at} < :end) AS expired,
+           count(*) AS redeemed, coalesce(sum(c.{value_fen}), 0) AS cost_fen
+    FROM order_coupon oc JOIN settlement s ON s.order_id = oc.order_id JOIN {table} c ON c.{code} = oc.code
+    WHERE oc.state = 'redeemed' AND s.paid_at >= :start AND s.paid_at < :end"""
+
+GMV = """
+    SELECT coalesce(sum(s.goods_paid_fen - s.refunded_fen), 0), count(*)
+    FROM settlement s
+    WHERE s.paid_at >= :start AND s.paid_at < :end AND s.state <> 'rejected'
+      AND EXISTS (SELECT 1 FROM order_coupon oc WHERE oc.order_id = s.order_id AND oc.state = 'redeemed')"""
+
+# Coupons issued in the period, and whether they were redeemed (by now), by one dimension.
+RATE_BY = """
+    WITH issued AS (
+        SELECT c.*, EXISTS (SELECT 1 FROM order_coupon oc WHERE oc.code = c.{code} AND oc.state = 'redeemed')
+               AS used
+        FROM {table} c WHERE c.{issued_at} >= :start AND c.{issued_at} < :end)
+    SELECT {dimension} AS label, count(*) AS issued, count(*) FILTER (WHERE used) AS redeemed
+    FROM issued GROUP BY 1 ORDER BY 1"""
+
+# Hour of the live session: hours since the room's first event of that local day.
+SESSION_HOUR = """
+    (SELECT floor(extract(epoch FROM issued.{issued_at} - min(e.occurred_at)) / 3600)::int
+     FROM room_event e WHERE e.room_id = issued.{room}
+       AND e.occurred_at >= date_trunc('day', issued.{issued_at} AT TIME ZONE :tz) AT TIME ZONE :tz
+       AND e.occurred_at <= issued.{issued_at})"""
+
+
+def coupons_section(conn: Connection, p: Period) -> dict | None:
+    needed = [COUPON[k] for k in ("code", "member", "value_fen", "issued_at", "expires_at", "status", "room",
+                                  "trigger")]
+    if not has_columns(conn, COUPON["table"], needed):
+        return None
+    bind = params(p)
+    totals = dict(conn.execute(text(_sql(TOTALS)), bind).mappings().one())
+    gmv, orders = conn.execute(text(_sql(GMV)), bind).one()
+
+    def rate_by(dimension: str) -> list[dict]:
+        rows = conn.execute(text(_sql(RATE_BY.replace("{dimension}", dimension))), bind).mappings().all()
+        return [{**r, "rate": r["redeemed"] / r["issued"] if r["issued"] else None} for r in rows]
+
+    return {**{k: int(v) for k, v in totals.items()}, "gmv_fen": int(gmv), "orders": int(orders),
+            "redemption_rate": totals["redeemed"] / totals["issued"] if totals["issued"] else None,
+            "by_trigger": rate_by("coalesce(" + COUPON["trigger"] + "::text, 'unknown')"),
+            "by_denomination": rate_by(COUPON["value_fen"]),
+            "by_session_hour": rate_by("coalesce(" + _sql(SESSION_HOUR) + ", 0)")}
