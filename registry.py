@@ -2,11 +2,14 @@
 
 from activities.expiry import expire_points
 from activities.noop import noop
+from activities.reports import build_report_activity
 from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
 from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
+from workflows.weekly_report import WeeklyReportWorkflow
 
-WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow]
-ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop]
+WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
+             WeeklyReportWorkflow]
+ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop, build_report_activity]

@@ -53,6 +53,7 @@ class BuildReportResult(BaseModel):
 
 
 class WeeklyReportInput(BaseModel):
-    """Empty for "the week before now"; a date picks the week (Mon-Sun) containing it."""
+    """Empty week_of: the week (Mon-Sun, local) before the one the workflow runs in; a date picks its week."""
 
+    timezone: str = "Asia/Shanghai"  # the schedule passes settings.timezone
     week_of: date | None = None

@@ -19,7 +19,7 @@ def has_columns(conn: Connection, table: str, columns: list[str]) -> bool:
     tables of other modules say "no data yet" instead of failing before those modules are deployed."""
     found = conn.execute(text(
         "SELECT column_name FROM information_schema.columns WHERE table_name = :t "
-        "AND table_schema = ANY (current_schemas(false))"), {"t": table}).scalars().all()
+        "AND table_schema = ANY (current_schemas(true))"), {"t": table}).scalars().all()
     return bool(found) and set(columns) <= set(found)
 
 
