@@ -20,11 +20,11 @@ def _svg(name: str, height: int, body: list[str], title: str) -> Markup:
 def bars(name: str, title: str, items: Sequence[tuple[str, float]], fmt: Callable[[float], str] = str) -> Markup:
     """Horizontal bars, one row per item, the value written at the end of the bar."""
     top = max((v for _, v in items), default=0) or 1
-    body, left, width = [], 170, W - 170 - 90
+    body, left, width = [], 230, W - 230 - 90
     for i, (label, value) in enumerate(items):
         y = 6 + i * ROW
         w = max(1.0, width * max(value, 0) / top)
-        body.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="lbl">{escape(str(label))[:28]}</text>'
+        body.append(f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" class="lbl">{escape(str(label)[:34])}</text>'
                     f'<rect class="mark" x="{left}" y="{y + 3}" width="{w:.1f}" height="{ROW - 8}" '
                     f'fill="{PALETTE[0]}" rx="2"/>'
                     f'<text x="{left + w + 6:.1f}" y="{y + 15}" class="val">{escape(fmt(value))}</text>')
@@ -36,8 +36,8 @@ def lines(name: str, title: str, labels: Sequence[str], series: dict[str, Sequen
     height, left, bottom, top_pad = 240, 60, 200, 30
     top = max((v for vals in series.values() for v in vals), default=0) or 1
     n = max(len(labels) - 1, 1)
-    x = [left + (W - left - 20) * i / n for i in range(len(labels))]
-    body = [f'<line x1="{left}" y1="{bottom}" x2="{W - 20}" y2="{bottom}" class="axis"/>',
+    x = [left + (W - left - 50) * i / n for i in range(len(labels))]
+    body = [f'<line x1="{left}" y1="{bottom}" x2="{W - 50}" y2="{bottom}" class="axis"/>',
             f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="val">{top:,.0f}</text>',
             f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="val">0</text>']
     body += [f'<text x="{x[i]:.1f}" y="{bottom + 18}" text-anchor="middle" class="lbl">{escape(label)}</text>'
@@ -56,7 +56,7 @@ def lines(name: str, title: str, labels: Sequence[str], series: dict[str, Sequen
 def intervals(name: str, title: str, rows: Sequence[tuple[str, float, float, float]],
               fmt: Callable[[float], str] = str) -> Markup:
     """Estimate with its 95% interval per row, around a zero line (differences against a holdout)."""
-    left, right = 170, W - 90
+    left, right = 230, W - 90
     span = max((max(abs(lo), abs(hi)) for _, _, lo, hi in rows), default=0) or 1
     def sx(v: float) -> float:
         return left + (right - left) * (v + span) / (2 * span)
@@ -65,7 +65,7 @@ def intervals(name: str, title: str, rows: Sequence[tuple[str, float, float, flo
     for i, (label, est, lo, hi) in enumerate(rows):
         y = 14 + i * ROW
         color = PALETTE[1] if lo > 0 else PALETTE[2] if hi < 0 else "#6b7280"
-        body.append(f'<text x="{left - 8}" y="{y + 5}" text-anchor="end" class="lbl">{escape(label)[:28]}</text>'
+        body.append(f'<text x="{left - 8}" y="{y + 5}" text-anchor="end" class="lbl">{escape(label[:34])}</text>'
                     f'<line x1="{sx(lo):.1f}" y1="{y}" x2="{sx(hi):.1f}" y2="{y}" stroke="{color}" stroke-width="2"/>'
                     f'<circle class="mark" cx="{sx(est):.1f}" cy="{y}" r="5" fill="{color}"/>'
                     f'<text x="{right + 6}" y="{y + 5}" class="val">{escape(fmt(est))}</text>')

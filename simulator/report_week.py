@@ -31,7 +31,7 @@ def _member(prefix: str, expr: str) -> str:
 
 
 def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int, orders: int, members: int,
-                  rooms: int = 20, grants: int | None = None) -> Simulated:
+                  rooms: int = 20, grants: int | None = None, experiment: bool = True) -> Simulated:
     grants = grants if grants is not None else max(orders // 2, 10)
     bind = {"p": prefix, "start": start, "events": events, "orders": orders, "members": members, "rooms": rooms,
             "grants": grants, "types": EVENT_TYPES, "rules": [r for r, _ in RULES], "trigs": [t for _, t in RULES]}
@@ -44,6 +44,9 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
                {_member(prefix, 'i * 7919')}, 'dev' || (i * 7919) % :members, '10.0.0.1', t, t
         FROM generate_series(1, :events) i, LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :events) * interval '7 days') x(t)
         """), bind)
+    # The experiment's holdout (20%) buys a third less: a real effect for the report to find.
+    holdout_bucket = BUCKET_SQL.format(exp=f"'{prefix}exp-coupon-word'",
+                                       member=_member(prefix, 'i * 104729 + (i % 7) * 13'))
     conn.execute(text(f"""
         INSERT INTO settlement (order_id, member_id, room_id, state, goods_paid_fen, refunded_fen, points_earned,
                risk_decision, risk_score, order_json, paid_at, confirm_due_at, confirmed_at)
@@ -55,9 +58,12 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
                '{{}}'::jsonb, t, t + interval '7 days', t + interval '7 days'
         FROM generate_series(1, :orders) i,
              LATERAL (SELECT 990 + (i * 7877) % 49000, CAST(:start AS timestamptz) + (i::float8 / :orders) * interval '7 days') x(g, t)
+        WHERE i % 3 <> 0 OR {holdout_bucket} >= 0.2
         """), bind)
     _ledger(conn, bind, prefix)
     experiment_id = f"{prefix}exp-coupon-word"
+    if not experiment:
+        return Simulated(events=events, orders=orders, members=members, experiment_id="")
     conn.execute(text("""
         INSERT INTO experiment (experiment_id, rule_id, name, holdout_share, control, variants, starts_at)
         VALUES (:id, 'rule-coupon-word', '5 vs 10 yuan host-word coupon', 0.2, 'A 5 yuan',
@@ -70,6 +76,7 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
 
 def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
     """Stage every movement, then write entries, postings, balances and lots set-wise."""
+    conn.execute(text("DROP TABLE IF EXISTS sim_stage"))
     conn.execute(text("""
         CREATE TEMP TABLE sim_stage (key text, kind text, member_id text, reference text, detail jsonb,
                                      created_at timestamptz, points bigint, src text, dst text) ON COMMIT DROP"""))

@@ -55,5 +55,5 @@ def points_section(conn: Connection, p: Period) -> dict:
         "consumption_rate": (totals["consumed"] / issued) if issued else None,
         "by_rule": sorted(({"rule": k[0], "trigger": k[1], **v} for k, v in by_rule.items()),
                           key=lambda g: -g["issued"]),
-        "by_day": [{"day": d, **v} for d, v in sorted(by_day.items())],
+        "by_day": [{"day": d, "label": d.strftime("%a %m/%d"), **v} for d, v in sorted(by_day.items())],
     }
