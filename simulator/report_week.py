@@ -40,9 +40,9 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
     # Events spread evenly over 7 days; member and type from cheap arithmetic on the series number.
     conn.execute(text(f"""
         INSERT INTO room_event (event_id, room_id, type, member_id, device_id, ip, occurred_at, received_at)
-        SELECT :p || 'e' || i, :p || 'r' || (i % :rooms), (CAST(:types AS text[]))[1 + (i * 31) % 9],
+        SELECT :p || 'e' || lpad(i::text, 10, '0'), :p || 'r' || (i % :rooms), (CAST(:types AS text[]))[1 + (i * 31) % 9],
                {_member(prefix, 'i * 7919')}, 'dev' || (i * 7919) % :members, '10.0.0.1', t, t
-        FROM generate_series(1, :events) i, LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :events) * interval '7 days') x(t)
+        FROM generate_series(CAST(1 AS bigint), :events) i, LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :events) * interval '7 days') x(t)
         """), bind)
     # The experiment's holdout (20%) buys a third less: a real effect for the report to find.
     holdout_bucket = BUCKET_SQL.format(exp=f"'{prefix}exp-coupon-word'",
@@ -56,7 +56,7 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
                g, CASE WHEN i % 25 = 0 THEN g ELSE 0 END, CASE WHEN i % 193 = 0 THEN 0 ELSE g / 100 END,
                CASE WHEN i % 193 = 0 THEN 'deny' WHEN i % 97 = 0 THEN 'hold' ELSE 'allow' END, 0,
                '{{}}'::jsonb, t, t + interval '7 days', t + interval '7 days'
-        FROM generate_series(1, :orders) i,
+        FROM generate_series(CAST(1 AS bigint), :orders) i,
              LATERAL (SELECT 990 + (i * 7877) % 49000, CAST(:start AS timestamptz) + (i::float8 / :orders) * interval '7 days') x(g, t)
         WHERE i % 3 <> 0 OR {holdout_bucket} >= 0.2
         """), bind)
@@ -79,7 +79,8 @@ def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
     conn.execute(text("DROP TABLE IF EXISTS sim_stage"))
     conn.execute(text("""
         CREATE TEMP TABLE sim_stage (key text, kind text, member_id text, reference text, detail jsonb,
-                                     created_at timestamptz, points bigint, src text, dst text) ON COMMIT DROP"""))
+                                     created_at timestamptz, points bigint, src text, dst text,
+                                     id bigint DEFAULT nextval('journal_entry_id_seq')) ON COMMIT DROP"""))
     stage = "INSERT INTO sim_stage "
     orders = "FROM settlement WHERE order_id LIKE :p || 'o%' AND state <> 'denied'"
     conn.execute(text(stage + f"""
@@ -98,7 +99,7 @@ def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
         SELECT :p || 'g' || i, 'earn', m, 'grant:' || i,
                jsonb_build_object('rule_id', (CAST(:rules AS text[]))[1 + i % 5], 'trigger', (CAST(:trigs AS text[]))[1 + i % 5]),
                CAST(:start AS timestamptz) + (i::float8 / :grants) * interval '7 days', 5 + (i * 13) % 96, 'system:issued', 'available'
-        FROM generate_series(1, :grants) i, LATERAL (SELECT {_member(prefix, 'i * 6151')}) x(m)
+        FROM generate_series(CAST(1 AS bigint), :grants) i, LATERAL (SELECT {_member(prefix, 'i * 6151')}) x(m)
         WHERE i % 5 <> 3 OR {bucket} >= 0.2"""), bind)
     # Exchanges and expiry take from members' own earlier grants, so balances stay sensible.
     conn.execute(text(stage + """
@@ -109,12 +110,12 @@ def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
         SELECT key || '/expire', 'expire', member_id, 'lot', '{}', created_at + interval '5 hours',
                1, 'available', 'expired' FROM sim_stage WHERE kind = 'earn' AND right(key, 2) = '09'"""))
     conn.execute(text("""
-        INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail, created_at)
-        SELECT key, kind, member_id, reference, detail, created_at FROM sim_stage"""))
+        INSERT INTO journal_entry (id, idempotency_key, kind, member_id, reference, detail, created_at)
+        SELECT id, key, kind, member_id, reference, detail, created_at FROM sim_stage ORDER BY id"""))
     conn.execute(text("""
         INSERT INTO posting (entry_id, member_id, bucket, amount)
-        SELECT e.id, CASE WHEN x.bucket LIKE 'system:%' THEN NULL ELSE s.member_id END, x.bucket, x.amount
-        FROM sim_stage s JOIN journal_entry e ON e.idempotency_key = s.key,
+        SELECT s.id, CASE WHEN x.bucket LIKE 'system:%' THEN NULL ELSE s.member_id END, x.bucket, x.amount
+        FROM sim_stage s,
              LATERAL (VALUES (s.src, -s.points), (s.dst, s.points)) x(bucket, amount)"""))
     conn.execute(text("""
         INSERT INTO member_balance AS b (member_id, pending, available, spent, expired, reversed)
@@ -130,6 +131,7 @@ def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
             expired = b.expired + EXCLUDED.expired, reversed = b.reversed + EXCLUDED.reversed"""))
     conn.execute(text("""
         INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at)
-        SELECT b.member_id, min(e.id), 'simulated', b.available, b.available, :start, :start + interval '365 days'
-        FROM member_balance b JOIN journal_entry e ON e.member_id = b.member_id
-        WHERE b.member_id LIKE :p || 'm%' AND b.available > 0 GROUP BY b.member_id, b.available"""), bind)
+        SELECT b.member_id, e.id, 'simulated', b.available, b.available, :start, :start + interval '365 days'
+        FROM member_balance b JOIN (SELECT member_id, min(id) AS id FROM sim_stage GROUP BY member_id) e
+             ON e.member_id = b.member_id
+        WHERE b.available > 0"""), bind)
