@@ -1,9 +1,11 @@
 """Every workflow and activity the worker runs, in one list each (add new ones here)."""
 
+from activities.coupon_expiry import expire_coupons, notify_points_expiring_activity
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.reports import build_report_activity
 from activities.settlement import accept_order, apply_refund, confirm_order
+from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
 from workflows.settle_order import SettleOrderWorkflow
@@ -11,5 +13,6 @@ from workflows.trivial import TrivialWorkflow
 from workflows.weekly_report import WeeklyReportWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             WeeklyReportWorkflow]
-ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop, build_report_activity]
+             ExpireCouponsWorkflow, WeeklyReportWorkflow]
+ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
+              expire_coupons, notify_points_expiring_activity, build_report_activity]

@@ -1,23 +1,66 @@
-"""Where settlement hands coupons to the coupon module.
+"""Where settlement hands coupons to the coupon module, inside settlement's own transaction.
 
-Settlement calls `redeem_for_order` when an order is accepted and
-`restore_for_refund` when it is refunded, inside its own transaction. This
-foundation version records the codes in order_coupon; the coupon module
-replaces the bodies with real redemption and restoration rules.
+Validity is judged by clock_timestamp(), the real time of the statement (not the transaction's start).
+
+Redemption: a coupon is used once, ever. One conditional UPDATE (status 'available', this
+member, inside its validity window) claims it, so of two orders racing for one code exactly one
+wins. A coupon that cannot be redeemed never breaks settlement of a paid order: it is recorded in
+order_coupon with state 'rejected' and the reason, and settlement goes on.
+
+Refunds: a full refund gives the coupon back if it is still valid ('restored'), otherwise it
+stays spent ('forfeited', reason 'expired'). A partial refund keeps it spent (state stays
+'redeemed'): the rest of the order still enjoyed the discount.
 """
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+_CLAIM = text("""
+    UPDATE coupon SET status = 'used', used_at = now(), used_order_id = :o
+    WHERE code = :c AND member_id = :m AND status = 'available'
+      AND valid_from <= clock_timestamp() AND valid_until > clock_timestamp()
+    RETURNING code""")
+
+_RECORD = text("""
+    INSERT INTO order_coupon (order_id, code, state, member_id, reason) VALUES (:o, :c, :s, :m, :r)
+    ON CONFLICT (order_id, code) DO NOTHING""")
+
 
 def redeem_for_order(conn: Connection, *, order_id: str, member_id: str, codes: list[str]) -> None:
-    for code in codes:
-        conn.execute(text("INSERT INTO order_coupon (order_id, code, state) VALUES (:o, :c, 'redeemed') "
-                          "ON CONFLICT DO NOTHING"), {"o": order_id, "c": code})
+    for code in dict.fromkeys(codes):
+        claimed = conn.execute(_CLAIM, {"c": code, "m": member_id, "o": order_id}).first() is not None
+        reason = None if claimed else _why_not(conn, code, member_id, order_id)
+        state = "redeemed" if claimed or reason == "already_this_order" else "rejected"
+        conn.execute(_RECORD, {"o": order_id, "c": code, "s": state, "m": member_id,
+                               "r": None if state == "redeemed" else reason})
+
+
+def _why_not(conn: Connection, code: str, member_id: str, order_id: str) -> str:
+    row = conn.execute(text("SELECT member_id, status, used_order_id, valid_until > clock_timestamp() AS running "
+                            "FROM coupon WHERE code = :c"), {"c": code}).mappings().first()
+    if row is None:
+        return "unknown_code"
+    if row["member_id"] != member_id:
+        return "not_this_member"
+    if row["status"] == "used":
+        return "already_this_order" if row["used_order_id"] == order_id else "already_used"
+    if row["status"] == "expired" or not row["running"]:
+        return "expired"
+    return "not_yet_valid"
 
 
 def restore_for_refund(conn: Connection, *, order_id: str, fully_refunded: bool) -> None:
-    """Policy: a coupon comes back only when the whole order is refunded; partial refunds keep it spent."""
-    if fully_refunded:
-        conn.execute(text("UPDATE order_coupon SET state = 'restored', updated_at = now() "
-                          "WHERE order_id = :o AND state = 'redeemed'"), {"o": order_id})
+    """Full refund: restore each redeemed coupon still inside its window, else forfeit it. Partial: keep spent."""
+    if not fully_refunded:
+        return
+    restored = {r[0] for r in conn.execute(text("""
+        UPDATE coupon c SET status = 'available', used_at = NULL, used_order_id = NULL
+        FROM order_coupon oc
+        WHERE oc.order_id = :o AND oc.state = 'redeemed' AND c.code = oc.code
+          AND c.used_order_id = :o AND c.status = 'used' AND c.valid_until > clock_timestamp()
+        RETURNING c.code"""), {"o": order_id})}
+    conn.execute(text("""
+        UPDATE order_coupon SET updated_at = now(),
+            state = CASE WHEN code = ANY(:restored) THEN 'restored' ELSE 'forfeited' END,
+            reason = CASE WHEN code = ANY(:restored) THEN NULL ELSE 'expired' END
+        WHERE order_id = :o AND state = 'redeemed'"""), {"o": order_id, "restored": list(restored)})

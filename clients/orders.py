@@ -17,14 +17,14 @@ from workflows.refund_settled import refund_workflow_id
 from workflows.settle_order import settlement_workflow_id
 
 
-async def settle(client: Client, order: PaidOrder) -> WorkflowHandle:
+async def settle(client: Client, order: PaidOrder, *, task_queue: str | None = None) -> WorkflowHandle:
     settings = get_settings()
     if order.return_window_seconds is None:
         order = order.model_copy(update={"return_window_seconds": settings.return_window_seconds})
     wf_id = settlement_workflow_id(order.order_id)
     try:
         return await client.start_workflow(
-            "SettleOrderWorkflow", order, id=wf_id, task_queue=settings.task_queue, result_type=SettlementStatus,
+            "SettleOrderWorkflow", order, id=wf_id, task_queue=task_queue or settings.task_queue, result_type=SettlementStatus,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
     except WorkflowAlreadyStartedError:  # settled before: the same settlement, nothing new

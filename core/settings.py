@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     max_points_per_order: int = 100_000
     max_order_amount_fen: int = 10_000_000  # 100,000 yuan: above this an order is absurd
 
+    # Coupons and expiry notices.
+    points_expiry_notice_days: int = 7  # tell members this many days before their points expire
+    coupon_expiry_batch: int = 500
+
     # Operator display.
     timezone: str = "Asia/Shanghai"
 

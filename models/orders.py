@@ -116,5 +116,7 @@ class OrderCoupon(SQLModel, table=True):
     __tablename__ = "order_coupon"
     order_id: str = Field(primary_key=True)
     code: str = Field(primary_key=True)
-    state: str = "redeemed"
+    state: str = "redeemed"  # redeemed, rejected (see reason), restored, forfeited
+    member_id: str | None = None
+    reason: str | None = None  # why a coupon was rejected at settlement or forfeited on refund
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))

@@ -5,6 +5,7 @@ unset -> embedded PostgreSQL; TEMPORAL_ADDRESS unset -> Temporal dev server.
 The worker and the API always run locally.
 """
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,7 @@ class DevStack:
             if not proc.pid():
                 proc.start()
         wait_for_port(self.settings.api_host, self.settings.api_port, timeout=60)
+        log(f"schedules  {', '.join(asyncio.run(_ensure_schedules()))}")
         log(f"worker     pid {self.worker.pid()}  (log {self.worker.log_path})")
         log(f"api        http://{self.settings.api_host}:{self.settings.api_port}/docs  (log {self.api.log_path})")
 
@@ -92,3 +94,10 @@ class DevStack:
             state = "crashed, see " + str(proc.log_path) if proc.crashed() else str(proc.log_path)
             pieces.append(Piece(proc.name, proc.pid() is not None, state))
         return pieces
+
+
+async def _ensure_schedules() -> list[str]:
+    from core.temporal import connect
+    from schedules import ensure_all
+
+    return await ensure_all(await connect())

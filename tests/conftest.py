@@ -2,8 +2,11 @@
 each on a free port, so several runs can share a machine."""
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -17,8 +20,11 @@ from tests.stack import free_port, point_settings_at, start_postgres
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    pg = start_postgres(tmp_path_factory.mktemp("pg"))
+def database_url() -> Iterator[str]:
+    # Not under pytest's basetemp: another pytest run resets that folder to 0700, locking out the
+    # unprivileged postgres user mid-run.
+    root = Path(tempfile.mkdtemp(prefix="liveperks-test-pg-"))
+    pg = start_postgres(root)
     upgrade(pg.url)
     point_settings_at(pg.url, task_queue=f"test-{uuid.uuid4().hex[:8]}")
     yield pg.url
@@ -26,6 +32,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     get_engine().dispose()
     pg.stop()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

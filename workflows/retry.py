@@ -9,4 +9,5 @@ DURABLE = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coef
                       maximum_interval=timedelta(seconds=30),
                       non_retryable_error_types=["BadInput", "InsufficientPoints"])
 
-DB_ACTIVITY = {"start_to_close_timeout": timedelta(seconds=30), "retry_policy": DURABLE}
+# Short DB transactions: a worker that dies mid-activity is noticed after 10 s, then retried elsewhere.
+DB_ACTIVITY = {"start_to_close_timeout": timedelta(seconds=10), "retry_policy": DURABLE}

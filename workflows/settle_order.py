@@ -36,7 +36,9 @@ class SettleOrderWorkflow:
         window = order.return_window_seconds
         window = int(DEFAULT_RETURN_WINDOW.total_seconds()) if window is None else window
         self._status = SettlementStatus(order_id=order.order_id, state="accepting")
-        accepted = await workflow.execute_activity(
+        # A local activity: one short transaction, run in the same workflow task, so points are
+        # pending one server round trip sooner. Retries and idempotency are the same as a normal one.
+        accepted = await workflow.execute_local_activity(
             "accept_order", AcceptOrderInput(order=order, return_window_seconds=window), result_type=AcceptResult,
             **DB_ACTIVITY)
         self._status = SettlementStatus(order_id=order.order_id, state=accepted.state,

@@ -1,0 +1,1 @@
+"""Demo steps, one per product area, each `async def play(ctx: DemoContext) -> None`."""

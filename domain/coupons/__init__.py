@@ -1,0 +1,1 @@
+"""Pure coupon rules: template checks, validity windows, discounts, best combinations (no I/O)."""

@@ -1,0 +1,31 @@
+"""Nightly coupon expiry and points-expiry notices at 02:30 in the operator's time zone
+(after the ledger's 02:00 points expiry). Created or updated in place: safe to call on every `dev up`."""
+
+from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError,
+                               ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec, ScheduleUpdate,
+                               ScheduleUpdateInput)
+
+from core.settings import get_settings
+
+SCHEDULE_ID = "nightly-coupon-expiry"
+
+
+async def ensure_coupon_schedules(client: Client) -> list[str]:
+    settings = get_settings()
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow("ExpireCouponsWorkflow", id="expire-coupons",
+                                           task_queue=settings.task_queue),
+        spec=ScheduleSpec(cron_expressions=["30 2 * * *"], time_zone_name=settings.timezone),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+    try:
+        await client.create_schedule(SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(SCHEDULE_ID).update(replace)
+    return [SCHEDULE_ID]
+
+
+# schedules.ensure_all looks for ensure_<area>_schedules with area "coupons".
+ensure_coupons_schedules = ensure_coupon_schedules
