@@ -61,7 +61,8 @@ def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bo
     conn.execute(text("SET LOCAL work_mem = '256MB'"))  # hash aggregates over millions of events stay in memory
     prepare(conn, p)
     out = {"points": points_section(conn, p), "coupons": coupons_section(conn, p), "buyers": buyers_section(conn, p),
-           "rules": rules_section(conn, p, settings.point_value_fen), "risk": risk_section(conn, p)}
+           "rules": rules_section(conn, p, settings.point_value_fen),
+           "risk": risk_section(conn, p, settings.point_value_fen)}
     out["experiments"] = experiments_section(conn, p, settings.point_value_fen, settings.experiment_min_per_arm) \
         if experiments else []
     return out

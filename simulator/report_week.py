@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from domain.experiments import BUCKET_SQL
+from reports.queries.common import has_columns
 
 RULES = [("rule-watch-5min", "watch_minutes"), ("rule-comment", "comment"), ("rule-share", "share"),
          ("rule-coupon-word", "host_command"), ("rule-rank-top10", "rank_update")]
@@ -61,6 +62,7 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
         WHERE i % 3 <> 0 OR {holdout_bucket} >= 0.2
         """), bind)
     _ledger(conn, bind, prefix)
+    _coupons(conn, bind, prefix)
     experiment_id = f"{prefix}exp-coupon-word"
     if not experiment:
         return Simulated(events=events, orders=orders, members=members, experiment_id="")
@@ -72,6 +74,30 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
                   '[{"name": "A 5 yuan", "share": 0.4, "params": {"coupon_fen": 500}},'
                   ' {"name": "B 10 yuan", "share": 0.4, "params": {"coupon_fen": 1000}}]'})
     return Simulated(events=events, orders=orders, members=members, experiment_id=experiment_id)
+
+
+def _coupons(conn: Connection, bind: dict, prefix: str) -> None:
+    """One coupon per four orders' worth, issued ten minutes before the order it may be used on; every third
+    is used (order_coupon 'redeemed'), some expire. Skipped where the coupon module is not deployed."""
+    if not has_columns(conn, "coupon", ["code", "face_value_fen", "source", "valid_until"]):
+        return
+    conn.execute(text(f"""
+        INSERT INTO coupon (code, template_id, member_id, idempotency_key, source, room_id, status, face_value_fen,
+                            issued_at, valid_from, valid_until, used_at, used_order_id)
+        SELECT :p || 'k' || j, 'tpl-' || v, {_member(prefix, 'i * 104729 + (i % 7) * 13')}, :p || 'k' || j,
+               (CAST(:sources AS text[]))[1 + j % 4], :p || 'r' || (i % :rooms),
+               CASE WHEN j % 3 = 0 THEN 'used' WHEN j % 7 = 0 THEN 'expired' ELSE 'available' END, v,
+               t - interval '10 minutes', t - interval '10 minutes', t + interval '2 days',
+               CASE WHEN j % 3 = 0 THEN t END, CASE WHEN j % 3 = 0 THEN :p || 'o' || i END
+        FROM generate_series(CAST(1 AS bigint), :orders / 4) j,
+             LATERAL (SELECT j * 2, (ARRAY[500, 1000, 1000, 2000])[1 + j % 4]) x(i, v),
+             LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :orders) * interval '7 days') y(t)
+        """), {**bind, "sources": ["campaign:sim", "exchange", "campaign:sim", "lottery"]})
+    conn.execute(text("""
+        INSERT INTO order_coupon (order_id, code, state, member_id)
+        SELECT c.used_order_id, c.code, 'redeemed', c.member_id FROM coupon c
+        JOIN settlement s ON s.order_id = c.used_order_id
+        WHERE c.code LIKE :p || 'k%' AND c.status = 'used'"""), bind)
 
 
 def _ledger(conn: Connection, bind: dict, prefix: str) -> None:

@@ -23,9 +23,36 @@ def has_columns(conn: Connection, table: str, columns: list[str]) -> bool:
     return bool(found) and set(columns) <= set(found)
 
 
+# Ledger entries name their campaign rule in detail: "rule" (campaign module) or "rule_id".
+RULE_OF_ENTRY = "coalesce(e.detail->>'rule_id', e.detail->>'rule')"
+
+
+def rule_triggers(conn: Connection) -> None:
+    """rpt_rule_trigger(rule_id, trigger): each campaign rule's trigger type from the campaign specs, and
+    rpt_coupon_rule(code, rule_id, trigger): which rule granted which coupon. Empty before campaigns exist."""
+    conn.execute(text("DROP TABLE IF EXISTS rpt_rule_trigger, rpt_coupon_rule"))
+    if has_columns(conn, "campaign", ["spec"]):
+        conn.execute(text("""
+            CREATE TEMP TABLE rpt_rule_trigger AS
+            SELECT DISTINCT ON (r->>'id') r->>'id' AS rule_id, r->'trigger'->>'type' AS trigger
+            FROM campaign c, jsonb_array_elements(c.spec->'rules') r ORDER BY r->>'id', c.updated_at DESC"""))
+    else:
+        conn.execute(text("CREATE TEMP TABLE rpt_rule_trigger (rule_id text, trigger text)"))
+    if has_columns(conn, "campaign_grant", ["rule_id", "coupon_code", "reward_kind", "status"]):
+        conn.execute(text("""
+            CREATE TEMP TABLE rpt_coupon_rule AS
+            SELECT DISTINCT ON (g.coupon_code) g.coupon_code AS code, g.rule_id, coalesce(t.trigger, 'unknown') AS trigger
+            FROM campaign_grant g LEFT JOIN rpt_rule_trigger t USING (rule_id)
+            WHERE g.reward_kind = 'coupon' AND g.coupon_code <> '' AND g.status = 'granted'
+            ORDER BY g.coupon_code, g.id"""))
+    else:
+        conn.execute(text("CREATE TEMP TABLE rpt_coupon_rule (code text, rule_id text, trigger text)"))
+
+
 def prepare(conn: Connection, p: Period) -> None:
     """Temp tables the sections share for one period: viewers (members seen in rooms) and buyers (their
     paid orders: count, net GMV in fen). One scan of the event log instead of one per section."""
+    rule_triggers(conn)
     conn.execute(text("DROP TABLE IF EXISTS rpt_viewers, rpt_buyers"))
     conn.execute(text("""
         CREATE TEMP TABLE rpt_viewers AS

@@ -1,7 +1,9 @@
-"""Coupons section. Issued/expired/denominations come from the coupon module's table; what was redeemed
-on which order comes from order_coupon (written by settlement) joined to settlement, so cost and GMV match
-the orders. Column names of the coupon module are in COUPON: the one place to change if they differ.
-"""
+"""Coupons section. Issued/expired/denominations come from the coupon module's `coupon` table; what was
+redeemed on which order comes from order_coupon (written by settlement) joined to settlement, so cost and
+GMV match the orders. Column names of the coupon module are in COUPON: the one place to change.
+
+Trigger of a coupon = the trigger of the campaign rule that granted it (rpt_coupon_rule), else the first
+part of its source ("exchange", "lottery", "api", ...)."""
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -10,8 +12,8 @@ from domain.report_period import Period
 from reports.queries.common import has_columns, params
 
 COUPON = {"table": "coupon", "code": "code", "member": "member_id", "value_fen": "face_value_fen",
-          "issued_at": "issued_at", "expires_at": "expires_at", "status": "status", "room": "room_id",
-          "trigger": "trigger", "rule": "rule_id"}
+          "issued_at": "issued_at", "expires_at": "valid_until", "status": "status", "room": "room_id",
+          "source": "source"}
 
 
 def _sql(template: str) -> str:
@@ -35,23 +37,25 @@ GMV = """
 # Coupons issued in the period, and whether they were redeemed (by now), by one dimension.
 RATE_BY = """
     WITH issued AS (
-        SELECT c.*, EXISTS (SELECT 1 FROM order_coupon oc WHERE oc.code = c.{code} AND oc.state = 'redeemed')
-               AS used
-        FROM {table} c WHERE c.{issued_at} >= :start AND c.{issued_at} < :end)
+        SELECT c.{issued_at} AS issued_at, c.{room} AS room, c.{value_fen} AS value_fen,
+               coalesce(r.trigger, split_part(c.{source}, ':', 1)) AS trigger,
+               EXISTS (SELECT 1 FROM order_coupon oc WHERE oc.code = c.{code} AND oc.state = 'redeemed') AS used
+        FROM {table} c LEFT JOIN rpt_coupon_rule r ON r.code = c.{code}
+        WHERE c.{issued_at} >= :start AND c.{issued_at} < :end)
     SELECT {dimension} AS label, count(*) AS issued, count(*) FILTER (WHERE used) AS redeemed
     FROM issued GROUP BY 1 ORDER BY 1"""
 
-# Hour of the live session: hours since the room's first event of that local day.
+# Hour of the live session: whole hours since the room's first event of that local day.
 SESSION_HOUR = """
-    (SELECT floor(extract(epoch FROM issued.{issued_at} - min(e.occurred_at)) / 3600)::int
-     FROM room_event e WHERE e.room_id = issued.{room}
-       AND e.occurred_at >= date_trunc('day', issued.{issued_at} AT TIME ZONE :tz) AT TIME ZONE :tz
-       AND e.occurred_at <= issued.{issued_at})"""
+    coalesce((SELECT floor(extract(epoch FROM issued.issued_at - min(e.occurred_at)) / 3600)::int
+     FROM room_event e WHERE e.room_id = issued.room
+       AND e.occurred_at >= date_trunc('day', issued.issued_at AT TIME ZONE :tz) AT TIME ZONE :tz
+       AND e.occurred_at <= issued.issued_at), 0)"""
 
 
 def coupons_section(conn: Connection, p: Period) -> dict | None:
     needed = [COUPON[k] for k in ("code", "member", "value_fen", "issued_at", "expires_at", "status", "room",
-                                  "trigger")]
+                                  "source")]
     if not has_columns(conn, COUPON["table"], needed):
         return None
     bind = params(p)
@@ -64,6 +68,5 @@ def coupons_section(conn: Connection, p: Period) -> dict | None:
 
     return {**{k: int(v) for k, v in totals.items()}, "gmv_fen": int(gmv), "orders": int(orders),
             "redemption_rate": totals["redeemed"] / totals["issued"] if totals["issued"] else None,
-            "by_trigger": rate_by("coalesce(" + COUPON["trigger"] + "::text, 'unknown')"),
-            "by_denomination": rate_by(COUPON["value_fen"]),
-            "by_session_hour": rate_by("coalesce(" + _sql(SESSION_HOUR) + ", 0)")}
+            "by_trigger": rate_by("trigger"), "by_denomination": rate_by("value_fen"),
+            "by_session_hour": rate_by(SESSION_HOUR)}

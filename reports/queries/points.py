@@ -12,20 +12,21 @@ from sqlalchemy.engine import Connection
 
 from domain.report_period import Period
 from models.ledger import SYSTEM_ISSUED
-from reports.queries.common import params
+from reports.queries.common import RULE_OF_ENTRY, params
 
 # One pass over the period's postings, grouped finely; Python folds the groups into every view.
 BY_DAY_SOURCE = f"""
     SELECT (e.created_at AT TIME ZONE :tz)::date AS day,
-           coalesce(e.detail->>'rule_id', CASE WHEN e.kind IN ('earn_pending', 'confirm') THEN 'orders'
-                                               ELSE e.kind END) AS rule,
-           coalesce(e.detail->>'trigger', CASE WHEN e.kind IN ('earn_pending', 'confirm') THEN 'order_paid'
-                                               ELSE e.kind END) AS trigger,
+           coalesce({RULE_OF_ENTRY}, CASE WHEN e.kind IN ('earn_pending', 'confirm') THEN 'orders'
+                                            ELSE e.kind END) AS rule,
+           coalesce(e.detail->>'trigger', t.trigger, CASE WHEN e.kind IN ('earn_pending', 'confirm')
+                                                          THEN 'order_paid' ELSE e.kind END) AS trigger,
            sum(-p.amount) FILTER (WHERE p.bucket = '{SYSTEM_ISSUED}' AND p.member_id IS NULL) AS issued,
            sum(p.amount) FILTER (WHERE p.bucket = 'spent' AND p.member_id IS NOT NULL) AS consumed,
            sum(p.amount) FILTER (WHERE p.bucket = 'expired' AND p.member_id IS NOT NULL) AS expired,
            sum(p.amount) FILTER (WHERE p.bucket = 'reversed' AND p.member_id IS NOT NULL) AS reversed
     FROM journal_entry e JOIN posting p ON p.entry_id = e.id
+         LEFT JOIN rpt_rule_trigger t ON t.rule_id = {RULE_OF_ENTRY}
     WHERE e.created_at >= :start AND e.created_at < :end
     GROUP BY 1, 2, 3"""
 

@@ -1,29 +1,31 @@
 """Rules and triggers: participation, cost and GMV per campaign rule, and the most popular plays.
 
-A grant is tied to its rule through journal_entry.detail ("rule_id", "trigger") for points and through the
-coupon's rule column for coupons. Cost = points granted x settings.point_value_fen + discount of redeemed
-coupons. GMV per rule = the period's net GMV of the members who got something from that rule (attributed,
+Points grants come from the ledger (journal_entry.detail names the rule); coupon grants from the campaign
+module's campaign_grant rows (rpt_coupon_rule), so nothing is counted twice; triggers from campaign specs.
+Cost = points granted x settings.point_value_fen + face value of redeemed coupons. GMV per rule = the period's net GMV of the members who got something from that rule (attributed,
 so one order can count for several rules; the total GMV is in Buyers)."""
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from domain.report_period import Period
-from reports.queries.common import ORDER_KINDS, has_columns, params
+from reports.queries.common import ORDER_KINDS, RULE_OF_ENTRY, has_columns, params
 from reports.queries.coupons import COUPON
 
 LEDGER_GRANTS = f"""
-    SELECT e.detail->>'rule_id' AS rule, coalesce(e.detail->>'trigger', e.kind) AS trigger, e.member_id,
-           'points' AS what, -p.amount AS points, 0 AS cost_fen
+    SELECT {RULE_OF_ENTRY} AS rule, coalesce(e.detail->>'trigger', t.trigger, e.kind) AS trigger, e.member_id,
+           'points' AS what, -p.amount AS points, 0::bigint AS cost_fen
     FROM journal_entry e JOIN posting p ON p.entry_id = e.id AND p.member_id IS NULL AND p.bucket = 'system:issued'
-    WHERE e.created_at >= :start AND e.created_at < :end AND e.detail ? 'rule_id'
+         LEFT JOIN rpt_rule_trigger t ON t.rule_id = {RULE_OF_ENTRY}
+    WHERE e.created_at >= :start AND e.created_at < :end AND {RULE_OF_ENTRY} IS NOT NULL
       AND e.kind <> ALL (:order_kinds)"""
 
 COUPON_GRANTS = """
-    SELECT c.{rule}::text, coalesce(c.{trigger}::text, 'unknown'), c.{member}, 'coupon', 0,
+    SELECT r.rule_id, r.trigger, c.{member}, 'coupon', 0::bigint,
            CASE WHEN EXISTS (SELECT 1 FROM order_coupon oc WHERE oc.code = c.{code} AND oc.state = 'redeemed')
                 THEN c.{value_fen} ELSE 0 END
-    FROM {table} c WHERE c.{issued_at} >= :start AND c.{issued_at} < :end AND c.{rule} IS NOT NULL"""
+    FROM {table} c JOIN rpt_coupon_rule r ON r.code = c.{code}
+    WHERE c.{issued_at} >= :start AND c.{issued_at} < :end"""
 
 PER_RULE = """
     WITH members AS (SELECT DISTINCT rule, member_id FROM rpt_grants),
@@ -41,7 +43,7 @@ PLAYS = """
 
 def rules_section(conn: Connection, p: Period, point_value_fen: int) -> dict:
     sources = [LEDGER_GRANTS]
-    if has_columns(conn, COUPON["table"], [COUPON[k] for k in ("rule", "trigger", "member", "value_fen")]):
+    if has_columns(conn, COUPON["table"], [COUPON[k] for k in ("code", "member", "value_fen", "issued_at")]):
         sources.append(COUPON_GRANTS.format(**COUPON))
     conn.execute(text("DROP TABLE IF EXISTS rpt_grants"))
     conn.execute(text("CREATE TEMP TABLE rpt_grants AS " + " UNION ALL ".join(sources)),

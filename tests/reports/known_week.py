@@ -77,17 +77,20 @@ def seed(conn, monday: date) -> dict[str, str]:
 
 
 def add_coupons(conn, m: dict[str, str], monday: date) -> None:
-    """A stand-in for the coupon module's table (rolled back with the test) and four coupons."""
-    conn.execute(text("""
-        CREATE TEMP TABLE coupon (code text PRIMARY KEY, member_id text, face_value_fen bigint,
-            issued_at timestamptz, expires_at timestamptz, status text, room_id text, trigger text, rule_id text)"""))
+    """Four coupons in the coupon module's table; two used on orders, one given back by a full refund."""
     d = [monday + timedelta(days=i) for i in range(7)]
     A = m["A"]
-    rows = [("k1", A, 500, d[0], "redeemed", "o1", "redeemed"), ("k2", m["B"], 1000, d[0], "redeemed", "o2", "restored"),
-            ("k3", m["C"], 500, d[1], "expired", None, None), ("k4", m["E"], 1000, d[2], "redeemed", "o4", "redeemed")]
-    for code, member, value, day, status, order, state in rows:
-        conn.execute(text("INSERT INTO coupon VALUES (:c, :m, :v, :i, :x, :s, 'room', 'host_command', 'r3')"),
-                     {"c": f"{A}-{code}", "m": member, "v": value, "i": at(day, 9, ), "x": at(d[5], 0), "s": status})
+    rows = [("k1", A, 500, d[0], "used", "o1", "redeemed", "exchange"),
+            ("k2", m["B"], 1000, d[0], "available", "o2", "restored", "lottery"),
+            ("k3", m["C"], 500, d[1], "expired", None, None, "exchange"),
+            ("k4", m["E"], 1000, d[2], "used", "o4", "redeemed", "campaign:c1")]
+    for code, member, value, day, status, order, state, source in rows:
+        conn.execute(text("""
+            INSERT INTO coupon (code, template_id, member_id, idempotency_key, source, room_id, status, face_value_fen,
+                                issued_at, valid_from, valid_until)
+            VALUES (:c, 'tpl', :m, :c, :src, 'room', :s, :v, :i, :i, :x)"""),
+                     {"c": f"{A}-{code}", "m": member, "v": value, "i": at(day, 9), "x": at(d[5], 0), "s": status,
+                      "src": source})
         if order:
-            conn.execute(text("INSERT INTO order_coupon (order_id, code, state) VALUES (:o, :c, :s)"),
-                         {"o": f"{A}-{order}", "c": f"{A}-{code}", "s": state})
+            conn.execute(text("INSERT INTO order_coupon (order_id, code, state, member_id) VALUES (:o, :c, :s, :m)"),
+                         {"o": f"{A}-{order}", "c": f"{A}-{code}", "s": state, "m": member})

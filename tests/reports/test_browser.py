@@ -39,7 +39,8 @@ def test_report_opens_cleanly_in_chromium(built):
         assert errors == [], errors
         charts = browser.find_elements("css selector", "svg.chart")
         names = [c.get_attribute("data-chart") for c in charts]
-        assert {"points-trend", "points-by-rule", "buyers-conversion", "rules-plays"} <= set(names)
+        assert {"points-trend", "points-by-rule", "buyers-conversion", "rules-plays", "coupons-by_trigger",
+                "coupons-by_denomination", "coupons-by_session_hour"} <= set(names)
         assert any(n.startswith("experiment-") for n in names)
         for chart in charts:
             marks = chart.find_elements("css selector", ".mark")
