@@ -52,12 +52,13 @@ def list_() -> None:
 def schedule() -> None:
     """Create or update the Monday 09:00 weekly report schedule on Temporal (idempotent)."""
     from core.temporal import connect
-    from schedules.reports import WEEKLY_REPORT_SCHEDULE, ensure_report_schedules
+    from schedules.reports import ensure_report_schedules
 
-    async def go() -> str:
+    async def go() -> list[str]:
         return await ensure_report_schedules(await connect())
 
-    typer.echo(f"{WEEKLY_REPORT_SCHEDULE}: {asyncio.run(go())} (Mondays 09:00 {get_settings().timezone})")
+    ids = asyncio.run(go())
+    typer.echo(f"{', '.join(ids)}: ensured (Mondays 09:00 {get_settings().timezone}, for the week before)")
 
 
 @app.command()

@@ -3,12 +3,12 @@
 ensure_report_schedules(client) is idempotent: it creates the schedule, or updates it in place to the
 current settings (time zone, task queue), so calling it at every start-up is safe."""
 
-from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError,
-                               ScheduleCalendarSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
-                               ScheduleSpec, ScheduleUpdate, ScheduleUpdateInput)
+from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleCalendarSpec,
+                               ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange, ScheduleSpec)
 
 from core.settings import Settings, get_settings
 from models.reports import WeeklyReportInput
+from schedules.upsert import upsert_schedule
 
 WEEKLY_REPORT_SCHEDULE = "liveperks-weekly-report"
 
@@ -24,16 +24,11 @@ def weekly_report_schedule(settings: Settings) -> Schedule:
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
 
 
-async def ensure_report_schedules(client: Client, settings: Settings | None = None) -> str:
-    """'created' or 'updated'."""
+async def ensure_report_schedules(client: Client, settings: Settings | None = None) -> list[str]:
+    """The ids of the schedules ensured (created, or updated in place to the current settings)."""
     settings = settings or get_settings()
-    wanted = weekly_report_schedule(settings)
-    try:
-        await client.create_schedule(WEEKLY_REPORT_SCHEDULE, wanted)
-        return "created"
-    except ScheduleAlreadyRunningError:
-        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
-            return ScheduleUpdate(schedule=wanted)
+    return [await upsert_schedule(client, WEEKLY_REPORT_SCHEDULE, weekly_report_schedule(settings))]
 
-        await client.get_schedule_handle(WEEKLY_REPORT_SCHEDULE).update(replace)
-        return "updated"
+
+# schedules.ensure_all looks for ensure_<area>_schedules with area "reports".
+ensure_reports_schedules = ensure_report_schedules

@@ -27,8 +27,9 @@ def reports_dir(tmp_path, monkeypatch):
 
 async def test_schedule_is_mondays_nine_local_and_idempotent(client, worker, monkeypatch):
     try:
-        assert await ensure_report_schedules(client) == "created"
-        assert await ensure_report_schedules(client) == "updated"
+        assert await ensure_report_schedules(client) == [WEEKLY_REPORT_SCHEDULE]
+        assert await ensure_report_schedules(client) == [WEEKLY_REPORT_SCHEDULE]  # again: updated in place
+        assert [s.id async for s in await client.list_schedules()].count(WEEKLY_REPORT_SCHEDULE) == 1
         desc = await client.get_schedule_handle(WEEKLY_REPORT_SCHEDULE).describe()
         spec = desc.schedule.spec
         cal = spec.calendars[0]
@@ -41,7 +42,7 @@ async def test_schedule_is_mondays_nine_local_and_idempotent(client, worker, mon
         assert (first.weekday(), first.hour, first.minute) == (0, 1, 0)  # Monday 09:00 Shanghai = 01:00 UTC
         monkeypatch.setenv("LIVEPERKS_TIMEZONE", "Europe/Berlin")
         get_settings.cache_clear()
-        assert await ensure_report_schedules(client) == "updated"
+        await ensure_report_schedules(client)
         desc = await client.get_schedule_handle(WEEKLY_REPORT_SCHEDULE).describe()
         assert desc.schedule.spec.time_zone_name == "Europe/Berlin"
     finally:
@@ -51,9 +52,12 @@ async def test_schedule_is_mondays_nine_local_and_idempotent(client, worker, mon
 
 
 async def test_triggered_schedule_builds_last_weeks_report(client, worker, reports_dir):
-    await ensure_report_schedules(client)
+    from schedules import ensure_all
+
+    ensured = await ensure_all(client)  # what `dev up` runs
     handle = client.get_schedule_handle(WEEKLY_REPORT_SCHEDULE)
     try:
+        assert WEEKLY_REPORT_SCHEDULE in ensured
         await handle.trigger()
         for _ in range(100):
             actions = (await handle.describe()).info.recent_actions
@@ -69,7 +73,8 @@ async def test_triggered_schedule_builds_last_weeks_report(client, worker, repor
                                {"i": result.report_id}).one()
         assert row.kind == "weekly" and row.period_from.weekday() == 0 and (row.period_to - row.period_from).days == 6
     finally:
-        await handle.delete()
+        for schedule_id in ensured:
+            await client.get_schedule_handle(schedule_id).delete()
 
 
 async def test_workflow_for_a_given_week_records_one_report(client, worker, reports_dir):
