@@ -13,7 +13,7 @@ from domain.errors import BadInput
 HOLDOUT = "holdout"
 
 # :experiment_id and the member column give the same fraction as bucket() (PostgreSQL 11+).
-BUCKET_SQL = ("(('x' || substr(encode(sha256(convert_to({exp} || ':' || {member}, 'UTF8')), 'hex'), 1, 8))"
+BUCKET_SQL = ("(('x' || encode(substring(sha256(convert_to({exp} || ':' || {member}, 'UTF8')) FROM 1 FOR 4), 'hex'))"
               "::bit(32)::bigint / 4294967296.0)")
 
 

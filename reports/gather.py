@@ -57,10 +57,11 @@ def _headline(p: dict, c: dict | None, b: dict, r: dict, k: dict) -> dict:
     }
 
 
-def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bool = True) -> dict:
+def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bool = True,
+             outstanding: int | None = None) -> dict:
     conn.execute(text("SET LOCAL work_mem = '256MB'"))  # hash aggregates over millions of events stay in memory
     prepare(conn, p)
-    out = {"points": points_section(conn, p), "coupons": coupons_section(conn, p), "buyers": buyers_section(conn, p),
+    out = {"points": points_section(conn, p, outstanding=outstanding), "coupons": coupons_section(conn, p), "buyers": buyers_section(conn, p),
            "rules": rules_section(conn, p, settings.point_value_fen),
            "risk": risk_section(conn, p, settings.point_value_fen)}
     out["experiments"] = experiments_section(conn, p, settings.point_value_fen, settings.experiment_min_per_arm) \
@@ -69,6 +70,8 @@ def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bo
 
 
 def gather(conn: Connection, p: Period, settings: Settings) -> dict:
-    before = headline(sections(conn, p.previous(), settings, experiments=False))
     now = sections(conn, p, settings)
+    # Outstanding at the end of the previous period = now's minus what this period added to pending/available.
+    then = now["points"]["outstanding"] - now["points"]["net_open"]
+    before = headline(sections(conn, p.previous(), settings, experiments=False, outstanding=then))
     return {"period": p, "sections": now, "headline": headline(now), "previous": before}

@@ -8,7 +8,7 @@ def points(s: dict) -> str:
         return "No points moved in this period."
     top = s["by_rule"][0]["rule"] if s["by_rule"] else "nothing"
     return (f"Members earned {num(s['issued'])} points and used {num(s['consumed'])} "
-            f"({pct(s['consumption_rate'])} of what was earned); {top} issued the most, "
+            f"({pct(s['consumption_rate'])} of what was earned); most came from {top}, "
             f"and {num(s['outstanding'])} points are still outstanding.")
 
 

@@ -29,6 +29,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('experiment_id')
     )
     op.create_index(op.f('ix_experiment_rule_id'), 'experiment', ['rule_id'], unique=False)
+    # Reports read the ledger and the orders one period at a time.
+    op.create_index('ix_journal_entry_created_at', 'journal_entry', ['created_at'], unique=False)
+    op.create_index('ix_settlement_paid_at', 'settlement', ['paid_at'], unique=False)
     op.create_table('report',
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('period_from', sa.Date(), nullable=False),
@@ -46,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_settlement_paid_at', table_name='settlement')
+    op.drop_index('ix_journal_entry_created_at', table_name='journal_entry')
     op.drop_table('report')
     op.drop_index(op.f('ix_experiment_rule_id'), table_name='experiment')
     op.drop_table('experiment')

@@ -18,10 +18,9 @@ COUPON_PARTICIPANTS = """
     SELECT DISTINCT {member} FROM {table} WHERE {issued_at} >= :start AND {issued_at} < :end"""
 
 BY_GROUP = """
-    WITH people AS (SELECT member_id FROM rpt_viewers UNION SELECT member_id FROM rpt_buyers)
     SELECT (pa.member_id IS NOT NULL) AS participant, count(*) AS members,
-           count(b.member_id) AS buyers, coalesce(sum(b.orders), 0) AS orders, coalesce(sum(b.gmv), 0) AS gmv
-    FROM people m LEFT JOIN rpt_participants pa USING (member_id) LEFT JOIN rpt_buyers b USING (member_id)
+           count(*) FILTER (WHERE m.orders > 0) AS buyers, sum(m.orders) AS orders, sum(m.gmv) AS gmv
+    FROM rpt_people m LEFT JOIN rpt_participants pa USING (member_id)
     GROUP BY 1"""
 
 NEW_RETURNING = """
@@ -44,10 +43,11 @@ def buyers_section(conn: Connection, p: Period) -> dict:
         sources.append(COUPON_PARTICIPANTS.format(**COUPON))
     conn.execute(text("DROP TABLE IF EXISTS rpt_participants"))
     conn.execute(text("CREATE TEMP TABLE rpt_participants AS " + " UNION ".join(sources)), bind)
+    conn.execute(text("ANALYZE rpt_participants"))
     groups = {r["participant"]: r for r in conn.execute(text(BY_GROUP)).mappings()}
     ages = {r["returning"]: r for r in conn.execute(text(NEW_RETURNING), bind).mappings()}
     totals = conn.execute(text("SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(gmv), 0) FROM rpt_buyers")).one()
-    viewers = conn.execute(text("SELECT count(*) FROM rpt_viewers")).scalar_one()
+    viewers = conn.execute(text("SELECT count(*) FROM rpt_people WHERE seen")).scalar_one()
 
     def age(flag: bool) -> dict:
         r = ages.get(flag)

@@ -2,7 +2,7 @@
 
 Members of an experiment = the period's viewers and buyers; each one's arm is computed in SQL with the same
 sha256 bucketing as domain.experiments.assign, so no assignment table is needed and the campaign module and
-the report always agree. Needs rpt_viewers, rpt_buyers (common.prepare) and rpt_grants (rules section)."""
+the report always agree. Needs rpt_people (common.prepare) and rpt_grants (rules section)."""
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -17,15 +17,14 @@ RUNNING = """
     WHERE starts_at < :end AND (ends_at IS NULL OR ends_at > :start) ORDER BY experiment_id"""
 
 PER_ARM = """
-    WITH people AS (SELECT member_id FROM rpt_viewers UNION SELECT member_id FROM rpt_buyers),
-         cost AS (SELECT member_id, sum(points) * :pv + sum(cost_fen) AS fen FROM rpt_grants
+    WITH cost AS (SELECT member_id, sum(points) * :pv + sum(cost_fen) AS fen FROM rpt_grants
                   WHERE rule = :rule GROUP BY member_id),
-         bucketed AS (SELECT m.member_id, {bucket} AS b FROM people m),
-         assigned AS (SELECT member_id, {case} AS arm FROM bucketed)
-    SELECT a.arm, count(*) AS n, count(b.member_id) AS converted,
-           coalesce(sum(b.gmv), 0)::float8 AS gmv, coalesce(sum(b.gmv::float8 * b.gmv), 0) AS gmv_sq,
+         bucketed AS (SELECT m.member_id, m.orders, m.gmv, {bucket} AS b FROM rpt_people m),
+         assigned AS (SELECT member_id, orders, gmv, {case} AS arm FROM bucketed)
+    SELECT a.arm, count(*) AS n, count(*) FILTER (WHERE a.orders > 0) AS converted,
+           coalesce(sum(a.gmv), 0)::float8 AS gmv, coalesce(sum(a.gmv::float8 * a.gmv), 0) AS gmv_sq,
            coalesce(sum(c.fen), 0) AS cost
-    FROM assigned a LEFT JOIN rpt_buyers b USING (member_id) LEFT JOIN cost c USING (member_id)
+    FROM assigned a LEFT JOIN cost c USING (member_id)
     GROUP BY a.arm"""
 
 

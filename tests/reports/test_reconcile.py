@@ -84,6 +84,7 @@ def test_sections_in_detail(conn, week, no_coupon_table):
     assert s["risk"]["denied_order_goods_fen"] == 2000
     # Week over week: only D's 7 points in the week before.
     assert data["previous"]["points_issued"] == 7 and data["previous"]["orders"] == 0
+    assert data["previous"]["points_outstanding"] == 7
 
 
 def test_coupon_figures(conn, week):
