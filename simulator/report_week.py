@@ -57,9 +57,11 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
                g, CASE WHEN i % 25 = 0 THEN g ELSE 0 END, CASE WHEN i % 193 = 0 THEN 0 ELSE g / 100 END,
                CASE WHEN i % 193 = 0 THEN 'deny' WHEN i % 97 = 0 THEN 'hold' ELSE 'allow' END, 0,
                '{{}}'::jsonb, t, t + interval '7 days', t + interval '7 days'
-        FROM generate_series(CAST(1 AS bigint), :orders) i,
-             LATERAL (SELECT 990 + (i * 7877) % 49000, CAST(:start AS timestamptz) + (i::float8 / :orders) * interval '7 days') x(g, t)
+        FROM generate_series(CAST(1 AS bigint), (:orders * 1.08)::bigint) i,
+             LATERAL (SELECT 990 + (i * 7877) % 49000,
+                             CAST(:start AS timestamptz) + (i::float8 / (:orders * 1.08)) * interval '7 days') x(g, t)
         WHERE i % 3 <> 0 OR {holdout_bucket} >= 0.2
+        ORDER BY i LIMIT :orders
         """), bind)
     _ledger(conn, bind, prefix)
     _coupons(conn, bind, prefix)
