@@ -1,10 +1,12 @@
 """Every workflow and activity the worker runs, in one list each (add new ones here)."""
 
+from activities.campaign_tick import campaign_tick, finish_campaign
 from activities.coupon_expiry import expire_coupons, notify_points_expiring_activity
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.reports import build_report_activity
 from activities.settlement import accept_order, apply_refund, confirm_order
+from workflows.campaign import CampaignWorkflow
 from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
@@ -13,6 +15,7 @@ from workflows.trivial import TrivialWorkflow
 from workflows.weekly_report import WeeklyReportWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             ExpireCouponsWorkflow, WeeklyReportWorkflow]
+             ExpireCouponsWorkflow, CampaignWorkflow, WeeklyReportWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
-              expire_coupons, notify_points_expiring_activity, build_report_activity]
+              expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign,
+              build_report_activity]

@@ -1,6 +1,7 @@
 """Where settlement hands coupons to the coupon module, inside settlement's own transaction.
 
-Validity is judged by clock_timestamp(), the real time of the statement (not the transaction's start).
+Validity is judged at the order's payment time when settlement passes it (the coupon was applied
+at checkout; a settlement delayed by an outage must not reject it), else at clock_timestamp().
 
 Redemption: a coupon is used once, ever. One conditional UPDATE (status 'available', this
 member, inside its validity window) claims it, so of two orders racing for one code exactly one
@@ -12,13 +13,17 @@ stays spent ('forfeited', reason 'expired'). A partial refund keeps it spent (st
 'redeemed'): the rest of the order still enjoyed the discount.
 """
 
+from datetime import datetime
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 _CLAIM = text("""
     UPDATE coupon SET status = 'used', used_at = now(), used_order_id = :o
-    WHERE code = :c AND member_id = :m AND status = 'available'
-      AND valid_from <= clock_timestamp() AND valid_until > clock_timestamp()
+    WHERE code = :c AND member_id = :m
+      AND valid_from <= coalesce(CAST(:at AS timestamptz), clock_timestamp())
+      AND valid_until > coalesce(CAST(:at AS timestamptz), clock_timestamp())
+      AND (status = 'available' OR status = 'expired')
     RETURNING code""")
 
 _RECORD = text("""
@@ -26,18 +31,20 @@ _RECORD = text("""
     ON CONFLICT (order_id, code) DO NOTHING""")
 
 
-def redeem_for_order(conn: Connection, *, order_id: str, member_id: str, codes: list[str]) -> None:
+def redeem_for_order(conn: Connection, *, order_id: str, member_id: str, codes: list[str],
+                     paid_at: datetime | None = None) -> None:
     for code in dict.fromkeys(codes):
-        claimed = conn.execute(_CLAIM, {"c": code, "m": member_id, "o": order_id}).first() is not None
-        reason = None if claimed else _why_not(conn, code, member_id, order_id)
+        claimed = conn.execute(_CLAIM, {"c": code, "m": member_id, "o": order_id, "at": paid_at}).first() is not None
+        reason = None if claimed else _why_not(conn, code, member_id, order_id, paid_at)
         state = "redeemed" if claimed or reason == "already_this_order" else "rejected"
         conn.execute(_RECORD, {"o": order_id, "c": code, "s": state, "m": member_id,
                                "r": None if state == "redeemed" else reason})
 
 
-def _why_not(conn: Connection, code: str, member_id: str, order_id: str) -> str:
-    row = conn.execute(text("SELECT member_id, status, used_order_id, valid_until > clock_timestamp() AS running "
-                            "FROM coupon WHERE code = :c"), {"c": code}).mappings().first()
+def _why_not(conn: Connection, code: str, member_id: str, order_id: str, at: datetime | None) -> str:
+    row = conn.execute(text("SELECT member_id, status, used_order_id, "
+                            "valid_until > coalesce(CAST(:at AS timestamptz), clock_timestamp()) AS running "
+                            "FROM coupon WHERE code = :c"), {"c": code, "at": at}).mappings().first()
     if row is None:
         return "unknown_code"
     if row["member_id"] != member_id:

@@ -43,7 +43,8 @@ def list_templates(conn: Connection) -> list[TemplatePublic]:
 def template_public(r) -> TemplatePublic:
     return TemplatePublic(
         id=r["id"], name=r["name"], kind=r["kind"], amount_off=to_yuan(r["amount_off_fen"]),
-        threshold=to_yuan(r["threshold_fen"]), percent_off=r["percent_off"], max_discount=to_yuan(r["max_discount_fen"]),
+        threshold=to_yuan(r["threshold_fen"]), percent_off=r["percent_off"],
+        max_discount=to_yuan(r["max_discount_fen"]),
         scope=r["scope_kind"], categories=r["scope_categories"], skus=r["scope_skus"],
         exclude_categories=r["exclude_categories"], exclude_skus=r["exclude_skus"], validity=r["validity_kind"],
         valid_from=r["valid_from"], valid_until=r["valid_until"], valid_hours=r["valid_hours"],

@@ -20,6 +20,10 @@ from models.exchange_api import ExchangeRequest, ExchangeResult
 from models.exchanges import OfferKind
 
 
+_TAKE_PRIZE = text("UPDATE lottery_prize SET stock_left = stock_left - 1 WHERE offer_id = :o AND prize_id = :p "
+                   "AND (stock_left IS NULL OR stock_left > 0) RETURNING prize_id")
+
+
 def exchange_key(member_id: str, request_id: str) -> str:
     return f"exchange:{member_id}:{request_id}"
 
@@ -48,8 +52,9 @@ def exchange(conn: Connection, *, member_id: str, req: ExchangeRequest, now: dat
                           reference=f"offer:{offer['id']}", detail={"kind": offer["kind"]})
     if not posted.applied:  # the same request won a race and committed while we waited on the balance lock
         return find_exchange(conn, key)
-    if conn.execute(text("UPDATE exchange_offer SET stock_left = stock_left - 1 WHERE id = :id "
-                         "AND (stock_left IS NULL OR stock_left > 0) RETURNING id"), {"id": offer["id"]}).first() is None:
+    took = conn.execute(text("UPDATE exchange_offer SET stock_left = stock_left - 1 WHERE id = :id "
+                             "AND (stock_left IS NULL OR stock_left > 0) RETURNING id"), {"id": offer["id"]}).first()
+    if took is None:
         raise Refused("out_of_stock", f"offer {offer['id']} is out of stock")
     bought: dict = {"coupon_code": None, "prize_id": None, "seed": None}
     if offer["kind"] == OfferKind.COUPON:
@@ -90,9 +95,7 @@ def _lottery(conn: Connection, offer_id: str, member_id: str, key: str, now: dat
                           {"o": offer_id}).all()
     seed = new_seed()
     won = draw([Prize(p[0], p[1]) for p in prizes], seed)
-    if won is not None and conn.execute(text(
-            "UPDATE lottery_prize SET stock_left = stock_left - 1 WHERE offer_id = :o AND prize_id = :p "
-            "AND (stock_left IS NULL OR stock_left > 0) RETURNING prize_id"), {"o": offer_id, "p": won}).first() is None:
+    if won is not None and conn.execute(_TAKE_PRIZE, {"o": offer_id, "p": won}).first() is None:
         won = None
     code = None
     template_id = next((p[2] for p in prizes if p[0] == won), None)

@@ -177,3 +177,62 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value, default=str, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Credit:
+    key: str
+    member_id: str
+    points: int
+    reference: str
+    detail: dict | None = None
+
+
+def credit_available_many(conn: Connection, credits: list[Credit], *, now: datetime, lifetime: timedelta,
+                          source: str, kind: str = "earn") -> set[str]:
+    """credit_available for a batch, set-wise: the same journal entries, postings, balances and lots in a
+    fixed number of statements (campaign ticks grant thousands at once). Returns the keys applied now;
+    keys applied before are skipped, as with credit_available."""
+    if not credits:
+        return set()
+    members = sorted({c.member_id for c in credits})
+    conn.execute(text("INSERT INTO member_balance (member_id) SELECT unnest(CAST(:m AS text[])) ON CONFLICT DO NOTHING"),
+                 {"m": members})
+    before = dict(conn.execute(text("SELECT member_id, available FROM member_balance WHERE member_id = ANY(:m) "
+                                    "ORDER BY member_id FOR UPDATE"), {"m": members}).all())
+    rows = conn.execute(text(
+        "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
+        "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
+        "CAST(:r AS text[]), CAST(:d AS text[])) AS t(k, m, r, d) ON CONFLICT (idempotency_key) DO NOTHING "
+        "RETURNING id, idempotency_key"),
+        {"kind": kind, "k": [c.key for c in credits], "m": [c.member_id for c in credits],
+         "r": [c.reference for c in credits], "d": [_json(c.detail or {}) for c in credits]}).all()
+    entry = {key: entry_id for entry_id, key in rows}
+    applied = [c for c in credits if c.key in entry]
+    if not applied:
+        return set()
+    conn.execute(text(
+        "INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT e, m, b, a FROM unnest("
+        "CAST(:e AS bigint[]), CAST(:m AS text[]), CAST(:b AS text[]), CAST(:a AS bigint[])) AS t(e, m, b, a)"),
+        {"e": [entry[c.key] for c in applied for _ in (0, 1)],
+         "m": [x for c in applied for x in (None, c.member_id)],
+         "b": [x for c in applied for x in (SYSTEM_ISSUED, Bucket.AVAILABLE.value)],
+         "a": [x for c in applied for x in (-c.points, c.points)]})
+    totals: dict[str, int] = defaultdict(int)
+    lots = []
+    for c in applied:  # lots in order, as one credit_available after another would make them
+        usable = max(0, before[c.member_id] + c.points) - max(0, before[c.member_id])
+        before[c.member_id] += c.points
+        totals[c.member_id] += c.points
+        lots.append((c.member_id, entry[c.key], c.points, usable))
+    conn.execute(text(
+        "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
+        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m"),
+        {"m": list(totals), "p": list(totals.values())})
+    conn.execute(text(
+        "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
+        "SELECT m, e, :s, a, r, :now, :exp FROM unnest(CAST(:m AS text[]), CAST(:e AS bigint[]), "
+        "CAST(:a AS bigint[]), CAST(:r AS bigint[])) AS t(m, e, a, r)"),
+        {"s": source, "now": now, "exp": now + lifetime, "m": [x[0] for x in lots], "e": [x[1] for x in lots],
+         "a": [x[2] for x in lots], "r": [x[3] for x in lots]})
+    return set(entry)

@@ -52,7 +52,7 @@ def accept_order(inp: AcceptOrderInput) -> AcceptResult:
             ledger.earn_pending(conn, key=f"order:{order.order_id}:earn", member_id=checked.member_id, points=points,
                                 reference=f"order:{order.order_id}")
         coupon_seam.redeem_for_order(conn, order_id=order.order_id, member_id=checked.member_id,
-                                     codes=order.coupons_used)
+                                     codes=order.coupons_used, paid_at=checked.paid_at)
         snap = snapshot(rules, skus=[l.sku for l in checked.lines],
                         categories={l.sku: l.category for l in checked.lines}, room_id=checked.room_id,
                         at=checked.paid_at)

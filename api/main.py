@@ -5,7 +5,7 @@ import asyncio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import coupon_templates, coupons, exchanges, members, orders, reports
+from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, rooms
 from core.temporal import connect
 from domain.errors import BadInput
 
@@ -14,6 +14,9 @@ app = FastAPI(title="liveperks", version="0.1.0",
                           "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
 app.include_router(orders.router)
 app.include_router(members.router)
+app.include_router(rooms.router)
+app.include_router(campaigns.router)
+app.include_router(notifications.router)
 app.include_router(coupon_templates.router)
 app.include_router(coupons.router)
 app.include_router(exchanges.router)

@@ -5,7 +5,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.settings import get_settings
-from stack.dev import DevStack
+from stack.dev import DevStack, PieceFailed
 
 app = typer.Typer(help="The local stack: embedded PostgreSQL, Temporal dev server, worker, API.", no_args_is_help=True)
 console = Console()
@@ -20,7 +20,11 @@ def up() -> None:
     if stack.running() and not stack.crashed():
         console.print("[yellow]the stack is already running[/] (liveperks dev status; liveperks dev down to stop)")
         raise typer.Exit(0)
-    stack.up(log=console.print)
+    try:
+        stack.up(log=console.print)
+    except PieceFailed as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(1)
     console.print("[green]up[/]")
 
 

@@ -39,13 +39,15 @@ def show_offers() -> None:
             stock = "unlimited" if o["stock_left"] is None else o["stock_left"]
             typer.echo(f"{o['id']}\t{o['kind']}\t{o['name']}\t{o['price_points']} points\tstock {stock}")
             for p in o["prizes"]:
-                typer.echo(f"  prize {p['prize_id']}\t{p['name']}\t{p['weight_ppm'] / 10_000:g}%\tstock {p['stock_left']}")
+                chance = f"{p['weight_ppm'] / 10_000:g}%"
+                typer.echo(f"  prize {p['prize_id']}\t{p['name']}\t{chance}\tstock {p['stock_left']}")
 
 
 @app.command("buy")
 def buy(member_id: str, offer_id: str,
         request_id: str = typer.Option(None, help="idempotency: a repeat returns the first result"),
-        room: str = typer.Option(None, help="gifts: the room"), host: str = typer.Option(None, help="gifts: the host")) -> None:
+        room: str = typer.Option(None, help="gifts: the room"),
+        host: str = typer.Option(None, help="gifts: the host")) -> None:
     """Exchange MEMBER_ID's points for OFFER_ID."""
     req = ExchangeRequest(request_id=request_id or f"cli-{uuid.uuid4().hex}", offer_id=offer_id, room_id=room,
                           host_id=host)

@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import coupons, db, demo, dev, exchanges, keys, ledger, orders, reports
+from cli import campaigns, coupons, db, demo, dev, events, exchanges, keys, ledger, orders, reports, rooms
 
 app = typer.Typer(help="liveperks: points and coupons for live-commerce rooms.", no_args_is_help=True)
 app.add_typer(dev.app, name="dev")
@@ -10,6 +10,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(orders.app, name="orders")
+app.add_typer(rooms.app, name="rooms")
+app.add_typer(events.app, name="events")
+app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(coupons.app, name="coupons")
 app.add_typer(exchanges.app, name="exchanges")
 app.add_typer(reports.app, name="reports")

@@ -43,9 +43,25 @@ class Settings(BaseSettings):
     max_points_per_order: int = 100_000
     max_order_amount_fen: int = 10_000_000  # 100,000 yuan: above this an order is absurd
 
+    # Room event intake.
+    intake_max_body_bytes: int = 8 * 1024 * 1024
+    intake_max_events: int = 20_000
+    intake_max_future_seconds: int = 300  # an event stamped further ahead than this is refused
+
+    # Campaigns.
+    heartbeat_gap_seconds: int = 90  # heartbeat gaps up to this count as watching
+    coupon_cap_count: int = 3  # at most this many coupon pushes per viewer...
+    coupon_cap_window_seconds: int = 600  # ...per this many seconds, across all campaigns
+    campaign_tick_seconds: float = 1.0
+    campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
+    campaign_ticks_per_run: int = 300  # then continue-as-new
+
     # Coupons and expiry notices.
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire
     coupon_expiry_batch: int = 500
+
+    # API: how long a verified API key is trusted before it is checked again (0: every request).
+    api_key_cache_seconds: int = 5
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

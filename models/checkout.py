@@ -24,8 +24,9 @@ class CouponVerdict(BaseModel):
     code: str
     applies: bool
     discount: Decimal = Field(description="yuan this coupon gives on its own")
-    reason: str | None = Field(None, description="expired, not_yet_valid, scope_mismatch, threshold_not_met, "
-                                                 "already_used, not_this_member, not_stackable, unknown_code, duplicate")
+    reason: str | None = Field(None, description=(
+        "expired, not_yet_valid, scope_mismatch, threshold_not_met, already_used, not_this_member, not_stackable, "
+        "unknown_code, duplicate"))
     selected: bool = False
 
 

@@ -22,6 +22,9 @@ class GrantRequest(BaseModel):
     room_id: str = ""
     value: int = 0  # points, or fen of coupon face value
     reference: str = ""
+    # Optional per-campaign thresholds on the score (campaign spec `risk:`); None = the scorer's defaults.
+    hold_above: float | None = None
+    deny_above: float | None = None
 
 
 class RiskVerdict(BaseModel):

@@ -64,14 +64,14 @@ class DevStack:
         log("migrations applied")
         if self.settings.embedded_temporal and not self.temporal.pid():
             self.temporal.start()
-            wait_for_port("127.0.0.1", self.settings.temporal_port, timeout=60)
+            _wait_until_listening(self.temporal, "127.0.0.1", self.settings.temporal_port)
         log(f"temporal   {self.settings.resolved_temporal_address()}  Web UI "
             f"http://127.0.0.1:{self.settings.temporal_ui_port}" if self.settings.embedded_temporal else
             f"temporal   {self.settings.resolved_temporal_address()} (external)")
         for proc in (self.worker, self.api):
             if not proc.pid():
                 proc.start()
-        wait_for_port(self.settings.api_host, self.settings.api_port, timeout=60)
+        _wait_until_listening(self.api, self.settings.api_host, self.settings.api_port)
         log(f"schedules  {', '.join(asyncio.run(_ensure_schedules()))}")
         log(f"worker     pid {self.worker.pid()}  (log {self.worker.log_path})")
         log(f"api        http://{self.settings.api_host}:{self.settings.api_port}/docs  (log {self.api.log_path})")
@@ -94,6 +94,26 @@ class DevStack:
             state = "crashed, see " + str(proc.log_path) if proc.crashed() else str(proc.log_path)
             pieces.append(Piece(proc.name, proc.pid() is not None, state))
         return pieces
+
+
+class PieceFailed(RuntimeError):
+    pass
+
+
+def _wait_until_listening(proc: ManagedProcess, host: str, port: int, timeout: float = 180.0) -> None:
+    """Wait for the port, but say at once (with the log) if the process died while starting."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.pid() is None:
+            raise PieceFailed(f"{proc.name} exited while starting; see its log: {proc.log_path}")
+        try:
+            wait_for_port(host, port, timeout=1.0)
+            return
+        except TimeoutError:
+            continue
+    raise PieceFailed(f"{proc.name} is not listening on {host}:{port} after {timeout:.0f}s; see {proc.log_path}")
 
 
 async def _ensure_schedules() -> list[str]:

@@ -77,3 +77,28 @@ def test_concurrent_claims_never_oversell(database_url):
     with transaction() as conn:
         assert conn.execute(text("SELECT count(*) FROM coupon WHERE template_id = :t"), {"t": tpl}).scalar() == 100
         assert conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar() == 100
+
+
+def test_racing_repeats_and_member_limits_give_back_what_they_took(database_url):
+    with transaction() as conn:
+        tpl = make_template(conn, stock=50, per_member_limit=1)
+
+    def same_key(_):
+        with transaction() as conn:
+            return issue(conn, tpl, member="twin", key=f"{tpl}:same")
+
+    def same_member(i):
+        with transaction() as conn:
+            return issue(conn, tpl, member="greedy", key=f"{tpl}:greedy:{i}")
+
+    with ThreadPoolExecutor(16) as pool:
+        repeats = list(pool.map(same_key, range(40)))
+        greedy = list(pool.map(same_member, range(40)))
+    assert len({o.coupon_code for o in repeats}) == 1 and sum(o.issued for o in repeats) == 1
+    assert sum(o.issued for o in greedy) == 1
+    assert {o.reason for o in greedy if not o.issued} == {"member_limit"}
+    with transaction() as conn:
+        row = conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar()
+        counts = dict(conn.execute(text("SELECT member_id, issued FROM coupon_member_count WHERE template_id = :t"),
+                                   {"t": tpl}).all())
+    assert row == 2 and counts == {"twin": 1, "greedy": 1}

@@ -76,3 +76,16 @@ def test_partial_refund_keeps_the_coupon_spent(conn):
     redeem_for_order(conn, order_id="o10", member_id="m1", codes=[code])
     restore_for_refund(conn, order_id="o10", fully_refunded=False)
     assert states(conn, "o10") == {code: ("redeemed", None)} and status(conn, code) == ("used", "o10")
+
+
+def test_validity_is_judged_at_payment_time_not_settlement_time(conn):
+    code = give(conn, "late")
+    paid_at = now() - timedelta(minutes=5)
+    conn.execute(text("UPDATE coupon SET valid_from = now() - interval '10 minutes', status = 'expired', "
+                      "valid_until = now() - interval '1 minute' WHERE code = :c"),
+                 {"c": code})  # valid when the order was paid, expired (and swept) since
+    redeem_for_order(conn, order_id="o-late", member_id="late", codes=[code], paid_at=paid_at)
+    assert states(conn, "o-late") == {code: ("redeemed", None)}
+    redeem_for_order(conn, order_id="o-later", member_id="late", codes=[give(conn, "late")],
+                     paid_at=now() + timedelta(days=2))
+    assert list(states(conn, "o-later").values()) == [("rejected", "expired")]

@@ -69,3 +69,18 @@ async def test_member_exchanges_points_for_a_coupon(http, token):
     assert (points["available"], points["spent"]) == (50, 100)
     other = await http.post(f"/v1/members/{unique('m')}/exchanges", json=req, headers=app)
     assert other.status_code == 403
+
+
+async def test_template_read_deactivate_and_notices(http, token):
+    op, body = token("operator"), template_body()
+    await http.post("/v1/coupon-templates", json=body, headers=op)
+    assert (await http.get(f"/v1/coupon-templates/{body['id']}", headers=op)).json()["stock"] == 2
+    assert body["id"] in [t["id"] for t in (await http.get("/v1/coupon-templates", headers=op)).json()]
+    gone = await http.delete(f"/v1/coupon-templates/{body['id']}", headers=op)
+    assert gone.status_code == 200 and gone.json()["active"] is False
+    refused = await http.post("/v1/coupons/issue", headers=op, json={
+        "template_id": body["id"], "member_id": "m", "idempotency_key": unique("k")})
+    assert refused.status_code == 409 and refused.json()["reason"] == "template_inactive"
+    assert (await http.get("/v1/coupon-templates/nope", headers=op)).status_code == 404
+    member = unique("m")
+    assert (await http.get(f"/v1/members/{member}/notices", headers=token("member-app", member))).json() == []

@@ -1,0 +1,90 @@
+"""Campaign and rule budgets: conditional UPDATEs, so racing ticks can never overspend.
+
+Rows: (campaign, '') for the campaign-wide budget, (campaign, rule) for a rule's
+limits. NULL means unlimited. A take either succeeds on every row or on none
+(a savepoint), and the row that ran dry is stamped exhausted with the reason.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from domain.campaigns.spec import CampaignSpec
+
+TAKE = text(
+    "UPDATE campaign_budget SET "
+    " points_remaining = points_remaining - :p, fen_remaining = fen_remaining - :f, "
+    " stock_remaining = stock_remaining - :s "
+    "WHERE campaign_id = :c AND rule_id = :r "
+    "  AND (points_remaining IS NULL OR points_remaining >= :p) AND (fen_remaining IS NULL OR fen_remaining >= :f) "
+    "  AND (stock_remaining IS NULL OR stock_remaining >= :s) RETURNING 1")
+
+
+def _wanted(spec: CampaignSpec) -> dict[str, tuple[int | None, int | None, int | None]]:
+    rows = {"": (spec.budget.points, None if spec.budget.coupon_yuan is None else round(spec.budget.coupon_yuan * 100),
+                 None)}
+    for rule in spec.all_rules():
+        lim = rule.limits
+        rows[rule.id] = (lim.budget_points, None if lim.budget_yuan is None else round(lim.budget_yuan * 100), lim.stock)
+    return rows
+
+
+def sync_budgets(conn: Connection, campaign_id: str, spec: CampaignSpec) -> None:
+    """Create or resize budgets from the spec; what was already spent stays spent."""
+    for rule_id, (points, fen, stock) in _wanted(spec).items():
+        spent = conn.execute(text(
+            "SELECT coalesce(sum(points) FILTER (WHERE reward_kind = 'points'), 0), "
+            "       coalesce(sum(value_fen) FILTER (WHERE reward_kind = 'coupon'), 0), count(*) "
+            "FROM campaign_grant WHERE campaign_id = :c AND (:r = '' OR rule_id = :r) AND status IN ('granted', 'held')"),
+            {"c": campaign_id, "r": rule_id}).one()
+        left = [None if cap is None else max(0, cap - used) for cap, used in zip((points, fen, stock), spent)]
+        conn.execute(text(
+            "INSERT INTO campaign_budget (campaign_id, rule_id, points_remaining, fen_remaining, stock_remaining) "
+            "VALUES (:c, :r, :p, :f, :s) ON CONFLICT (campaign_id, rule_id) DO UPDATE SET "
+            "points_remaining = :p, fen_remaining = :f, stock_remaining = :s, exhausted_at = NULL, "
+            "exhausted_reason = NULL"), {"c": campaign_id, "r": rule_id, "p": left[0], "f": left[1], "s": left[2]})
+
+
+def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0,
+         mark: bool = True) -> bool:
+    """Take from the rule's and the campaign's budgets together, or from neither. With mark=False the
+    caller stamps the exhaustion itself (when it is about to roll back an enclosing savepoint)."""
+    short = None
+    savepoint = conn.begin_nested()
+    for r in (rule_id, ""):
+        if conn.execute(TAKE, {"c": campaign_id, "r": r, "p": points, "f": fen, "s": stock}).first() is None:
+            short = r
+            break
+    if short is None:
+        savepoint.commit()
+        return True
+    savepoint.rollback()
+    if mark:
+        mark_exhausted(conn, campaign_id, short, exhausted_reason(short, points=points, fen=fen))
+    else:
+        conn.info["budget_short"] = short
+    return False
+
+
+def exhausted_reason(short: str, *, points: int = 0, fen: int = 0) -> str:
+    what = "points" if points else ("coupon value" if fen else "stock")
+    return f"{what} budget exhausted" + (f" (rule {short})" if short else "")
+
+
+def give_back(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0,
+              stock: int = 0) -> None:
+    conn.execute(text("UPDATE campaign_budget SET points_remaining = points_remaining + :p, "
+                      "fen_remaining = fen_remaining + :f, stock_remaining = stock_remaining + :s "
+                      "WHERE campaign_id = :c AND rule_id IN (:r, '')"),
+                 {"c": campaign_id, "r": rule_id, "p": points, "f": fen, "s": stock})
+
+
+def mark_exhausted(conn: Connection, campaign_id: str, rule_id: str, reason: str) -> None:
+    conn.execute(text("UPDATE campaign_budget SET exhausted_at = coalesce(exhausted_at, now()), "
+                      "exhausted_reason = coalesce(exhausted_reason, :why) WHERE campaign_id = :c AND rule_id = :r"),
+                 {"c": campaign_id, "r": rule_id, "why": reason})
+
+
+def exhausted_rules(conn: Connection, campaign_id: str) -> dict[str, str]:
+    rows = conn.execute(text("SELECT rule_id, exhausted_reason FROM campaign_budget "
+                             "WHERE campaign_id = :c AND exhausted_at IS NOT NULL"), {"c": campaign_id}).all()
+    return {r: why for r, why in rows}

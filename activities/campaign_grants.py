@@ -1,0 +1,175 @@
+"""Turn candidate grants into ledger credits, coupons and notifications, in the caller's transaction.
+
+Order of checks per batch: already decided (idempotency key) -> frequency cap
+across campaigns (coupons) -> risk score in one batch call -> budget (conditional
+UPDATE) -> the reward itself. Every outcome is a campaign_grant row with a
+status: granted, held (nothing spendable until a reviewer approves), denied,
+suppressed (cap, budget, stock, coupon refused) or rejected (held, then refused).
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from activities import campaign_budget as budget
+from activities import ledger
+from activities.campaign_rewards import Grant, deliver, points_note
+from activities.notify import Note, notify_many
+from core.settings import get_settings
+from models.risk_base import Decision, GrantRequest, RiskVerdict
+from risk.scorer import get_scorer
+
+
+@dataclass
+class Thresholds:
+    hold_above: float | None = None
+    deny_above: float | None = None
+
+
+@dataclass
+class BatchOutcome:
+    by_status: Counter = field(default_factory=Counter)
+    by_rule: Counter = field(default_factory=Counter)
+
+
+def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
+    """The stricter of the scorer's decision and the campaign's thresholds on its score."""
+    decision = verdict.decision
+    if th.deny_above is not None and verdict.score > th.deny_above:
+        return Decision.DENY
+    if th.hold_above is not None and verdict.score > th.hold_above and decision == Decision.ALLOW:
+        return Decision.HOLD
+    return decision
+
+
+def _recent_coupons(conn: Connection, members: list[str], now: datetime) -> Counter:
+    window = timedelta(seconds=get_settings().coupon_cap_window_seconds)
+    rows = conn.execute(text(
+        "SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(:m) AND reward_kind = 'coupon' "
+        "AND status IN ('granted', 'held') AND created_at > :since GROUP BY member_id"),
+        {"m": members, "since": now - window}).all()
+    return Counter(dict(rows))
+
+
+RECORD = text(
+        "INSERT INTO campaign_grant (idempotency_key, campaign_id, rule_id, room_id, member_id, reward_kind, points, "
+        " coupon_template_id, coupon_code, value_fen, status, reason, risk_score, device_id, ip, source_event_id, "
+        " detail, decided_at) VALUES (:key, :c, :r, :room, :m, :kind, :p, :tpl, :code, :fen, :st, :why, :score, "
+        " :d, :ip, :ev, CAST(:detail AS jsonb), clock_timestamp())")
+
+
+def _row(g: Grant, status: str, reason: str = "", score: float = 0.0) -> dict:
+    return {"key": g.key, "c": g.campaign_id, "r": g.rule_id, "room": g.room_id, "m": g.member_id, "kind": g.kind,
+         "p": g.points, "tpl": g.template_id, "code": g.coupon_code, "fen": g.value_fen, "st": status, "why": reason,
+         "score": score, "d": g.device_id, "ip": g.ip, "ev": g.source_event_id, "detail": g.detail_json()}
+
+
+def _unlimited_points(conn: Connection, campaign_id: str) -> set[str]:
+    """Rules whose points no budget limits (neither the rule's nor the campaign's): no budget row to update."""
+    rows = dict(conn.execute(text("SELECT rule_id, (points_remaining IS NULL AND stock_remaining IS NULL) "
+                                  "FROM campaign_budget WHERE campaign_id = :c"), {"c": campaign_id}).all())
+    return {r for r, free in rows.items() if free and r != ""} if rows.get("") else set()
+
+
+def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresholds: Thresholds) -> BatchOutcome:
+    out = BatchOutcome()
+    if not grants:
+        return out
+    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(:k)"),
+                            {"k": [g.key for g in grants]}).scalars())
+    fresh = sorted((g for g in grants if g.key not in done), key=lambda g: (g.member_id, g.key))
+    coupon_members = sorted({g.member_id for g in fresh if g.kind == "coupon"})
+    for m in coupon_members:  # sorted: racing campaigns lock members in the same order
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('coupon-cap:' || :m))"), {"m": m})
+    recent = _recent_coupons(conn, coupon_members, now) if coupon_members else Counter()
+    cap = get_settings().coupon_cap_count
+    records: list[dict] = []
+    notes: list[Note] = []
+    scored = []
+    for g in fresh:
+        if g.kind == "coupon":
+            if recent[g.member_id] >= cap:
+                records.append(_row(g, "suppressed", f"frequency cap: {cap} coupons per "
+                                    f"{get_settings().coupon_cap_window_seconds} s"))
+                out.by_status["suppressed"] += 1
+                continue
+            recent[g.member_id] += 1
+        scored.append(g)
+    verdicts = get_scorer().score(conn, [GrantRequest(
+        kind="coupon" if g.kind == "coupon" else "campaign_points", member_id=g.member_id, device_id=g.device_id,
+        ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
+        hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
+    free = _unlimited_points(conn, grants[0].campaign_id)
+    credits: list[Grant] = []
+    for g, verdict in zip(scored, verdicts):
+        decision = _decide(verdict, thresholds)
+        if decision == Decision.DENY:
+            status, why = "denied", "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+        elif decision == Decision.HOLD:
+            status, why = _hold(conn, g), "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+        elif g.kind == "points":
+            status, why = _take_points(conn, g, limited=g.rule_id not in free)
+            if status == "granted":
+                credits.append(g)
+        else:
+            status, why = deliver(conn, g, now=now, notes=notes)
+        records.append(_row(g, status, why, verdict.score))
+        out.by_status[status] += 1
+        if status == "granted":
+            out.by_rule[g.rule_id] += 1
+    _credit_points(conn, credits, now=now, notes=notes)
+    if records:  # one round trip for the batch's outcomes, one for its notifications
+        conn.execute(RECORD, records)
+    notify_many(conn, notes)
+    return out
+
+
+def _take_points(conn: Connection, g: Grant, *, limited: bool) -> tuple[str, str]:
+    if limited and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+        return "suppressed", "budget exhausted"
+    return "granted", ""
+
+
+def _credit_points(conn: Connection, grants: list[Grant], *, now: datetime, notes: list[Note]) -> None:
+    """All the batch's points in one set-wise ledger write, then their notifications."""
+    if not grants:
+        return
+    ledger.credit_available_many(
+        conn, [ledger.Credit(g.key, g.member_id, g.points, f"campaign:{g.campaign_id}", {"rule": g.rule_id})
+               for g in grants],
+        now=now, lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign", kind="campaign_earn")
+    notes += [points_note(g) for g in grants]
+
+
+def _hold(conn: Connection, g: Grant) -> str:
+    """Points on hold reserve their budget now so an approval can never overspend; coupons take theirs on approval."""
+    if g.kind == "points" and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+        return "suppressed"
+    return "held"
+
+
+def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str:
+    """Grant (approve) or cancel (reject) a held grant. Idempotent: a decided grant returns its status."""
+    row = conn.execute(text("SELECT * FROM campaign_grant WHERE id = :id FOR UPDATE"), {"id": grant_id}).mappings().first()
+    if row is None:
+        return "unknown"
+    if row["status"] != "held":
+        return row["status"]
+    g = Grant.from_row(row)
+    if approve:
+        if g.kind == "points":
+            budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)  # re-taken by deliver
+        notes: list[Note] = []
+        status, why = deliver(conn, g, now=conn.execute(text("SELECT now()")).scalar_one(), notes=notes)
+        notify_many(conn, notes)
+    else:
+        if g.kind == "points":
+            budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)
+        status, why = "rejected", "held grant rejected by review"
+    conn.execute(text("UPDATE campaign_grant SET status = :st, reason = :why, coupon_code = :code, value_fen = :fen, "
+                      "decided_at = clock_timestamp() WHERE id = :id"),
+                 {"st": status, "why": why, "code": g.coupon_code, "fen": g.value_fen, "id": grant_id})
+    return status

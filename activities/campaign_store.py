@@ -1,0 +1,98 @@
+"""Campaign rows: create, update (spec), status changes, summaries. All inside the caller's transaction."""
+
+import json
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from activities.campaign_budget import exhausted_rules, sync_budgets
+from domain.campaigns.spec import CampaignSpec
+from domain.errors import BadInput
+from models.campaign_run import CampaignSummary
+
+STATUSES = {"scheduled", "running", "paused", "stopped"}
+
+
+def _rooms_known(conn: Connection, spec: CampaignSpec) -> None:
+    known = set(conn.execute(text("SELECT room_id FROM room WHERE room_id = ANY(:r)"), {"r": spec.rooms}).scalars())
+    missing = [r for r in spec.rooms if r not in known]
+    if missing:
+        raise BadInput(f"unknown room(s) {', '.join(missing)}: register them first (`liveperks rooms add`)")
+
+
+def create_campaign(conn: Connection, spec: CampaignSpec) -> bool:
+    """True when new; the same spec again is a no-op, a different one under the same id is refused."""
+    _rooms_known(conn, spec)
+    body = spec.model_dump(mode="json")
+    inserted = conn.execute(text(
+        "INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, workflow_id) "
+        "VALUES (:c, :n, CAST(:s AS jsonb), 'scheduled', :a, :b, 1, '') ON CONFLICT (campaign_id) DO NOTHING RETURNING 1"),
+        {"c": spec.id, "n": spec.name, "s": json.dumps(body), "a": spec.window.start, "b": spec.window.end}).first()
+    if inserted is None:
+        existing = conn.execute(text("SELECT spec FROM campaign WHERE campaign_id = :c"), {"c": spec.id}).scalar_one()
+        if existing != body:
+            raise BadInput(f"campaign {spec.id} exists with a different spec: use `update`")
+        return False
+    sync_budgets(conn, spec.id, spec)
+    return True
+
+
+def update_campaign(conn: Connection, spec: CampaignSpec) -> int:
+    """Replace the spec (rules enabled/disabled/changed); the next tick uses it. Returns the new version."""
+    _rooms_known(conn, spec)
+    row = conn.execute(text("UPDATE campaign SET spec = CAST(:s AS jsonb), name = :n, starts_at = :a, ends_at = :b, "
+                            "version = version + 1, updated_at = now() WHERE campaign_id = :c AND status <> 'stopped' "
+                            "RETURNING version"),
+                       {"c": spec.id, "n": spec.name, "s": json.dumps(spec.model_dump(mode="json")),
+                        "a": spec.window.start, "b": spec.window.end}).first()
+    if row is None:
+        raise BadInput(f"no campaign {spec.id} that can still be updated (unknown or stopped)")
+    sync_budgets(conn, spec.id, spec)
+    return row[0]
+
+
+def set_status(conn: Connection, campaign_id: str, status: str) -> str:
+    """pause/resume/stop; a stopped campaign stays stopped. Returns the status now in force."""
+    if status not in STATUSES:
+        raise BadInput(f"unknown status {status}")
+    row = conn.execute(text("SELECT status FROM campaign WHERE campaign_id = :c FOR UPDATE"),
+                       {"c": campaign_id}).first()
+    if row is None:
+        raise BadInput(f"unknown campaign {campaign_id}")
+    if row[0] == "stopped":
+        return "stopped"
+    conn.execute(text("UPDATE campaign SET status = :s, updated_at = now() WHERE campaign_id = :c"),
+                 {"s": status, "c": campaign_id})
+    if status == "stopped":  # an order multiplier ends with its campaign
+        conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
+                          "WHERE source = :src"), {"src": f"campaign:{campaign_id}"})
+    return status
+
+
+def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False):
+    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c"
+                            + (" FOR UPDATE" if lock else "")), {"c": campaign_id}).first()
+    if row is None:
+        raise BadInput(f"unknown campaign {campaign_id}")
+    return CampaignSpec.model_validate(row[0]), row[1], row[2]
+
+
+def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:
+    status = conn.execute(text("SELECT status FROM campaign WHERE campaign_id = :c"), {"c": campaign_id}).scalar_one()
+    rows = conn.execute(text(
+        "SELECT rule_id, status, count(*), coalesce(sum(points), 0), coalesce(sum(value_fen), 0) FROM campaign_grant "
+        "WHERE campaign_id = :c GROUP BY rule_id, status"), {"c": campaign_id}).all()
+    s = CampaignSummary(campaign_id=campaign_id, status=status, exhausted=exhausted_rules(conn, campaign_id))
+    for rule, st, n, points, fen in rows:
+        s.grants_by_rule.setdefault(rule, {})[st] = n
+        if st == "granted":
+            s.points_granted += points
+            s.coupon_value_fen += fen
+        s.suppressed += n if st == "suppressed" else 0
+        s.held += n if st == "held" else 0
+        s.denied += n if st == "denied" else 0
+    s.events_evaluated = conn.execute(text(
+        "SELECT coalesce(sum((state->>'events')::bigint), 0)::bigint FROM campaign_cursor "
+        "WHERE campaign_id = :id OR campaign_id LIKE :c"),
+        {"id": campaign_id, "c": f"{campaign_id}@%"}).scalar_one()
+    return s

@@ -1,0 +1,140 @@
+"""The campaign tick: new room events since the cursor -> triggers -> grants, one transaction per batch.
+
+The campaign row is locked first, so two ticks of one campaign never overlap; the
+cursor row holds the last event id and the trigger state, written with the grants.
+A tick that dies before commit leaves everything as it was; one that is re-run
+after commit finds the cursor moved and the grant keys taken, and changes nothing.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from temporalio import activity
+
+from activities.campaign_budget import exhausted_rules
+from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
+from activities.campaign_rewards import Grant
+from activities.campaign_store import load_spec, summarize
+from activities.multipliers import ensure_multipliers
+from core.db import transaction
+from core.settings import get_settings
+from domain.campaigns.evaluator import Ev, Evaluator
+from domain.campaigns.spec import CampaignSpec
+from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickResult
+
+EVENTS = text(
+    "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
+    "CASE WHEN type IN ('heartbeat', 'enter', 'leave') THEN NULL ELSE payload END "  # most rows: skip JSON decoding
+    "FROM room_event WHERE room_id = :r AND id > :after AND occurred_at >= :start AND occurred_at < :end "
+    "ORDER BY id LIMIT :n")
+
+
+def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, CampaignSpec]:
+    """(run id, spec with this run's window): a recurring campaign's runs each start afresh."""
+    if window_start is None or window_start == spec.window.start:
+        return spec.id, spec
+    length = spec.window.end - spec.window.start
+    moved = spec.model_copy(update={"window": spec.window.model_copy(
+        update={"start": window_start, "end": window_start + length})})
+    return f"{spec.id}@{window_start:%Y%m%dT%H%M}", moved
+
+
+def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: list[Ev]) -> set[str]:
+    scopes = {r.trigger.scope for r in spec.all_rules() if r.trigger.type == "first_visit" and r.enabled}
+    if not scopes:
+        return set()
+    first: dict[str, int] = {}
+    for e in events:
+        if e.member_id:
+            first.setdefault(e.member_id, e.id)
+    rooms = [room_id]
+    if "shop" in scopes:
+        rooms = list(conn.execute(text("SELECT room_id FROM room WHERE shop_id <> '' AND shop_id = "
+                                       "(SELECT shop_id FROM room WHERE room_id = :r) UNION SELECT :r"),
+                                  {"r": room_id}).scalars())
+    return set(conn.execute(text(
+        "SELECT m.member_id FROM unnest(CAST(:m AS text[]), CAST(:f AS bigint[])) AS m(member_id, first_id) "
+        "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.member_id = m.member_id AND e.room_id = ANY(:rooms) "
+        "AND e.id < m.first_id)"), {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
+
+
+def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, now: datetime,
+              exhausted: dict[str, str], outcome: BatchOutcome) -> tuple[int, bool]:
+    """Evaluate one batch of one room. Returns (events evaluated, whether a full batch was read)."""
+    batch = get_settings().campaign_tick_batch
+    conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
+                 {"c": run_id, "r": room_id})
+    after, state = conn.execute(text("SELECT last_event_id, state FROM campaign_cursor WHERE campaign_id = :c "
+                                     "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
+    rows = conn.execute(EVENTS, {"r": room_id, "after": after, "start": spec.window.start, "end": spec.window.end,
+                                 "n": batch}).all()
+    if not rows:
+        return 0, False
+    events = [Ev(*row[:7], row[7] or {}) for row in rows]
+    evaluator = Evaluator(spec, state, gap_s=get_settings().heartbeat_gap_seconds,
+                          seen_before=_seen_before(conn, spec, room_id, events))
+    matches = evaluator.run(events)
+    for draw in evaluator.lotteries:
+        conn.execute(text("INSERT INTO lottery_draw (draw_key, campaign_id, rule_id, seed, entrants, winners) "
+                          "VALUES (:k, :c, :r, :s, CAST(:e AS jsonb), CAST(:w AS jsonb)) ON CONFLICT DO NOTHING"),
+                     {"k": f"{run_id}:{draw.rule_id}:{draw.draw_key}", "c": spec.id, "r": draw.rule_id,
+                      "s": draw.seed, "e": json.dumps(draw.entrants), "w": json.dumps(draw.winners)})
+    rules = {r.id: r for r in spec.all_rules()}
+    grants = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
+                    rule_id=m.rule_id, room_id=room_id, member_id=m.member_id,
+                    kind="points" if rules[m.rule_id].reward.points else "coupon",
+                    points=rules[m.rule_id].reward.points or 0, template_id=rules[m.rule_id].reward.coupon_template or "",
+                    device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
+                    valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
+              for m in matches if m.rule_id not in exhausted and "" not in exhausted]
+    risk = spec.risk
+    result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
+                                                                       risk.deny_above if risk else None))
+    outcome.by_status.update(result.by_status)
+    outcome.by_rule.update(result.by_rule)
+    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(grants)
+    state["events"] = state.get("events", 0) + len(events)
+    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, state = CAST(:s AS jsonb), updated_at = now() "
+                      "WHERE campaign_id = :c AND room_id = :r"),
+                 {"id": events[-1].id, "s": json.dumps(state, ensure_ascii=False), "c": run_id, "r": room_id})
+    return len(events), len(rows) >= batch
+
+
+@activity.defn(name="campaign_tick")
+def campaign_tick(inp: TickInput) -> TickResult:
+    with transaction() as conn:
+        spec, status, workflow_id = load_spec(conn, inp.campaign_id, lock=True)
+        if status in ("paused", "stopped"):
+            return TickResult(status=status)
+        if status == "scheduled" or (inp.workflow_id and workflow_id != inp.workflow_id):
+            conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
+                              "WHERE campaign_id = :c"), {"c": inp.campaign_id, "w": inp.workflow_id})
+        run_id, spec = run_window(spec, inp.window_start)
+        now = conn.execute(text("SELECT now()")).scalar_one()
+        ensure_multipliers(conn, spec)
+        exhausted = exhausted_rules(conn, spec.id)
+        outcome, events, more = BatchOutcome(), 0, False
+        for room_id in spec.rooms:
+            n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
+            events, more = events + n, more or full
+        ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
+                      more=more)
+
+
+@activity.defn(name="finish_campaign")
+def finish_campaign(inp: FinishInput) -> CampaignSummary:
+    """Stop the campaign (window over or operator stop) and store its summary."""
+    with transaction() as conn:
+        load_spec(conn, inp.campaign_id, lock=True)  # BadInput for an unknown campaign
+        if inp.final:
+            conn.execute(text("UPDATE campaign SET status = 'stopped', updated_at = now() WHERE campaign_id = :c"),
+                         {"c": inp.campaign_id})
+            conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
+                              "WHERE source = :s"), {"s": f"campaign:{inp.campaign_id}"})
+        summary = summarize(conn, inp.campaign_id)
+        conn.execute(text("UPDATE campaign SET summary = CAST(:s AS jsonb) WHERE campaign_id = :c"),
+                     {"s": summary.model_dump_json(), "c": inp.campaign_id})
+    return summary

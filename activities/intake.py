@@ -1,0 +1,70 @@
+"""Store room events: COPY into a temp table, then INSERT ... ON CONFLICT (event_id) DO NOTHING.
+
+A transaction-scoped advisory lock per room serialises writers of one room, so
+within a room `room_event.id` grows in commit order: a campaign cursor that has
+read up to id N never later finds a committed event of that room below N.
+"""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from core.settings import get_settings
+from domain.errors import BadInput
+from domain.intake import ValidEvent, split_batch
+from models.intake import EventRejection, IntakeResult
+
+COLUMNS = "event_id, room_id, type, member_id, device_id, ip, occurred_at, payload"
+
+
+class UnknownRoom(BadInput):
+    pass
+
+
+def room_exists(conn: Connection, room_id: str) -> bool:
+    return conn.execute(text("SELECT 1 FROM room WHERE room_id = :r"), {"r": room_id}).first() is not None
+
+
+def copy_events(conn: Connection, room_id: str, events: list[ValidEvent]) -> int:
+    """Bulk-insert; returns how many were new."""
+    if not events:
+        return 0
+    conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS room_event_in (event_id text, room_id text, type text, "
+                      "member_id text, device_id text, ip text, occurred_at timestamptz, payload jsonb) "
+                      "ON COMMIT DELETE ROWS"))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f"COPY room_event_in ({COLUMNS}) FROM STDIN") as copy:
+            for e in events:
+                copy.write_row((e.event_id, room_id, e.type, e.member_id, e.device_id, e.ip, e.occurred_at,
+                                json.dumps(e.payload, ensure_ascii=False)))
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r))"), {"r": room_id})
+    inserted = conn.execute(text(f"INSERT INTO room_event ({COLUMNS}) SELECT {COLUMNS} FROM room_event_in "
+                                 "ORDER BY occurred_at ON CONFLICT (event_id) DO NOTHING"))
+    return inserted.rowcount
+
+
+def dead_letter(conn: Connection, room_id: str, items: list, refused: list[tuple[int, str | None, str]]) -> None:
+    if refused:
+        conn.execute(text("INSERT INTO room_event_dead_letter (room_id, event_id, reason, payload) "
+                          "VALUES (:r, :e, :why, CAST(:p AS jsonb))"),
+                     [{"r": room_id, "e": event_id, "why": why,
+                       "p": json.dumps(items[i] if isinstance(items[i], dict) else {"value": items[i]},
+                                       ensure_ascii=False, default=str)}
+                      for i, event_id, why in refused])
+
+
+def ingest(conn: Connection, room_id: str, items: list, now: datetime | None = None) -> IntakeResult:
+    settings = get_settings()
+    if not room_exists(conn, room_id):
+        raise UnknownRoom(f"unknown room {room_id!r}: register it first (POST /v1/rooms or `liveperks rooms add`)")
+    if len(items) > settings.intake_max_events:
+        raise BadInput(f"{len(items)} events in one request; at most {settings.intake_max_events}")
+    valid, refused = split_batch(items, room_id=room_id, now=now or datetime.now(timezone.utc),
+                                 max_future=timedelta(seconds=settings.intake_max_future_seconds))
+    new = copy_events(conn, room_id, valid)
+    dead_letter(conn, room_id, items, refused)
+    return IntakeResult(received=len(items), accepted=new, duplicates=len(valid) - new,
+                        rejected=[EventRejection(index=i, event_id=e, reason=why) for i, e, why in refused])

@@ -1,0 +1,39 @@
+"""A lean HTTP/1.1 keep-alive load generator on asyncio streams, so the client spends little of the
+machine's two cores and the server's figures are the server's. Loopback only."""
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+
+
+async def _connection(host: str, port: int, head: bytes, bodies: Iterator[bytes], out: list) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        for body in bodies:
+            started = time.perf_counter()
+            writer.write(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            payload = await reader.readexactly(length)
+            out.append((status, (time.perf_counter() - started) * 1000, json.loads(payload)))
+    finally:
+        writer.close()
+
+
+async def storm(host: str, port: int, path: str, token: str, bodies: list[dict], connections: int) -> list:
+    """POST every body; returns (status, latency_ms, json) per request."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            "Content-Type: application/json\r\nContent-Length: ").encode()
+    encoded = iter([json.dumps(b).encode() for b in bodies])
+    out: list = []
+    await asyncio.gather(*[_connection(host, port, head, encoded, out) for _ in range(connections)])
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else 0.0

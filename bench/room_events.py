@@ -1,0 +1,243 @@
+"""Room events through intake and campaign evaluation together.
+
+    python -m bench.room_events                      # 20 s at 20,000 events/s (quick)
+    python -m bench.room_events --duration 300       # the sustained run (several minutes)
+
+A seeded simulated session (simulator/) for several rooms is posted as NDJSON batches
+to the real API (uvicorn subprocess) at the target rate; a worker subprocess runs the
+campaign's CampaignWorkflow (1 s ticks). A poller notes when each grant becomes
+visible; delay = visible time - the event's received_at. events_per_s counts events
+from the first post until the campaign cursor has caught up with the last one.
+copy_ceiling_per_s is a plain COPY of the same rows into room_event.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import psutil
+from sqlalchemy import text
+
+from activities.api_keys import create_key
+from activities.rooms import register_room
+from bench.stack import bench_stack, emit
+from core.db import transaction
+from models.events import RoomBase
+from simulator import SessionConfig, simulate
+from tests.stack import free_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _sessions(rooms: list[str], rate: int, duration: float, start: datetime, seed: int) -> list[list[dict]]:
+    """Per room, a session sized so that all rooms together make about rate x duration events
+    (a small trial session measures events per viewer first)."""
+    def config(room: str, viewers: int, i: int) -> SessionConfig:
+        return SessionConfig(room_id=room, viewers=viewers, duration_s=duration, seed=seed + i, start=start,
+                             heartbeat_s=5.0, online_every_s=1, online_scale=20)
+    trial = simulate(config("trial", 200, 0)).events
+    viewers = max(50, int(rate * duration / len(rooms) / (len(trial) / 200)))
+    return [simulate(config(room, viewers, i)).events for i, room in enumerate(rooms)]
+
+
+def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, int]]:
+    """Interleave the rooms in time order, NDJSON-encoded ahead of time (the generator must not be the bottleneck)."""
+    merged = sorted((e for s in sessions for e in s), key=lambda e: e["occurred_at"])
+    by_room: dict[str, list[dict]] = {}
+    out = []
+    for e in merged:
+        batch = by_room.setdefault(e["room_id"], [])
+        batch.append(e)
+        if len(batch) >= size:
+            out.append((e["room_id"], "\n".join(json.dumps(x, ensure_ascii=False) for x in batch).encode(), len(batch)))
+            by_room[e["room_id"]] = []
+    out += [(r, "\n".join(json.dumps(x, ensure_ascii=False) for x in b).encode(), len(b)) for r, b in by_room.items() if b]
+    return out
+
+
+class Poller(threading.Thread):
+    """Notes when grants become visible and the delay from their event's arrival."""
+
+    def __init__(self, campaign_id: str):
+        super().__init__(daemon=True)
+        self.campaign_id, self.delays, self.stop_flag, self.last = campaign_id, [], False, 0
+
+    def run(self) -> None:
+        while not self.stop_flag:
+            self.poll()
+            time.sleep(0.05)
+
+    def poll(self) -> None:
+        with transaction() as conn:
+            rows = conn.execute(text(
+                "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at) FROM campaign_grant g "
+                "JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c AND g.id > :after "
+                "ORDER BY g.id"), {"c": self.campaign_id, "after": self.last}).all()
+        if rows:
+            self.last = rows[-1][0]
+            self.delays += [float(d) for _, d in rows]
+
+
+def _rss(procs: list[psutil.Process]) -> float:
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+def _lag(campaign_id: str) -> int:
+    with transaction() as conn:
+        return conn.execute(text(
+            "SELECT coalesce(sum((SELECT max(id) FROM room_event e WHERE e.room_id = c.room_id) - c.last_event_id), -1) "
+            "FROM campaign_cursor c WHERE c.campaign_id = :c"), {"c": campaign_id}).scalar()
+
+
+async def _post_all(api_url: str, token: str, batches, rate: int, concurrency: int) -> tuple[float, int]:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+    sent, started = 0, time.monotonic()
+    queue: asyncio.Queue = asyncio.Queue()
+    for b in batches:
+        queue.put_nowait(b)
+
+    async def poster(client: httpx.AsyncClient) -> None:
+        nonlocal sent
+        while not queue.empty():
+            room, body, n = queue.get_nowait()
+            ahead = sent / rate - (time.monotonic() - started)
+            if ahead > 0:  # pace to the target rate
+                await asyncio.sleep(ahead)
+            sent += n
+            r = await client.post(f"/v1/rooms/{room}/events", content=body, headers=headers)
+            r.raise_for_status()
+
+    async with httpx.AsyncClient(base_url=api_url, timeout=120) as client:
+        await asyncio.gather(*(poster(client) for _ in range(concurrency)))
+    return time.monotonic() - started, sent
+
+
+def _copy_ceiling(sessions: list[list[dict]], limit: int = 200_000) -> float:
+    rows = [e for s in sessions for e in s][:limit]
+    with transaction() as conn:
+        raw = conn.connection.driver_connection
+        started = time.perf_counter()
+        with raw.cursor() as cur:
+            with cur.copy("COPY room_event (event_id, room_id, type, member_id, device_id, ip, occurred_at, payload) "
+                          "FROM STDIN") as copy:
+                for e in rows:
+                    copy.write_row((f"ceil-{e['event_id']}", e["room_id"], e["type"], e["member_id"], e["device_id"],
+                                    e["ip"], e["occurred_at"], json.dumps(e["payload"], ensure_ascii=False)))
+        elapsed = time.perf_counter() - started
+        conn.execute(text("DELETE FROM room_event WHERE event_id LIKE 'ceil-%'"))
+    return len(rows) / elapsed
+
+
+def _start(argv: list[str], env: dict, log: str) -> subprocess.Popen:
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+
+async def main(args) -> None:
+    async with bench_stack() as stack:
+        from clients import campaigns as ops
+        from domain.campaigns.spec import CampaignSpec
+
+        env = {**os.environ, "DATABASE_URL": stack.database_url, "LIVEPERKS_TASK_QUEUE": stack.task_queue,
+               "TEMPORAL_ADDRESS": stack.client.service_client.config.target_host}
+        port = free_port()
+        logdir = os.environ.get("TMPDIR", "/tmp")
+        api = _start([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning",
+                      "--workers", str(args.api_workers)], env, f"{logdir}/bench-room-events-api.log")
+        worker = _start([sys.executable, "worker.py"], env, f"{logdir}/bench-room-events-worker.log")
+        try:
+            await _run(args, stack, ops, CampaignSpec, f"http://127.0.0.1:{port}", api, worker)
+        finally:
+            for p in (api, worker):
+                p.terminate()
+                p.wait(timeout=30)
+
+
+async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker) -> None:
+    rooms = [f"bench-room-{i}" for i in range(args.rooms)]
+    with transaction() as conn:
+        for r in rooms:
+            register_room(conn, RoomBase(room_id=r))
+        live = create_key(conn, name="bench-live", role="live-platform").token
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(seconds=args.duration + 5)
+    sessions = _sessions(rooms, args.rate, args.duration, start, args.seed)
+    batches = _batches(sessions, args.batch)
+    total = sum(n for _, _, n in batches)
+    spec = CampaignSpec.model_validate({
+        "id": "bench", "rooms": rooms,
+        "window": {"start": (start - timedelta(minutes=1)).isoformat(), "end": (start + timedelta(hours=2)).isoformat()},
+        "rules": [
+            {"id": "watch", "trigger": {"type": "watch_minutes", "minutes": 0.5}, "reward": {"points": 10},
+             "limits": {"per_viewer": 100}},
+            {"id": "keyword", "trigger": {"type": "comment_keyword", "keywords": ["想要", "lucky"]},
+             "reward": {"points": 1}, "limits": {"per_viewer": 3}},
+            {"id": "share", "trigger": {"type": "share"}, "reward": {"points": 5}}]})
+    for _ in range(100):  # wait for the API to listen
+        try:
+            httpx.get(f"{api_url}/healthz", timeout=1)
+            break
+        except httpx.HTTPError:
+            await asyncio.sleep(0.2)
+    await ops.create(stack.client, spec)
+    poller = Poller("bench")
+    poller.start()
+    procs = [psutil.Process(api.pid), psutil.Process(worker.pid)]
+    peak = 0.0
+    sampling = True
+
+    async def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, _rss(procs))
+            await asyncio.sleep(0.5)
+
+    sampler = asyncio.create_task(sample())
+    started = time.monotonic()
+    post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
+    while _lag("bench") != 0 and time.monotonic() - started < post_s + 120:
+        await asyncio.sleep(0.1)
+    caught_up = time.monotonic() - started
+    await asyncio.sleep(0.5)
+    poller.stop_flag = True
+    poller.join()
+    poller.poll()
+    sampling = False
+    await sampler
+    await ops.stop(stack.client, "bench")
+    delays = sorted(poller.delays) or [float("nan")]
+    pct = lambda q: round(delays[min(len(delays) - 1, int(q * len(delays)))], 3)  # noqa: E731
+    ceiling = _copy_ceiling(sessions)
+    with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
+        written = conn.execute(text(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
+            "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = 'bench'")).scalar()
+    emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
+          "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
+          "events_per_s": round(total / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
+          "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
+          "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
+          "batch": args.batch, "cores": os.cpu_count()})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=20, help="seconds of events (300 for the sustained run)")
+    parser.add_argument("--rate", type=int, default=20_000, help="target events per second")
+    parser.add_argument("--rooms", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=2000, help="events per POST")
+    parser.add_argument("--concurrency", type=int, default=4, help="concurrent POSTs")
+    parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(main(parser.parse_args()))

@@ -1,0 +1,207 @@
+"""Play a batch of room events through a campaign's rules: candidate grants plus the new state.
+
+Pure: the caller loads the state saved with the cursor, passes the events after
+the cursor, and saves the returned state with the grants in one transaction, so a
+re-run tick starts from the same state and produces the same candidates.
+"""
+
+from dataclasses import dataclass, field
+from domain.campaigns import triggers as t
+from domain.campaigns.spec import CampaignSpec, Rule
+
+
+@dataclass(frozen=True)
+class Ev:
+    id: int
+    event_id: str
+    type: str
+    member_id: str | None
+    device_id: str
+    ip: str
+    at: float  # epoch seconds
+    payload: dict
+
+
+@dataclass(frozen=True)
+class Match:
+    rule_id: str
+    member_id: str
+    occurrence: int  # 1-based count of this rule for this member: part of the idempotency key
+    event_row_id: int
+    device_id: str
+    ip: str
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Lottery:
+    rule_id: str
+    draw_key: str
+    seed: str
+    entrants: list[str]
+    winners: list[str]
+
+
+class Evaluator:
+    def __init__(self, spec: CampaignSpec, state: dict, *, gap_s: float, seen_before: set[str] | None = None):
+        self.spec, self.gap_s = spec, gap_s
+        self.viewers: dict[str, dict] = state.setdefault("viewers", {})
+        self.counts: dict[str, dict[str, int]] = state.setdefault("counts", {})
+        self.room: dict = state.setdefault("room", {"likes": 0, "online": 0, "commands": [], "sale": None})
+        self.state = state
+        self.seen_before = seen_before or set()
+        self.matches: list[Match] = []
+        self.lotteries: list[Lottery] = []
+        start, end = spec.window.start.timestamp(), spec.window.end.timestamp()
+        # (from, to, rules) in epoch seconds: checking floats per event, not datetimes
+        self.spans = [(start, end, [r for r in spec.rules if r.enabled])] + [
+            (start + p.start_minute * 60, end if p.end_minute is None else start + p.end_minute * 60,
+             [r for r in p.rules if r.enabled]) for p in spec.phases]
+
+    def active_rules(self, at: float) -> list[Rule]:
+        return [r for lo, hi, rules in self.spans if lo <= at < hi for r in rules]
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+    def _viewer(self, e: Ev) -> dict:
+        v = self.viewers.get(e.member_id)
+        if v is None:
+            v = self.viewers[e.member_id] = {"w": 0.0, "h": None, "l": 0, "p": 0, "o": 0, "s": e.at, "d": "", "i": ""}
+            v["new"] = 1
+        v["d"], v["i"] = e.device_id or v["d"], e.ip or v["i"]
+        return v
+
+    def _grant(self, rule: Rule, member: str, e: Ev, **detail) -> bool:
+        done = self.counts.setdefault(rule.id, {}).get(member, 0)
+        if done >= rule.limits.per_viewer:
+            return False
+        self.counts[rule.id][member] = done + 1
+        v = self.viewers.get(member, {})
+        self.matches.append(Match(rule.id, member, done + 1, e.id, v.get("d", ""), v.get("i", ""), detail))
+        return True
+
+    def present(self, at: float) -> list[str]:
+        return sorted(m for m, v in self.viewers.items() if v["p"] and at - v["s"] <= self.gap_s)
+
+    # -- the walk ---------------------------------------------------------------------------------
+    def run(self, events: list[Ev]) -> list[Match]:
+        for e in events:
+            rules = self.active_rules(e.at)
+            self._update(e)
+            for rule in rules:
+                getattr(self, f"_on_{rule.trigger.type}")(rule, e)
+            if e.member_id:
+                self.viewers[e.member_id].pop("new", None)
+        self._expire_commands(events[-1].at if events else 0)
+        return self.matches
+
+    def _update(self, e: Ev) -> None:
+        if e.type == "online_count":
+            self.room["online_before"], self.room["online"] = self.room["online"], int(e.payload.get("count", 0))
+        elif e.type == "like" and e.member_id:
+            self.room["likes_before"] = self.room["likes"]
+            self.room["likes"] += max(0, int(e.payload.get("count", 1)))
+        elif e.type == "flash_sale_start":
+            self.room["sale"] = e.event_id
+        elif e.type == "flash_sale_end":
+            self.room["sale"] = None
+        if not e.member_id:
+            return
+        v = self._viewer(e)
+        if e.type == "leave":
+            v["p"], v["h"] = 0, None
+        else:
+            v["p"], v["s"] = 1, e.at
+        if e.type == "heartbeat":
+            v["w"], v["h"] = t.add_heartbeat(v["w"], v["h"], e.at, self.gap_s)
+        elif e.type == "like":
+            v["l"] += max(0, int(e.payload.get("count", 1)))
+        elif e.type == "order_paid":
+            v["o"] = 1
+
+    def _expire_commands(self, now: float) -> None:
+        self.room["commands"] = [c for c in self.room["commands"] if c["until"] >= now]
+
+    # -- one method per trigger type --------------------------------------------------------------
+    def _on_watch_minutes(self, rule: Rule, e: Ev) -> None:
+        if e.type == "heartbeat":
+            v = self.viewers[e.member_id]
+            if t.watched_enough(v["w"], rule.trigger.minutes, self.counts.get(rule.id, {}).get(e.member_id, 0)):
+                self._grant(rule, e.member_id, e, watched_s=round(v["w"]))
+
+    def _on_watch_without_order(self, rule: Rule, e: Ev) -> None:
+        if e.type == "heartbeat":
+            v = self.viewers[e.member_id]
+            if t.watched_without_order(v["w"], bool(v["o"]), rule.trigger.minutes):
+                self._grant(rule, e.member_id, e, watched_s=round(v["w"]))
+
+    def _on_comment_keyword(self, rule: Rule, e: Ev) -> None:
+        if e.type == "comment" and t.comment_matches(str(e.payload.get("text", "")), rule.trigger.keywords):
+            self._grant(rule, e.member_id, e)
+
+    def _on_viewer_likes(self, rule: Rule, e: Ev) -> None:
+        if e.type == "like":
+            done = self.counts.get(rule.id, {}).get(e.member_id, 0)
+            if t.likes_reached(self.viewers[e.member_id]["l"], rule.trigger.count, done):
+                self._grant(rule, e.member_id, e)
+
+    def _on_room_likes(self, rule: Rule, e: Ev) -> None:
+        if e.type == "like":
+            for threshold in t.thresholds_crossed(self.room.get("likes_before", 0), self.room["likes"],
+                                                  rule.trigger.thresholds):
+                for m in self.present(e.at):
+                    self._grant(rule, m, e, room_likes=threshold)
+
+    def _on_share(self, rule: Rule, e: Ev) -> None:
+        if e.type == "share":
+            self._grant(rule, e.member_id, e)
+
+    def _on_first_visit(self, rule: Rule, e: Ev) -> None:
+        if e.member_id and self.viewers[e.member_id].get("new") and t.is_first_visit(e.member_id, self.seen_before):
+            self._grant(rule, e.member_id, e)
+
+    def _on_online_milestone(self, rule: Rule, e: Ev) -> None:
+        if e.type != "online_count" or not t.milestone_crossed(self.room.get("online_before", 0),
+                                                              self.room["online"], rule.trigger.count):
+            return
+        present = self.present(e.at)
+        if rule.trigger.mode == "lottery":
+            seed = t.lottery_seed(self.spec.id, rule.id, e.event_id)
+            winners = t.lottery_winners(present, rule.trigger.winners, seed)
+            self.lotteries.append(Lottery(rule.id, f"{self.spec.id}:{rule.id}:{e.event_id}", seed, present, winners))
+            present = winners
+        for m in present:
+            self._grant(rule, m, e, online=self.room["online"])
+
+    def _on_host_command(self, rule: Rule, e: Ev) -> None:
+        trig = rule.trigger
+        if e.type == "host_command":
+            word = str(e.payload.get("word", ""))
+            if not word or not t.command_word_allowed(word, trig.word):
+                return
+            if trig.mode == "present":
+                for m in self.present(e.at):
+                    self._grant(rule, m, e, word=word)
+            else:
+                self.room["commands"].append({"rule": rule.id, "event_id": e.event_id, "word": word,
+                                              "opened_at": e.at, "until": e.at + trig.seconds, "taken": 0})
+        elif e.type == "comment":
+            for c in self.room["commands"]:
+                if c["rule"] != rule.id:
+                    continue
+                cmd = t.OpenCommand(c["event_id"], c["word"], c["opened_at"], c["until"], c["taken"])
+                if t.answers_command(str(e.payload.get("text", "")), e.at, cmd, mode=trig.mode, n=trig.n) \
+                        and self._grant(rule, e.member_id, e, word=c["word"]):
+                    c["taken"] += 1
+
+    def _on_flash_sale(self, rule: Rule, e: Ev) -> None:
+        if e.member_id and t.in_flash_sale(e.type, rule.trigger.interactions, self.room["sale"] is not None):
+            self._grant(rule, e.member_id, e, sale=self.room["sale"])
+
+    def _on_top_fan(self, rule: Rule, e: Ev) -> None:
+        if e.type == "rank_update":
+            for rank, m in enumerate(t.top_fans(list(e.payload.get("ranking", [])), rule.trigger.top_n), 1):
+                self._grant(rule, m, e, rank=rank)
+
+    def _on_order_paid(self, rule: Rule, e: Ev) -> None:
+        if e.type == "order_paid" and rule.reward.points is not None:
+            self._grant(rule, e.member_id, e, order_id=e.payload.get("order_id"))

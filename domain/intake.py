@@ -1,0 +1,104 @@
+"""Room event validation: pure, one reason per refused event, so a batch is never all-or-nothing."""
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from domain.errors import BadInput
+from models.events import ROOM_WIDE, EventType
+
+TYPES = {t.value for t in EventType}
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    event_id: str
+    type: str
+    member_id: str | None
+    device_id: str
+    ip: str
+    occurred_at: datetime
+    payload: dict
+
+
+def parse_body(body: bytes) -> list:
+    """A JSON array of events, or NDJSON (one object per line). Unparseable lines become None items."""
+    text = body.decode("utf-8", errors="replace").strip()
+    if not text:
+        raise BadInput("empty body: send a JSON array of events or NDJSON")
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise BadInput(f"body is not valid JSON: {error}") from None
+        return items
+    items: list = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                items.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                items.append({"_unparseable": line[:500], "_error": str(error)})
+    return items
+
+
+def _timestamp(value) -> datetime:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError("timestamp missing")
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("timestamp needs a time zone (e.g. 2026-01-01T20:00:00Z)")
+    return at.astimezone(timezone.utc)
+
+
+def check_event(item, *, room_id: str, now: datetime, max_future: timedelta) -> ValidEvent:
+    """The event, or ValueError with the reason."""
+    if not isinstance(item, dict):
+        raise ValueError("event must be a JSON object")
+    if "_unparseable" in item:
+        raise ValueError(f"line is not valid JSON: {item['_error']}")
+    event_id = item.get("event_id")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 200:
+        raise ValueError("event_id must be a non-empty string (at most 200 characters)")
+    kind = item.get("type")
+    if kind not in TYPES:
+        raise ValueError(f"unknown event type {kind!r}; known: {', '.join(sorted(TYPES))}")
+    if item.get("room_id") not in (None, room_id):
+        raise ValueError(f"event is for room {item.get('room_id')!r}, posted to room {room_id!r}")
+    member = item.get("member_id")
+    if kind not in ROOM_WIDE and (not isinstance(member, str) or not member):
+        raise ValueError(f"{kind} events need a member_id")
+    try:
+        at = _timestamp(item.get("occurred_at", item.get("ts")))
+    except (ValueError, OverflowError, OSError) as error:
+        raise ValueError(f"bad occurred_at: {error}") from None
+    if at > now + max_future:
+        raise ValueError(f"occurred_at {at.isoformat()} is more than {int(max_future.total_seconds())} s in the future")
+    payload = item.get("payload", {})
+    if not isinstance(payload, dict):
+        raise ValueError("payload must be a JSON object")
+    return ValidEvent(event_id, kind, member if isinstance(member, str) and member else None,
+                      str(item.get("device_id") or ""), str(item.get("ip") or ""), at, payload)
+
+
+def split_batch(items: list, *, room_id: str, now: datetime, max_future: timedelta
+                ) -> tuple[list[ValidEvent], list[tuple[int, str | None, str]]]:
+    """(valid events, [(index, event_id, reason)]); a repeated event_id inside the batch is refused."""
+    valid: list[ValidEvent] = []
+    refused: list[tuple[int, str | None, str]] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        event_id = item.get("event_id") if isinstance(item, dict) and isinstance(item.get("event_id"), str) else None
+        try:
+            event = check_event(item, room_id=room_id, now=now, max_future=max_future)
+        except ValueError as error:
+            refused.append((index, event_id, str(error)))
+            continue
+        if event.event_id in seen:
+            refused.append((index, event_id, "event_id repeated within the batch"))
+            continue
+        seen.add(event.event_id)
+        valid.append(event)
+    return valid, refused

@@ -1,0 +1,76 @@
+"""Each campaign's Temporal Schedule: starts CampaignWorkflow at the window start (or on a cron
+for recurring campaigns, with the spec's overlap policy). Every helper is idempotent."""
+
+from datetime import datetime, timedelta, timezone
+
+from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError,
+                               ScheduleCalendarSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
+                               ScheduleSpec, ScheduleState, ScheduleUpdate)
+from temporalio.service import RPCError
+
+from core.settings import get_settings
+from domain.campaigns.spec import CampaignSpec
+from models.campaign_run import CampaignRun
+from workflows.campaign import campaign_workflow_id
+
+OVERLAP = {"skip": ScheduleOverlapPolicy.SKIP, "buffer_one": ScheduleOverlapPolicy.BUFFER_ONE,
+           "cancel_other": ScheduleOverlapPolicy.CANCEL_OTHER, "terminate_other": ScheduleOverlapPolicy.TERMINATE_OTHER,
+           "allow_all": ScheduleOverlapPolicy.ALLOW_ALL}
+
+
+def schedule_id(campaign_id: str) -> str:
+    return f"campaign-{campaign_id}"
+
+
+def _one_shot(at: datetime) -> ScheduleSpec:
+    at = at.astimezone(timezone.utc)
+    r = lambda v: (ScheduleRange(v),)  # noqa: E731
+    return ScheduleSpec(calendars=[ScheduleCalendarSpec(second=r(at.second), minute=r(at.minute), hour=r(at.hour),
+                                                        day_of_month=r(at.day), month=r(at.month), year=r(at.year))])
+
+
+def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None) -> Schedule:
+    settings = get_settings()
+    run = CampaignRun(campaign_id=spec.id, recurring=spec.recurrence is not None,
+                      tick_seconds=tick_seconds or settings.campaign_tick_seconds,
+                      ticks_per_run=settings.campaign_ticks_per_run)
+    action = ScheduleActionStartWorkflow("CampaignWorkflow", run, id=campaign_workflow_id(spec.id),
+                                         task_queue=settings.task_queue)
+    if spec.recurrence:
+        return Schedule(action=action, spec=ScheduleSpec(cron_expressions=[spec.recurrence.cron],
+                                                         start_at=spec.window.start),
+                        policy=SchedulePolicy(overlap=OVERLAP[spec.recurrence.overlap]))
+    return Schedule(action=action, spec=_one_shot(spec.window.start),
+                    policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+                    state=ScheduleState(note=f"campaign {spec.id}"))
+
+
+async def ensure_campaign_schedule(client: Client, spec: CampaignSpec, *, tick_seconds: float | None = None) -> str:
+    """Create the schedule, or bring an existing one up to date. A one-shot window that has already
+    started (and not ended) is triggered at once."""
+    schedule = build_schedule(spec, tick_seconds=tick_seconds)
+    sid = schedule_id(spec.id)
+    try:
+        handle = await client.create_schedule(sid, schedule)
+    except ScheduleAlreadyRunningError:
+        handle = client.get_schedule_handle(sid)
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+    now = datetime.now(timezone.utc)
+    if spec.recurrence is None and spec.window.start <= now + timedelta(seconds=1) < spec.window.end:
+        await handle.trigger(overlap=ScheduleOverlapPolicy.SKIP)
+    return sid
+
+
+async def pause_campaign_schedule(client: Client, campaign_id: str, *, pause: bool = True) -> None:
+    handle = client.get_schedule_handle(schedule_id(campaign_id))
+    try:
+        await (handle.pause() if pause else handle.unpause())
+    except RPCError:
+        pass  # no schedule: nothing to pause
+
+
+async def delete_campaign_schedule(client: Client, campaign_id: str) -> None:
+    try:
+        await client.get_schedule_handle(schedule_id(campaign_id)).delete()
+    except RPCError:
+        pass  # already gone

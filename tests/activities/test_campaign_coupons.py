@@ -1,0 +1,102 @@
+"""Coupon rewards through the coupons area's issue_coupon: delivery, frequency caps across campaigns
+under concurrent ticks, coupon-value budgets and template stock."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from activities.campaign_store import create_campaign
+from activities.campaign_tick import campaign_tick
+from activities.coupon_templates import upsert_template
+from activities.intake import ingest
+from core.db import transaction
+from core.settings import get_settings
+from domain.campaigns.spec import CampaignSpec
+from models.campaign_run import TickInput
+from models.coupon_api import TemplateSpec
+from tests.campaigns.helpers import ev, new_room, spec
+from tests.conftest import unique
+
+pytestmark = pytest.mark.usefixtures("database_url")
+T0 = datetime.now(timezone.utc) - timedelta(minutes=5)
+
+
+def _template(stock: int | None = None) -> str:
+    tid = unique("tpl")
+    with transaction() as conn:
+        upsert_template(conn, TemplateSpec(id=tid, name="5 off", kind="amount_off", amount_off=Decimal("5"),
+                                           validity="relative", valid_hours=24, stock=stock, per_member_limit=None))
+    return tid
+
+
+def _campaign(room: str, tid: str, **limits) -> str:
+    body = spec(room, [{"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
+                        "reward": {"coupon_template": tid}, "limits": {"per_viewer": 10, **limits}}])
+    with transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    return body["id"]
+
+
+def _comments(room: str, members: list[str], times: int) -> None:
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, "comment", m, T0 + timedelta(seconds=i), n=i, text="lucky!")
+                            for m in members for i in range(times)])
+
+
+def _outcomes(cid: str) -> list[tuple]:
+    with transaction() as conn:
+        return conn.execute(text("SELECT member_id, status, reason, value_fen, coupon_code FROM campaign_grant "
+                                 "WHERE campaign_id = :c ORDER BY id"), {"c": cid}).all()
+
+
+def test_coupon_arrives_with_a_notification():
+    room, tid = new_room(), _template()
+    cid = _campaign(room, tid)
+    member = unique("m")
+    _comments(room, [member], 1)
+    campaign_tick(TickInput(campaign_id=cid))
+    [(m, status, _, fen, code)] = _outcomes(cid)
+    assert status == "granted" and fen == 500 and code
+    with transaction() as conn:
+        note = conn.execute(text("SELECT title, data FROM notification WHERE member_id = :m"), {"m": member}).one()
+        owner = conn.execute(text("SELECT member_id FROM coupon WHERE code = :c"), {"c": code}).scalar()
+    assert note[0] == "Coupon arrived" and note[1]["coupon_code"] == code and owner == member
+
+
+def test_frequency_cap_holds_across_campaigns_ticking_concurrently(monkeypatch):
+    monkeypatch.setattr(get_settings(), "coupon_cap_count", 2)
+    room, tid = new_room(), _template()
+    members = [unique("cap") for _ in range(5)]
+    campaigns = [_campaign(room, tid) for _ in range(3)]
+    _comments(room, members, 3)
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda c: campaign_tick(TickInput(campaign_id=c)), campaigns * 2))
+    rows = [r for c in campaigns for r in _outcomes(c)]
+    for m in members:
+        mine = [r for r in rows if r[0] == m]
+        assert len(mine) == 9  # 3 campaigns x 3 comments, each decided once
+        assert sum(1 for r in mine if r[1] == "granted") == 2
+        assert all("frequency cap" in r[2] for r in mine if r[1] == "suppressed")
+
+
+def test_coupon_value_budget_and_template_stock():
+    room = new_room()
+    cid = _campaign(room, _template(), budget_yuan=10)
+    _comments(room, [unique("b")], 4)
+    campaign_tick(TickInput(campaign_id=cid))
+    got = sorted((r[1], r[2].split(":")[0]) for r in _outcomes(cid))
+    # 4 matches: the cap (3 per 10 min) lets 3 through, the 10-yuan budget pays for two 5-yuan coupons
+    assert got == [("granted", ""), ("granted", ""), ("suppressed", "budget exhausted"),
+                   ("suppressed", "frequency cap")]
+    with transaction() as conn:
+        assert conn.execute(text("SELECT fen_remaining, exhausted_reason FROM campaign_budget WHERE campaign_id = :c "
+                                 "AND rule_id = 'kw'"), {"c": cid}).one() == (0, "coupon value budget exhausted (rule kw)")
+    room2 = new_room()
+    cid2 = _campaign(room2, _template(stock=1))
+    _comments(room2, [unique("s"), unique("s")], 1)
+    campaign_tick(TickInput(campaign_id=cid2))
+    got = sorted((r[1], r[2]) for r in _outcomes(cid2))
+    assert got == [("granted", ""), ("suppressed", "coupon not issued: out_of_stock")]

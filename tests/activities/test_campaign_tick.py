@@ -1,0 +1,141 @@
+"""The tick activity on a real database: exact grants, replays, a tick killed mid-way, budgets under
+concurrent ticks, risk holds and their release."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from activities import campaign_tick as tick_module
+from activities.campaign_grants import release_held_grant
+from activities.campaign_store import create_campaign
+from activities.campaign_tick import campaign_tick
+from activities.intake import ingest
+from core.db import transaction
+from domain.campaigns.spec import CampaignSpec
+from models.campaign_run import TickInput
+from models.risk_base import Decision, RiskVerdict
+from tests.campaigns.helpers import ev, new_room, spec, watching
+
+
+def _setup(rules, events_for, **extra) -> tuple[str, str]:
+    room = new_room()
+    with transaction() as conn:
+        ingest(conn, room, events_for(room))
+        body = spec(room, rules, **extra)
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    return room, body["id"]
+
+
+def _grants(cid: str) -> list[tuple]:
+    with transaction() as conn:
+        return conn.execute(text("SELECT rule_id, member_id, status, points FROM campaign_grant WHERE campaign_id = :c "
+                                 "ORDER BY member_id, rule_id"), {"c": cid}).all()
+
+
+def _available(member: str) -> int:
+    with transaction() as conn:
+        return conn.execute(text("SELECT coalesce(sum(amount), 0) FROM points_lot WHERE member_id = :m"),
+                            {"m": member}).scalar()
+
+
+T0 = datetime.now(timezone.utc) - timedelta(minutes=8)
+pytestmark = pytest.mark.usefixtures("database_url")
+SHARE = [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 10}}]
+
+
+def _sharers(n: int, prefix: str):
+    return lambda room: [ev(room, "share", f"{prefix}{i}", T0 + timedelta(seconds=i)) for i in range(n)]
+
+
+def test_tick_grants_once_and_a_replay_changes_nothing():
+    room, cid = _setup(SHARE + [{"id": "w", "trigger": {"type": "watch_minutes", "minutes": 5},
+                                 "reward": {"points": 7}}],
+                       lambda r: watching(r, f"{r}-a", T0, 6) + [ev(r, "share", f"{r}-b", T0)])
+    first = campaign_tick(TickInput(campaign_id=cid))
+    assert first.grants == {"granted": 2, "dropped_budget_exhausted": 0}
+    assert [(g[0], g[2], g[3]) for g in _grants(cid)] == [("w", "granted", 7), ("share", "granted", 10)]
+    again = campaign_tick(TickInput(campaign_id=cid))
+    assert again.events == 0 and len(_grants(cid)) == 2
+    assert _available(f"{room}-a") == 7
+
+
+def test_a_tick_killed_mid_way_leaves_nothing_and_the_next_does_it_once(monkeypatch):
+    room, cid = _setup(SHARE, _sharers(5, "k"))
+    real = tick_module.apply_grants
+
+    def crash(*args, **kwargs):
+        real(*args, **kwargs)
+        raise RuntimeError("worker killed")
+    monkeypatch.setattr(tick_module, "apply_grants", crash)
+    with pytest.raises(RuntimeError):
+        campaign_tick(TickInput(campaign_id=cid))
+    assert _grants(cid) == [] and _available("k0") == 0
+    monkeypatch.setattr(tick_module, "apply_grants", real)
+    assert campaign_tick(TickInput(campaign_id=cid)).grants["granted"] == 5
+    assert campaign_tick(TickInput(campaign_id=cid)).events == 0
+    assert len(_grants(cid)) == 5
+
+
+def test_budget_is_never_exceeded_by_concurrent_ticks():
+    prefix = f"bud{datetime.now().timestamp():.0f}-"
+    room, cid = _setup([{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 10},
+                         "limits": {"budget_points": 75}}], _sharers(20, prefix), budget={"points": 1000})
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: campaign_tick(TickInput(campaign_id=cid)), range(8)))
+    granted = [g for g in _grants(cid) if g[2] == "granted"]
+    assert len(granted) == 7  # 7 x 10 <= 75 < 8 x 10
+    with transaction() as conn:
+        left = conn.execute(text("SELECT points_remaining, exhausted_reason FROM campaign_budget "
+                                 "WHERE campaign_id = :c AND rule_id = 'share'"), {"c": cid}).one()
+    assert left[0] == 5 and "budget exhausted" in left[1]
+
+
+def test_rooms_with_events_outside_the_window_or_disabled_rules_grant_nothing():
+    room, cid = _setup([{**SHARE[0], "enabled": False}], _sharers(3, "dis"))
+    assert campaign_tick(TickInput(campaign_id=cid)).grants.get("granted", 0) == 0
+
+
+class HoldEveryone:
+    def score(self, conn, requests):
+        assert all(r.hold_above == 0.3 and r.deny_above == 0.8 for r in requests)
+        return [RiskVerdict(decision=Decision.ALLOW, score=0.5 if r.member_id.endswith("0") else 0.9)
+                for r in requests]
+
+
+def test_risk_thresholds_hold_and_deny_then_review(monkeypatch):
+    import activities.campaign_grants as grants
+    monkeypatch.setattr(grants, "get_scorer", lambda: HoldEveryone())
+    prefix = f"risk{datetime.now().timestamp():.0f}-"
+    room, cid = _setup(SHARE, _sharers(2, prefix), risk={"hold_above": 0.3, "deny_above": 0.8},
+                       budget={"points": 10})
+    campaign_tick(TickInput(campaign_id=cid))
+    rows = {g[1]: g[2] for g in _grants(cid)}
+    assert rows == {f"{prefix}0": "held", f"{prefix}1": "denied"}
+    assert _available(f"{prefix}0") == 0
+    with transaction() as conn:
+        held_id = conn.execute(text("SELECT id FROM campaign_grant WHERE campaign_id = :c AND status = 'held'"),
+                               {"c": cid}).scalar()
+        assert release_held_grant(conn, grant_id=held_id, approve=True) == "granted"
+    with transaction() as conn:
+        assert release_held_grant(conn, grant_id=held_id, approve=False) == "granted"  # decided: unchanged
+        assert release_held_grant(conn, grant_id=-1, approve=True) == "unknown"
+    assert _available(f"{prefix}0") == 10
+
+
+def test_rejecting_a_held_grant_gives_its_budget_back(monkeypatch):
+    import activities.campaign_grants as grants
+    monkeypatch.setattr(grants, "get_scorer", lambda: type("S", (), {"score": lambda self, c, rs: [
+        RiskVerdict(decision=Decision.HOLD, score=0.6) for _ in rs]})())
+    room, cid = _setup(SHARE, _sharers(1, f"rej{datetime.now().timestamp():.0f}-"), budget={"points": 10})
+    campaign_tick(TickInput(campaign_id=cid))
+    with transaction() as conn:
+        gid, member = conn.execute(text("SELECT id, member_id FROM campaign_grant WHERE campaign_id = :c"),
+                                   {"c": cid}).one()
+        assert conn.execute(text("SELECT points_remaining FROM campaign_budget WHERE campaign_id = :c "
+                                 "AND rule_id = ''"), {"c": cid}).scalar() == 0
+        assert release_held_grant(conn, grant_id=gid, approve=False) == "rejected"
+        assert conn.execute(text("SELECT points_remaining FROM campaign_budget WHERE campaign_id = :c "
+                                 "AND rule_id = ''"), {"c": cid}).scalar() == 10
+    assert _available(member) == 0

@@ -1,0 +1,62 @@
+"""`liveperks rooms`, `events load` and `campaigns` (create refusal, dry-run) through typer."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from simulator import SessionConfig, simulate
+from tests.conftest import unique
+
+runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("database_url")
+
+
+def test_rooms_events_load_and_dry_run(tmp_path):
+    room = unique("room")
+    assert "registered" in runner.invoke(app, ["rooms", "add", room, "--shop", "s1"]).output
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=20)
+    session = simulate(SessionConfig(room_id=room, viewers=40, duration_s=600, seed=3, start=start))
+    path = tmp_path / "session.ndjson"
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in session.events)
+                    + '\n{"event_id": "bad", "type": "nope", "room_id": "' + room + '"}\n')
+    first = runner.invoke(app, ["events", "load", str(path), "--batch", "500"])
+    assert first.exit_code == 0, first.output
+    totals = json.loads(first.output.strip().splitlines()[-1])
+    assert totals == {"received": len(session.events) + 1, "accepted": len(session.events), "duplicates": 0,
+                      "rejected": 1}
+    assert "unknown event type 'nope'" in first.output
+    again = json.loads(runner.invoke(app, ["events", "load", str(path)]).output.strip().splitlines()[-1])
+    assert again["accepted"] == 0 and again["duplicates"] == len(session.events)
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""id: {unique('dry')}
+rooms: [{room}]
+window: {{start: "2030-01-01T00:00:00Z", end: "2030-01-01T02:00:00Z"}}
+rules:
+  - id: watch
+    trigger: {{type: watch_minutes, minutes: 2}}
+    reward: {{points: 10}}
+    limits: {{budget_points: 100}}
+  - id: kw
+    trigger: {{type: comment_keyword, keywords: [lucky]}}
+    reward: {{coupon_template: T-DRY}}
+""")
+    out = runner.invoke(app, ["campaigns", "dry-run", str(spec), "--room", room, "--from", start.isoformat(),
+                              "--to", (start + timedelta(minutes=15)).isoformat()])
+    assert out.exit_code == 0, out.output
+    report = json.loads(out.output)
+    assert report["events"] == len(session.events)
+    assert report["grants_by_rule"]["watch"] == 10 and report["points"] == 100
+    assert "watch" in report["budget_runs_out_at"] and report["refused_by_budget"]["watch"] > 0
+    assert report["coupons_by_template"]["T-DRY"] == report["grants_by_rule"]["kw"] > 0
+
+
+def test_bad_spec_is_refused_with_line(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("id: x\nrooms: [r]\nwindow: {start: 2030-01-01T00:00:00Z, end: 2030-01-01T01:00:00Z}\n"
+                    "rules:\n  - id: a\n    trigger: {type: watch_minutes}\n    reward: {points: 1}\n")
+    out = runner.invoke(app, ["campaigns", "create", str(spec)])
+    assert out.exit_code == 2 and "bad.yaml:6 rules.0.trigger.minutes: Field required" in out.output

@@ -1,0 +1,84 @@
+"""CampaignWorkflow on the real Temporal dev server: started by its Schedule, paused, updated,
+resumed, continued-as-new, stopped with a summary."""
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from activities.intake import ingest
+from clients import campaigns as ops
+from core.db import transaction
+from core.settings import get_settings
+from domain.campaigns.spec import CampaignSpec
+from tests.campaigns.helpers import ev, new_room, spec
+
+
+async def _until(predicate, seconds: float = 20):
+    for _ in range(int(seconds * 10)):
+        if (value := await asyncio.to_thread(predicate)):
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not reached in time")
+
+
+def _rules_granted(cid: str) -> dict:
+    with transaction() as conn:
+        return dict(conn.execute(text("SELECT rule_id, count(*) FROM campaign_grant WHERE campaign_id = :c "
+                                      "AND status = 'granted' GROUP BY rule_id"), {"c": cid}).all())
+
+
+def _post(room: str, kind: str, member: str, **payload) -> None:
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, kind, member, datetime.now(timezone.utc), **payload)])
+
+
+def _campaign(cid: str) -> tuple:
+    with transaction() as conn:
+        return conn.execute(text("SELECT status, workflow_id, summary FROM campaign WHERE campaign_id = :c"),
+                            {"c": cid}).one()
+
+
+async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, monkeypatch):
+    monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 5)  # continue-as-new often
+    room = new_room()
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=3)
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 3}, "limits": {"per_viewer": 9}}],
+                start=start)
+    s = CampaignSpec.model_validate(body)
+    cid = s.id
+    assert await ops.create(client, s, tick_seconds=0.2) is True
+    assert await ops.create(client, s, tick_seconds=0.2) is False  # idempotent
+    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
+    _post(room, "share", "m1")
+    await _until(lambda: _rules_granted(cid).get("share") == 1)
+    status, wf, _ = _campaign(cid)
+    assert status == "running" and wf.startswith(f"campaign-{cid}")
+
+    assert await ops.pause(client, cid) == "paused"
+    _post(room, "share", "m2")
+    await asyncio.sleep(1.5)
+    assert _rules_granted(cid) == {"share": 1}
+
+    changed = {**body, "rules": [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 3},
+                                  "enabled": False},
+                                 {"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["go"]},
+                                  "reward": {"points": 1}}]}
+    assert await ops.update(client, CampaignSpec.model_validate(changed)) == 2
+    _post(room, "comment", "m3", text="GO GO")
+    assert await ops.resume(client, cid) == "running"
+    await _until(lambda: _rules_granted(cid).get("kw") == 1)
+    assert _rules_granted(cid).get("share") == 1  # m2's share came under the disabled rule
+    await asyncio.sleep(1.5)  # > 5 ticks: continued as new at least once, still ticking
+    _post(room, "comment", "m4", text="go")
+    await _until(lambda: _rules_granted(cid).get("kw") == 2)
+
+    summary = await ops.stop(client, cid)
+    assert summary.grants_by_rule == {"share": {"granted": 1}, "kw": {"granted": 2}}
+    await _until(lambda: _campaign(cid)[2] is not None)
+    status, wf, stored = _campaign(cid)
+    assert status == "stopped" and stored["points_granted"] == 5
+    from models.campaign_run import CampaignSummary
+    handle = client.get_workflow_handle(wf, result_type=CampaignSummary)
+    result = await handle.result()
+    assert result.points_granted == 5

@@ -1,0 +1,88 @@
+"""CampaignWorkflow: ticks about once a second while the campaign runs (sooner while events keep
+coming, at once while a room has a backlog), then writes its summary.
+
+Started by the campaign's Temporal Schedule at its window start. Signals:
+pause, resume, stop, update (the spec itself lives in the database, so an
+update takes effect at the next tick; the signal only wakes the workflow).
+Continues-as-new every `ticks_per_run` ticks to keep its history small.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from models.campaign_run import CampaignRun, CampaignSummary, FinishInput, TickInput, TickResult
+    from workflows.retry import DB_ACTIVITY
+
+
+def campaign_workflow_id(campaign_id: str) -> str:
+    return f"campaign-{campaign_id}"
+
+
+@workflow.defn(name="CampaignWorkflow")
+class CampaignWorkflow:
+    def __init__(self) -> None:
+        self._paused = False
+        self._stop = False
+        self._wake = False
+        self._last: TickResult | None = None
+
+    @workflow.run
+    async def run(self, run: CampaignRun) -> CampaignSummary | None:
+        self._paused, self._stop = self._paused or run.paused, self._stop or run.stop_requested
+        if run.recurring and run.window_start is None:
+            run = run.model_copy(update={"window_start": workflow.info().start_time.replace(second=0, microsecond=0)})
+        interval, per_run = run.tick_seconds, run.ticks_per_run
+        ticks = 0
+        while not self._stop:
+            if self._paused:
+                await workflow.wait_condition(lambda: not self._paused or self._stop)
+                continue
+            self._last = await workflow.execute_activity(
+                "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
+                                           workflow_id=workflow.info().workflow_id),
+                result_type=TickResult, **DB_ACTIVITY)
+            ticks += 1
+            if self._last.status in ("ended", "stopped"):
+                break
+            if self._last.status == "paused":  # paused from the API/CLI while no signal reached us
+                self._paused = True
+            if ticks >= per_run and not self._stop:
+                workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + ticks, "paused": self._paused}))
+            if not self._last.more:
+                # idle: the full interval; busy (events came in): a short pause, so grants follow events closely
+                pause = interval if self._last.events == 0 else min(interval, 0.2)
+                try:
+                    self._wake = False
+                    await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=pause))
+                except asyncio.TimeoutError:
+                    pass
+        return await workflow.execute_activity(
+            "finish_campaign", FinishInput(campaign_id=run.campaign_id,
+                                           reason="stopped" if self._stop else "window ended",
+                                           final=self._stop or not run.recurring
+                                           or (self._last is not None and self._last.status == "stopped")),
+            result_type=CampaignSummary, **DB_ACTIVITY)
+
+    @workflow.signal
+    def pause(self) -> None:
+        self._paused = True
+
+    @workflow.signal
+    def resume(self) -> None:
+        self._paused = False
+        self._wake = True
+
+    @workflow.signal
+    def stop(self) -> None:
+        self._stop = True
+
+    @workflow.signal
+    def update(self, version: int = 0) -> None:
+        self._wake = True
+
+    @workflow.query
+    def last_tick(self) -> TickResult | None:
+        return self._last
