@@ -14,4 +14,4 @@ def build_report_activity(inp: BuildReportInput) -> BuildReportResult:
     settings = get_settings()
     p = period(inp.period_from, inp.period_to, inp.timezone or settings.timezone)
     with transaction() as conn:
-        return build_report(conn, p, settings, kind=inp.kind)
+        return build_report(conn, p, settings, kind=inp.kind, parallel=True)

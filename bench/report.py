@@ -55,7 +55,7 @@ async def main(events: int, orders: int, members: int) -> None:
               f"in {generate_seconds:.1f}s", flush=True)
         started = time.perf_counter()
         with transaction() as conn:
-            result = build_report(conn, p, settings, kind="weekly")
+            result = build_report(conn, p, settings, kind="weekly", parallel=True)
         seconds = time.perf_counter() - started
         print(f"report: {result.path}", flush=True)
         emit({"seconds": round(seconds, 2), "peak_rss_mb": round(peak_rss_mb(), 1), "events": counts[0],

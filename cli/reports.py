@@ -33,7 +33,7 @@ def build(period_from: str = typer.Option(..., "--from", help="first local day, 
     except BadInput as error:
         raise typer.BadParameter(str(error)) from error
     with transaction() as conn:
-        result = build_report(conn, p, settings)
+        result = build_report(conn, p, settings, parallel=True)
     typer.echo(f"report {result.report_id} built in {result.seconds:.1f}s")
     typer.echo(result.path)
 

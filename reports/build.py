@@ -39,9 +39,11 @@ def local_now(settings: Settings) -> str:
     return datetime.now(timezone.utc).astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def build_report(conn: Connection, p: Period, settings: Settings, *, kind: str = "adhoc") -> BuildReportResult:
+def build_report(conn: Connection, p: Period, settings: Settings, *, kind: str = "adhoc",
+                 parallel: bool = False) -> BuildReportResult:
+    """parallel: see reports.gather.gather (the activity, CLI, API and benchmark use it)."""
     started = time.perf_counter()
-    data = gather(conn, p, settings)
+    data = gather(conn, p, settings, parallel=parallel)
     html = render_report(data, generated_at=local_now(settings))
     folder = settings.resolved_reports_dir()
     path = folder / f"report-{kind}-{p.first}-{p.last}.html"

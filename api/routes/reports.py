@@ -51,4 +51,4 @@ def build(period_from: date = Query(..., alias="from"), period_to: date = Query(
     settings = get_settings()
     p = period(period_from, period_to, settings.timezone)
     with transaction() as conn:
-        return build_report(conn, p, settings)
+        return build_report(conn, p, settings, parallel=True)
