@@ -54,7 +54,7 @@ def assign(experiment_id: str, member_id: str, holdout_share: float,
     return slices[-1][0]  # float rounding at the very top
 
 
-def arm_case_sql(slices: list[tuple[str, float, float]], bucket_expr: str) -> str:
-    """A CASE expression mapping a bucket to its arm, for report queries (names are bound, not inlined)."""
-    whens = " ".join(f"WHEN {bucket_expr} < {high!r} THEN :arm{i}" for i, (_, _, high) in enumerate(slices))
-    return f"CASE {whens} ELSE :arm{len(slices) - 1} END"
+def arm_index_sql(bucket_expr: str) -> str:
+    """SQL for the 1-based index of a bucket's arm, given :arm_lows (the slices' lower bounds, float8[]):
+    one evaluation of the bucket per member, unlike a CASE that repeats it in every branch."""
+    return f"width_bucket({bucket_expr}, CAST(:arm_lows AS float8[]))"

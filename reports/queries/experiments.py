@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from domain import stats
-from domain.experiments import BUCKET_SQL, HOLDOUT, arm_case_sql, arms
+from domain.experiments import BUCKET_SQL, HOLDOUT, arm_index_sql, arms
 from domain.report_period import Period
 from reports.queries.common import params
 
@@ -19,8 +19,7 @@ RUNNING = """
 PER_ARM = """
     WITH cost AS (SELECT member_id, sum(points) * :pv + sum(cost_fen) AS fen FROM rpt_grants
                   WHERE rule = :rule GROUP BY member_id),
-         bucketed AS (SELECT m.member_id, m.orders, m.gmv, {bucket} AS b FROM rpt_people m),
-         assigned AS (SELECT member_id, orders, gmv, {case} AS arm FROM bucketed)
+         assigned AS (SELECT m.member_id, m.orders, m.gmv, {arm} AS arm FROM rpt_people m)
     SELECT a.arm, count(*) AS n, count(*) FILTER (WHERE a.orders > 0) AS converted,
            coalesce(sum(a.gmv), 0)::float8 AS gmv, coalesce(sum(a.gmv::float8 * a.gmv), 0) AS gmv_sq,
            coalesce(sum(c.fen), 0) AS cost
@@ -32,11 +31,11 @@ def experiments_section(conn: Connection, p: Period, point_value_fen: int, min_p
     out = []
     for exp in conn.execute(text(RUNNING), params(p)).mappings().all():
         slices = arms(exp["holdout_share"], [(v["name"], v["share"]) for v in exp["variants"]])
-        case = arm_case_sql(slices, "b")
-        bucket = BUCKET_SQL.format(exp="CAST(:experiment AS text)", member="m.member_id")
+        arm = arm_index_sql(BUCKET_SQL.format(exp="CAST(:experiment AS text)", member="m.member_id"))
         bind = {"experiment": exp["experiment_id"], "rule": exp["rule_id"], "pv": point_value_fen,
-                **{f"arm{i}": name for i, (name, _, _) in enumerate(slices)}}
-        rows = {r["arm"]: r for r in conn.execute(text(PER_ARM.format(case=case, bucket=bucket)), bind).mappings()}
+                "arm_lows": [low for _, low, _ in slices]}
+        rows = {slices[r["arm"] - 1][0]: r
+                for r in conn.execute(text(PER_ARM.format(arm=arm)), bind).mappings()}
         empty = {"n": 0, "converted": 0, "gmv": 0.0, "gmv_sq": 0.0, "cost": 0}
         hold = rows.get(HOLDOUT, empty)
         arms_out = []
