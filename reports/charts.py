@@ -11,6 +11,14 @@ PALETTE = ("#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2")
 W, ROW = 640, 26
 
 
+def compact(v: float) -> str:
+    """Axis labels that fit: 40.1M, 12.5k, 950."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:.1f}{suffix}"
+    return f"{v:,.0f}"
+
+
 def _svg(name: str, height: int, body: list[str], title: str) -> Markup:
     return Markup(f'<svg class="chart" data-chart="{escape(name)}" role="img" aria-label="{escape(title)}" '
                   f'viewBox="0 0 {W} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
@@ -38,7 +46,7 @@ def lines(name: str, title: str, labels: Sequence[str], series: dict[str, Sequen
     n = max(len(labels) - 1, 1)
     x = [left + (W - left - 50) * i / n for i in range(len(labels))]
     body = [f'<line x1="{left}" y1="{bottom}" x2="{W - 50}" y2="{bottom}" class="axis"/>',
-            f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="val">{top:,.0f}</text>',
+            f'<text x="{left - 6}" y="{top_pad + 4}" text-anchor="end" class="val">{compact(top)}</text>',
             f'<text x="{left - 6}" y="{bottom}" text-anchor="end" class="val">0</text>']
     body += [f'<text x="{x[i]:.1f}" y="{bottom + 18}" text-anchor="middle" class="lbl">{escape(label)}</text>'
              for i, label in enumerate(labels)]

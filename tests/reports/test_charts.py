@@ -21,3 +21,7 @@ def test_formats():
     assert pct(0.1234) == "12.3%"
     assert change(110, 100) == "+10.0%" and change(5, 0) == "new" and change(0, 0) == "no change"
     assert change(None, 3) == "–"
+
+
+def test_axis_labels_are_compact():
+    assert (charts.compact(40_084_118), charts.compact(12_500), charts.compact(950)) == ("40.1M", "12.5k", "950")
