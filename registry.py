@@ -5,17 +5,19 @@ from activities.coupon_expiry import expire_coupons, notify_points_expiring_acti
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.reports import build_report_activity
+from activities.risk_models import promote_risk_model, train_risk_model
 from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.campaign import CampaignWorkflow
 from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
+from workflows.risk_training import RiskTrainingWorkflow
 from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
 from workflows.weekly_report import WeeklyReportWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             ExpireCouponsWorkflow, CampaignWorkflow, WeeklyReportWorkflow]
+             ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow, WeeklyReportWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
               expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign,
-              build_report_activity]
+              train_risk_model, promote_risk_model, build_report_activity]

@@ -69,9 +69,10 @@ def set_status(conn: Connection, campaign_id: str, status: str) -> str:
     return status
 
 
-def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False):
-    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c"
-                            + (" FOR UPDATE" if lock else "")), {"c": campaign_id}).first()
+def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: bool = False):
+    suffix = " FOR UPDATE" if lock else (" FOR SHARE" if share else "")
+    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c" + suffix),
+                       {"c": campaign_id}).first()
     if row is None:
         raise BadInput(f"unknown campaign {campaign_id}")
     return CampaignSpec.model_validate(row[0]), row[1], row[2]
@@ -80,14 +81,16 @@ def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False):
 def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:
     status = conn.execute(text("SELECT status FROM campaign WHERE campaign_id = :c"), {"c": campaign_id}).scalar_one()
     rows = conn.execute(text(
-        "SELECT rule_id, status, count(*), coalesce(sum(points), 0), coalesce(sum(value_fen), 0) FROM campaign_grant "
+        "SELECT rule_id, status, count(*), coalesce(sum(points), 0)::bigint, coalesce(sum(value_fen), 0)::bigint, "
+        "count(*) FILTER (WHERE reward_kind = 'coupon') FROM campaign_grant "
         "WHERE campaign_id = :c GROUP BY rule_id, status"), {"c": campaign_id}).all()
     s = CampaignSummary(campaign_id=campaign_id, status=status, exhausted=exhausted_rules(conn, campaign_id))
-    for rule, st, n, points, fen in rows:
+    for rule, st, n, points, fen, coupons in rows:
         s.grants_by_rule.setdefault(rule, {})[st] = n
         if st == "granted":
             s.points_granted += points
             s.coupon_value_fen += fen
+            s.coupons_issued += coupons
         s.suppressed += n if st == "suppressed" else 0
         s.held += n if st == "held" else 0
         s.denied += n if st == "denied" else 0

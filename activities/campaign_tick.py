@@ -7,6 +7,8 @@ after commit finds the cursor moved and the grant keys taken, and changes nothin
 """
 
 import json
+import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -20,9 +22,12 @@ from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
 from core.db import transaction
 from core.settings import get_settings
+from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickResult
+
+log = logging.getLogger(__name__)
 
 EVENTS = text(
     "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
@@ -104,24 +109,44 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
 
 @activity.defn(name="campaign_tick")
 def campaign_tick(inp: TickInput) -> TickResult:
+    """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
+    parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
+    locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
+    started = time.perf_counter()
+    _mark_running(inp)
     with transaction() as conn:
-        spec, status, workflow_id = load_spec(conn, inp.campaign_id, lock=True)
+        spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
         if status in ("paused", "stopped"):
-            return TickResult(status=status)
-        if status == "scheduled" or (inp.workflow_id and workflow_id != inp.workflow_id):
-            conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
-                              "WHERE campaign_id = :c"), {"c": inp.campaign_id, "w": inp.workflow_id})
+            return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
+        rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
         now = conn.execute(text("SELECT now()")).scalar_one()
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more = BatchOutcome(), 0, False
-        for room_id in spec.rooms:
+        for room_id in rooms:
             n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
             events, more = events + n, more or full
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    if events:
+        log.info("tick %s %s: %d events, %s in %.3f s", inp.campaign_id, inp.room_id or "all rooms", events,
+                 dict(outcome.by_status), time.perf_counter() - started)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
-                      more=more)
+                      more=more, rooms=spec.rooms)
+
+
+def _mark_running(inp: TickInput) -> None:
+    """scheduled -> running, and remember the workflow to signal (a short transaction of its own)."""
+    with transaction() as conn:
+        status, workflow_id = conn.execute(text("SELECT status, workflow_id FROM campaign WHERE campaign_id = :c"),
+                                           {"c": inp.campaign_id}).one_or_none() or (None, None)
+        if status is None:
+            raise BadInput(f"unknown campaign {inp.campaign_id}")
+        if status == "scheduled" or (inp.workflow_id and workflow_id != inp.workflow_id and status == "running"):
+            conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
+                              "WHERE campaign_id = :c AND status IN ('scheduled', 'running')"),
+                         {"c": inp.campaign_id, "w": inp.workflow_id})
 
 
 @activity.defn(name="finish_campaign")

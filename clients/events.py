@@ -33,9 +33,9 @@ def read_ndjson(path: Path) -> Iterator[dict]:
 
 
 class EventsClient:
-    def __init__(self, api_url: str, token: str, *, timeout: float = 30.0):
-        self.http = httpx.Client(base_url=api_url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"})
+    def __init__(self, api_url: str, token: str, *, timeout: float = 30.0, http: httpx.Client | None = None):
+        self.http = http or httpx.Client(base_url=api_url, timeout=timeout)
+        self.http.headers["Authorization"] = f"Bearer {token}"
 
     def __enter__(self) -> "EventsClient":
         return self

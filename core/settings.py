@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     campaign_tick_seconds: float = 1.0
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
+    campaign_parallel_rooms: bool = True  # tick a campaign's rooms in parallel activities
 
     # Coupons and expiry notices.
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire
@@ -62,6 +63,20 @@ class Settings(BaseSettings):
 
     # API: how long a verified API key is trusted before it is checked again (0: every request).
     api_key_cache_seconds: int = 5
+
+    # Risk: default thresholds on the 0..1 score (campaigns may pass their own) and velocity limits.
+    risk_hold_above: float = 0.7
+    risk_deny_above: float = 0.95
+    risk_accounts_per_device_hold: int = 4
+    risk_accounts_per_device_deny: int = 10
+    risk_accounts_per_ip_hold: int = 30
+    risk_accounts_per_network_hold: int = 60
+    risk_churn_per_member_hold: int = 12
+    risk_comments_per_member_hold: int = 30
+    risk_rooms_per_member_hold: int = 3
+    risk_ips_per_member_hold: int = 5
+    risk_scripted_regularity: float = 0.1  # gap variation at or below this (3+ gaps) looks scripted
+    risk_training_days: int = 7
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

@@ -13,6 +13,7 @@ class CampaignRun(BaseModel):
     stop_requested: bool = False
     recurring: bool = False  # a scheduled recurring run: its window starts when the workflow starts
     tick_seconds: float = 1.0
+    parallel_rooms: bool = True  # one tick activity per room, concurrently
     ticks_per_run: int = 300
 
 
@@ -20,6 +21,7 @@ class TickInput(BaseModel):
     campaign_id: str
     window_start: datetime | None = None
     workflow_id: str = ""
+    room_id: str | None = None  # None: every room in one transaction
 
 
 class TickResult(BaseModel):
@@ -27,6 +29,19 @@ class TickResult(BaseModel):
     events: int = 0
     grants: dict[str, int] = {}  # status -> count
     more: bool = False  # a room had a full batch: tick again at once
+    rooms: list[str] = []  # the campaign's rooms (the workflow ticks them in parallel)
+
+    @classmethod
+    def merge(cls, parts: list["TickResult"]) -> "TickResult":
+        statuses = {p.status for p in parts}
+        status = next((s for s in ("stopped", "paused") if s in statuses), None) or \
+            ("ended" if statuses == {"ended"} else "running")
+        grants: dict[str, int] = {}
+        for p in parts:
+            for k, v in p.grants.items():
+                grants[k] = grants.get(k, 0) + v
+        return cls(status=status, events=sum(p.events for p in parts), grants=grants,
+                   more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [])
 
 
 class FinishInput(BaseModel):
@@ -41,6 +56,7 @@ class CampaignSummary(BaseModel):
     grants_by_rule: dict[str, dict[str, int]] = {}  # rule -> status -> count
     points_granted: int = 0
     coupon_value_fen: int = 0
+    coupons_issued: int = 0
     suppressed: int = 0
     held: int = 0
     denied: int = 0

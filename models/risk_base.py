@@ -32,6 +32,8 @@ class RiskVerdict(BaseModel):
     score: float = 0.0
     reasons: list[str] = []
     model_version: str = "rules-v1"
+    top_features: list[str] = []  # operator words, most telling first
+    decision_id: int | None = None  # the stored risk_decision row, for review
 
 
 class RiskBlock(SQLModel, table=True):

@@ -1,17 +1,28 @@
-"""The scorer interface every grant goes through, and the rules-based default.
+"""The scorer every grant goes through: blocklists, velocity rules, then the serving model.
 
-A scorer takes a batch of grant requests and returns one verdict per request,
-in order. Callers pass their open transaction so blocklist reads are consistent
-with the grant they are about to write.
+A scorer takes a batch of grant requests and returns one verdict per request, in order. Callers pass
+their open transaction: blocklist reads are consistent with the grant they are about to write, and
+each decision is stored (risk_decision) in that same transaction, so it commits or rolls back with
+the grant. With no model promoted yet, rules alone decide (cold start never blocks a settlement).
 """
 
 import ipaddress
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from activities.risk_decisions import store_decisions
+from core.settings import get_settings
+from domain.risk.features import EventLog, FeatureSpec, compute
+from domain.risk.rules import apply_rules, by_threshold, default_rules, strictest
+from domain.risk.words import top_features
 from models.risk_base import Decision, GrantRequest, RiskVerdict
+from queries.risk import entity_events
+from risk.logfile import network_of
+from risk.serving import serving_model
 
 
 class RiskScorer(Protocol):
@@ -23,8 +34,9 @@ class RulesScorer:
 
     version = "rules-v1"
 
-    def score(self, conn: Connection, requests: list[GrantRequest]) -> list[RiskVerdict]:
-        blocks = conn.execute(text("SELECT kind, value, reason FROM risk_block")).all()
+    def score(self, conn: Connection, requests: list[GrantRequest], blocks: list | None = None) -> list[RiskVerdict]:
+        if blocks is None:
+            blocks = conn.execute(text("SELECT kind, value, reason FROM risk_block")).all()
         exact = {(kind, value): reason for kind, value, reason in blocks if kind != "network"}
         networks = [(ipaddress.ip_network(value, strict=False), reason) for kind, value, reason in blocks
                     if kind == "network"]
@@ -45,5 +57,81 @@ class RulesScorer:
         return RiskVerdict(decision=Decision.ALLOW, score=0.0, model_version=self.version)
 
 
+def request_log(requests: list[GrantRequest], at_ms: np.ndarray) -> EventLog:
+    """Grant requests as query points for the feature code."""
+    col = lambda values: np.array(values, dtype=object)  # noqa: E731
+    return EventLog(t_ms=at_ms, etype=col(["grant"] * len(requests)), keys={
+        "member": col([r.member_id for r in requests]), "device": col([r.device_id for r in requests]),
+        "ip": col([r.ip for r in requests]), "network": col([network_of(r.ip) if r.ip else "" for r in requests]),
+        "room": col([r.room_id for r in requests])})
+
+
+def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec) -> np.ndarray:
+    """Serving features: one SQL query for the batch's entities, then the shared feature code."""
+    queries = request_log(requests, np.full(len(requests), int(at.timestamp() * 1000), dtype=np.int64))
+    log = entity_events(conn, at=at, lookback=timedelta(milliseconds=spec.lookback_ms),
+                        members=list(set(queries.keys["member"])), devices=list(set(queries.keys["device"])),
+                        ips=list(set(queries.keys["ip"])), networks=list(set(queries.keys["network"])))
+    return compute(log, queries, spec)
+
+
+def rules_from(settings) -> list:
+    return default_rules(settings.risk_accounts_per_device_hold, settings.risk_accounts_per_device_deny,
+                         settings.risk_accounts_per_ip_hold, settings.risk_accounts_per_network_hold,
+                         settings.risk_churn_per_member_hold, settings.risk_comments_per_member_hold,
+                         settings.risk_rooms_per_member_hold, settings.risk_scripted_regularity,
+                         settings.risk_ips_per_member_hold)
+
+
+class ModelScorer:
+    """Rules (blocklists, velocity) in front, then the promoted model; decisions stored."""
+
+    def __init__(self) -> None:
+        self.blocklists = RulesScorer()
+
+    def score(self, conn: Connection, requests: list[GrantRequest], *, at: datetime | None = None) -> list[RiskVerdict]:
+        if not requests:
+            return []
+        settings = get_settings()
+        at = at or datetime.now(timezone.utc)
+        at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # millisecond precision, as the features
+        # one round trip for the blocklists and the promoted model's version
+        rows = conn.execute(text("SELECT kind, value, reason FROM risk_block UNION ALL "
+                                 "SELECT '~serving', version, '' FROM risk_model WHERE status = 'serving'")).all()
+        blocks = [r for r in rows if r[0] != "~serving"]
+        served = serving_model(conn, next((r[1] for r in rows if r[0] == "~serving"), None))
+        version, model = served if served else ("rules-v1", None)
+        spec = model.spec if model else FeatureSpec()
+        x = features_for(conn, requests, at, spec)
+        names = spec.names()
+        ruled = apply_rules(rules_from(settings), names, x)
+        if model is not None:
+            ctx = np.empty((len(requests), len(spec.context)), dtype=object)
+            scores = model.score(x, ctx if spec.context else None)
+            words = top_features(names, x, model.low[:len(names)], model.mid[:len(names)], model.high[:len(names)])
+        else:
+            scores, words = np.zeros(len(requests)), [[] for _ in requests]
+        blocked = self.blocklists.score(conn, requests, blocks)
+        verdicts, thresholds = [], []
+        for i, request in enumerate(requests):
+            hold = request.hold_above if request.hold_above is not None else settings.risk_hold_above
+            deny = request.deny_above if request.deny_above is not None else settings.risk_deny_above
+            rule_decision, rule_reasons = ruled[i]
+            score = float(round(scores[i], 6))
+            decision = strictest(blocked[i].decision, rule_decision, by_threshold(score, hold, deny))
+            reasons = blocked[i].reasons + rule_reasons
+            if by_threshold(score, hold, deny) != Decision.ALLOW:
+                reasons.append(f"model {version} score {score:.2f} (hold at {hold:g}, deny at {deny:g})")
+            verdicts.append(RiskVerdict(decision=decision, score=max(score, blocked[i].score), reasons=reasons,
+                                        model_version=version, top_features=words[i]))
+            thresholds.append((hold, deny))
+        for verdict, decision_id in zip(verdicts, store_decisions(conn, requests, verdicts, thresholds)):
+            verdict.decision_id = decision_id
+        return verdicts
+
+
+_scorer = ModelScorer()
+
+
 def get_scorer() -> RiskScorer:
-    return RulesScorer()
+    return _scorer

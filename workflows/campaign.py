@@ -40,10 +40,7 @@ class CampaignWorkflow:
             if self._paused:
                 await workflow.wait_condition(lambda: not self._paused or self._stop)
                 continue
-            self._last = await workflow.execute_activity(
-                "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
-                                           workflow_id=workflow.info().workflow_id),
-                result_type=TickResult, **DB_ACTIVITY)
+            self._last = await self._tick(run)
             ticks += 1
             if self._last.status in ("ended", "stopped"):
                 break
@@ -65,6 +62,16 @@ class CampaignWorkflow:
                                            final=self._stop or not run.recurring
                                            or (self._last is not None and self._last.status == "stopped")),
             result_type=CampaignSummary, **DB_ACTIVITY)
+
+    async def _tick(self, run: CampaignRun) -> TickResult:
+        """The first tick learns the rooms; later ticks run one activity per room, in parallel."""
+        parallel = run.parallel_rooms and self._last is not None and len(self._last.rooms) > 1
+        rooms = self._last.rooms if parallel else [None]
+        parts = await asyncio.gather(*(workflow.execute_activity(
+            "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
+                                       workflow_id=workflow.info().workflow_id, room_id=room),
+            result_type=TickResult, **DB_ACTIVITY) for room in rooms))
+        return TickResult.merge(list(parts))
 
     @workflow.signal
     def pause(self) -> None:

@@ -1,5 +1,7 @@
 """Rooms (operators register them) and room event intake (the live platform posts batches)."""
 
+import asyncio
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from activities.intake import UnknownRoom, ingest
@@ -50,15 +52,19 @@ async def post_events(room_id: str, request: Request) -> IntakeResult:
         body += chunk
         if len(body) > limit:
             raise HTTPException(413, f"body is over the {limit}-byte limit; split the batch")
-    try:
-        items = parse_body(bytes(body))
-        if not isinstance(items, list):
-            raise BadInput("body must be a JSON array of events or NDJSON")
-        with transaction() as conn:
-            return ingest(conn, room_id, items)
+    try:  # parsing and the database work off the event loop: other requests keep streaming in meanwhile
+        return await asyncio.to_thread(_ingest, room_id, bytes(body))
     except BadInput as error:  # the whole request refused: recorded (first 2 KB of the body), then 404/422
         record_rejection(source="room_events", reference=room_id, reason=str(error),
                          payload={"body_head": bytes(body[:2048]).decode("utf-8", "replace"), "bytes": len(body)})
         if isinstance(error, UnknownRoom):
             raise HTTPException(404, str(error)) from None
         raise
+
+
+def _ingest(room_id: str, body: bytes) -> IntakeResult:
+    items = parse_body(body)
+    if not isinstance(items, list):
+        raise BadInput("body must be a JSON array of events or NDJSON")
+    with transaction() as conn:
+        return ingest(conn, room_id, items)

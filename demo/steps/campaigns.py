@@ -91,6 +91,7 @@ def _summarize(ctx: DemoContext, accepted: int, posted: int, summary: dict) -> N
     for rule, by_status in sorted(summary.get("grants_by_rule", {}).items()):
         add(f"grants: {rule}", ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())))
     add("points granted", summary.get("points_granted", 0))
+    add("coupons issued", summary.get("coupons_issued", 0))
     add("coupon value issued (yuan)", f"{summary.get('coupon_value_fen', 0) / 100:.2f}")
     add("suppressed (caps, budgets, stock)", summary.get("suppressed", 0))
     add("held / denied by risk", f"{summary.get('held', 0)} / {summary.get('denied', 0)}")

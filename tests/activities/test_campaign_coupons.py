@@ -100,3 +100,27 @@ def test_coupon_value_budget_and_template_stock():
     campaign_tick(TickInput(campaign_id=cid2))
     got = sorted((r[1], r[2]) for r in _outcomes(cid2))
     assert got == [("granted", ""), ("suppressed", "coupon not issued: out_of_stock")]
+
+
+def test_held_coupon_is_issued_on_approval(monkeypatch):
+    import activities.campaign_grants as grants
+    from activities.campaign_grants import release_held_grant
+    from models.risk_base import Decision, RiskVerdict
+
+    monkeypatch.setattr(grants, "get_scorer", lambda: type("S", (), {"score": lambda self, c, rs: [
+        RiskVerdict(decision=Decision.HOLD, score=0.7, reasons=["new device"]) for _ in rs]})())
+    room = new_room()
+    cid = _campaign(room, _template())
+    _comments(room, [unique("h")], 1)
+    campaign_tick(TickInput(campaign_id=cid))
+    [(member, status, reason, fen, code)] = _outcomes(cid)
+    assert status == "held" and reason == "new device" and code == ""
+    with transaction() as conn:
+        gid = conn.execute(text("SELECT id FROM campaign_grant WHERE campaign_id = :c"), {"c": cid}).scalar()
+        assert conn.execute(text("SELECT count(*) FROM coupon WHERE member_id = :m"), {"m": member}).scalar() == 0
+        assert release_held_grant(conn, grant_id=gid, approve=True) == "granted"
+        assert release_held_grant(conn, grant_id=gid, approve=True) == "granted"
+    [(_, status, _, fen, code)] = _outcomes(cid)
+    with transaction() as conn:
+        assert conn.execute(text("SELECT member_id FROM coupon WHERE code = :c"), {"c": code}).scalar() == member
+    assert status == "granted" and fen == 500

@@ -139,3 +139,18 @@ def test_rejecting_a_held_grant_gives_its_budget_back(monkeypatch):
         assert conn.execute(text("SELECT points_remaining FROM campaign_budget WHERE campaign_id = :c "
                                  "AND rule_id = ''"), {"c": cid}).scalar() == 10
     assert _available(member) == 0
+
+
+def test_parallel_room_ticks_share_one_budget():
+    prefix = f"par{datetime.now().timestamp():.0f}-"
+    rooms = [new_room(), new_room()]
+    with transaction() as conn:
+        for r in rooms:
+            ingest(conn, r, [ev(r, "share", f"{prefix}{r}-{i}", T0 + timedelta(seconds=i)) for i in range(10)])
+        body = spec(rooms, SHARE, budget={"points": 95})
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    cid = body["id"]
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda r: campaign_tick(TickInput(campaign_id=cid, room_id=r)), rooms * 2))
+    granted = [g for g in _grants(cid) if g[2] == "granted"]
+    assert len(granted) == 9 and {g[1].rsplit("-", 1)[0] for g in granted} <= {f"{prefix}{r}" for r in rooms}

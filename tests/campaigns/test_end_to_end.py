@@ -49,9 +49,20 @@ async def test_watch_and_keyword_points_reach_the_member(http, token, worker):
     more = [ev(room, "comment", "carol", datetime.now(timezone.utc), text="LUCKY 想要!")]
     await http.post(f"/v1/rooms/{room}/events", json=more, headers=token("live-platform"))
     assert await _wait(lambda: _granted(cid).get("carol") == 5)
+    assert (await http.post(f"/v1/campaigns/{cid}/pause", headers=ops)).json()["status"] == "paused"
+    assert (await http.get(f"/v1/campaigns/{cid}", headers=ops)).json()["status"] == "paused"
+    assert (await http.post(f"/v1/campaigns/{cid}/resume", headers=ops)).json()["status"] == "running"
+    wrong = await http.put(f"/v1/campaigns/other", json=body, headers=ops)
+    assert wrong.status_code == 422 and "does not match" in wrong.json()["detail"]
+    bad = await http.post("/v1/campaigns", json={**body, "id": "x y"}, headers=ops)
+    assert bad.status_code == 422 and "id" in bad.json()["detail"]
+    assert (await http.put(f"/v1/campaigns/{cid}", json=body, headers=ops)).json()["version"] == 2
+    assert any(c["campaign_id"] == cid for c in (await http.get("/v1/campaigns", headers=ops)).json())
+    assert (await http.post("/v1/campaigns/grants/-1/review", json={"approve": True}, headers=ops)).status_code == 404
+    assert (await http.get(f"/v1/campaigns/{cid}", headers=token("live-platform"))).status_code == 403
     summary = (await http.post(f"/v1/campaigns/{cid}/stop", headers=ops)).json()
     assert summary["grants_by_rule"]["watch5"]["granted"] == 1
-    assert await _wait(lambda: (http_status := _status(cid)) == "stopped")
+    assert await _wait(lambda: _status(cid) == "stopped")
 
 
 def _status(cid: str) -> str:

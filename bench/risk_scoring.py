@@ -1,0 +1,71 @@
+"""Risk scoring speed: one grant at a time (p50/p99 ms) and batches (grants and entities per second).
+
+    python -m bench.risk_scoring
+
+Seeds a simulated hour of rooms with labeled attackers, trains and promotes a classifier on it
+(labels as confirmed rings), then scores through get_scorer() exactly as settlement and campaigns
+do: inside a transaction, features from the database, the model, the decision row written.
+"""
+
+import asyncio
+import random
+import time
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from activities.risk_models import promote, train_from_database
+from activities.risk_review import record_label
+from activities.risk_sim import write_events
+from bench.stack import bench_stack, emit
+from core.db import transaction
+from models.risk_base import GrantRequest
+from risk.scorer import get_scorer
+from simulator.attackers import everyone, simulate
+
+SINGLE, BATCH, BATCHES = 400, 5000, 4
+
+
+async def main() -> None:
+    async with bench_stack():
+        rng = random.Random(1)
+        crowd = simulate(rng, [f"room-{i}" for i in range(12)], datetime.now(timezone.utc) - timedelta(minutes=61), 60,
+                         "bench", everyone(genuine=3000))
+        with transaction() as conn:
+            write_events(conn, crowd.events)
+            for e in {(e.member_id, e.actor) for e in crowd.events if e.actor != "genuine"}:
+                record_label(conn, entity_kind="member", entity=e[0], label="fraud", source="ring", reference="bench")
+        t = time.perf_counter()
+        with transaction() as conn:
+            trained = train_from_database(conn, days=2, kind="classifier")
+            promote(conn, trained.version, "bench")
+        train_s = time.perf_counter() - t
+        grants = [GrantRequest(kind=g.kind, member_id=g.member_id, device_id=g.device_id, ip=g.ip, room_id=g.room_id,
+                               value=g.value, reference=g.reference) for g in crowd.grants]
+        scorer, latencies = get_scorer(), []
+        for request in (grants * 2)[:SINGLE + 20]:
+            with transaction() as conn:
+                began = time.perf_counter()
+                scorer.score(conn, [request])
+                latencies.append(time.perf_counter() - began)
+        latencies = np.array(latencies[20:]) * 1000  # first calls warm the cache
+        people = sorted({(g.member_id, g.device_id, g.ip) for g in grants})
+        elapsed, scored, entities = 0.0, 0, 0
+        for b in range(BATCHES):
+            batch = [GrantRequest(kind="campaign_points", member_id=m, device_id=d, ip=ip, value=1,
+                                  reference=f"bench:{b}:{i}") for i, (m, d, ip) in enumerate(rng.choices(people, k=BATCH))]
+            with transaction() as conn:
+                began = time.perf_counter()
+                scorer.score(conn, batch)
+                elapsed += time.perf_counter() - began
+            scored += len(batch)
+            entities += len({r.member_id for r in batch} | {r.device_id for r in batch} | {r.ip for r in batch})
+        emit({"events": len(crowd.events), "train_s": round(train_s, 1), "model": trained.version,
+              "model_roc_auc": trained.metrics.get("roc_auc"), "single_grants": len(latencies),
+              "single_p50_ms": round(float(np.percentile(latencies, 50)), 2),
+              "single_p99_ms": round(float(np.percentile(latencies, 99)), 2),
+              "batch_size": BATCH, "batch_per_s": round(scored / elapsed), "batch_entities_per_s": round(entities / elapsed)})
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

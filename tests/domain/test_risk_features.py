@@ -1,0 +1,81 @@
+"""Risk features against hand-computed values, the rule layer, the wording and the promotion gate."""
+
+import numpy as np
+
+from domain.risk.features import EventLog, FeatureSpec, compute
+from domain.risk.gate import should_promote
+from domain.risk.rules import apply_rules, by_threshold, default_rules
+from domain.risk.words import describe, top_features
+from models.risk_base import Decision
+
+
+def _log(rows):  # (seconds, type, member, device, ip)
+    col = lambda i: np.array([r[i] for r in rows], dtype=object)  # noqa: E731
+    ips = col(4)
+    return EventLog(t_ms=np.array([int(r[0] * 1000) for r in rows], dtype=np.int64), etype=col(1),
+                    keys={"member": col(2), "device": col(3), "ip": ips,
+                          "network": np.array(["10.0.0.0/24" if ip else "" for ip in ips], dtype=object),
+                          "room": np.array(["r1"] * len(rows), dtype=object)})
+
+
+EVENTS = [(0, "enter", "m1", "d1", "10.0.0.1"), (30, "enter", "m2", "d1", "10.0.0.2"),
+          (60, "comment", "m1", "d1", "10.0.0.1"), (120, "leave", "m1", "d1", "10.0.0.1"),
+          (180, "enter", "m1", "d1", "10.0.0.1")]
+
+
+def _features(at_seconds, member="m1", device="d1", ip="10.0.0.1"):
+    spec = FeatureSpec()
+    q = _log([(at_seconds, "grant", member, device, ip)])
+    return dict(zip(spec.names(), compute(_log(EVENTS), q, spec)[0]))
+
+
+def test_counts_accounts_churn_gaps_and_age_by_hand():
+    f = _features(180)
+    assert f["device_events_1h"] == 5 and f["device_accounts_1h"] == 2
+    assert f["ip_events_1h"] == 4 and f["ip_accounts_1h"] == 1
+    assert f["network_events_1h"] == 5 and f["network_accounts_1h"] == 2
+    assert f["member_events_1h"] == 4 and f["member_churn_1h"] == 3 and f["member_comments_1h"] == 1
+    assert f["member_gap_s"] == 60 and f["device_gap_s"] == 60
+    assert f["member_age_s"] == 180
+    assert f["member_regularity"] == 0.0  # gaps 60, 60, 60: a script's clock
+    assert f["member_ips_1h"] == 1 and f["member_rooms_1h"] == 1 and f["member_orders_24h"] == 0
+
+
+def test_windows_slide():
+    f = _features(3600 + 100)  # m2's only event (30 s) left the hour; m1's 120 s and 180 s did not
+    assert f["device_accounts_1h"] == 1 and f["device_accounts_24h"] == 2
+    assert f["device_events_1h"] == 2 and f["device_events_24h"] == 5
+
+
+def test_unknown_entities_have_empty_features():
+    f = _features(180, member="nobody", device="", ip="")
+    assert f["device_events_1h"] == 0 and f["member_events_24h"] == 0 and f["member_regularity"] == -1
+
+
+def test_velocity_rules_and_thresholds():
+    names = ["device_accounts_1h", "member_regularity", "member_churn_1h"]
+    x = np.array([[12, 0.5, 0], [5, 0.02, 0], [1, -1, 0], [1, 0.5, 40]], dtype=float)
+    out = apply_rules(default_rules(), names, x)
+    assert out[0][0] == Decision.DENY and "12 accounts on this device in 1 hour" in out[0][1][0]
+    assert out[1][0] == Decision.HOLD and len(out[1][1]) == 2  # 5 accounts and scripted timing
+    assert out[2] == (Decision.ALLOW, [])  # -1 means too few gaps to judge
+    assert out[3][0] == Decision.HOLD
+    assert by_threshold(0.96, 0.7, 0.95) == Decision.DENY and by_threshold(0.7, 0.7, 0.95) == Decision.HOLD
+    assert by_threshold(0.69, 0.7, 0.95) == Decision.ALLOW
+
+
+def test_operator_words():
+    assert describe("device_accounts_1h", 47) == "47 accounts on this device in 1 hour"
+    assert describe("ip_churn_1h", 30) == "30 room enters and leaves from this IP in 1 hour"
+    words = top_features(["device_accounts_1h", "member_gap_s"], np.array([[47.0, 0.5], [1.0, 100.0]]),
+                         low=np.array([1.0, 5.0]), mid=np.array([1.0, 60.0]), high=np.array([2.0, 600.0]))
+    assert words[0] == ["47 accounts on this device in 1 hour", "only 0.5 s between events from this account"]
+    assert words[1] == []
+
+
+def test_gate_keeps_the_serving_model_when_the_candidate_is_worse():
+    assert should_promote({"roc_auc": 0.8, "pr_auc": 0.5}, None) == (True, "no serving model yet")
+    ok, why = should_promote({"roc_auc": 0.80, "pr_auc": 0.5}, {"roc_auc": 0.90, "pr_auc": 0.5})
+    assert not ok and "roc_auc 0.8 is worse than serving 0.9" in why
+    assert should_promote({"roc_auc": 0.898, "pr_auc": 0.6}, {"roc_auc": 0.90, "pr_auc": 0.6})[0]
+    assert not should_promote({"roc_auc": None, "pr_auc": None}, {"roc_auc": 0.9, "pr_auc": 0.6})[0]

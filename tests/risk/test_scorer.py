@@ -1,0 +1,78 @@
+"""The scorer through the real database: cold start, blocklists, velocity rules, the model, storage."""
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from sqlalchemy import text
+
+from activities.risk_models import promote, save_model
+from activities.risk_sim import write_events
+from domain.risk.features import FeatureSpec
+from models.risk_base import Decision, GrantRequest
+from risk.model import RiskModel
+from risk.scorer import get_scorer
+from simulator.attackers import SimEvent
+from tests.conftest import unique
+
+
+def _cold(conn):
+    conn.execute(text("UPDATE risk_model SET status = 'retired' WHERE status = 'serving'"))
+
+
+def _request(**kw) -> GrantRequest:
+    base = dict(kind="campaign_points", member_id=unique("m"), device_id=unique("d"), ip="10.9.8.7", value=10,
+                reference=unique("campaign_grant"))
+    return GrantRequest(**{**base, **kw})
+
+
+def test_cold_start_allows_a_plain_grant_and_stores_the_decision(conn):
+    _cold(conn)
+    request = _request()
+    verdict = get_scorer().score(conn, [request])[0]
+    assert verdict.decision == Decision.ALLOW and verdict.model_version == "rules-v1"
+    row = conn.execute(text("SELECT decision, status, member_id, value, hold_above FROM risk_decision WHERE id = :i"),
+                       {"i": verdict.decision_id}).one()
+    assert tuple(row) == ("allow", "allowed", request.member_id, 10, 0.7)
+
+
+def test_blocklists_deny_devices_ips_and_networks(conn):
+    _cold(conn)
+    device = unique("d")
+    conn.execute(text("INSERT INTO risk_block (kind, value, reason) VALUES ('device', :d, 'farm rack'), "
+                      "('network', '192.0.2.0/24', 'proxy provider')"), {"d": device})
+    verdicts = get_scorer().score(conn, [_request(device_id=device), _request(ip="192.0.2.77"), _request()])
+    assert [v.decision for v in verdicts] == [Decision.DENY, Decision.DENY, Decision.ALLOW]
+    assert verdicts[0].reasons == [f"device {device} is blocked: farm rack"]
+    assert "network 192.0.2.0/24 is blocked: proxy provider" in verdicts[1].reasons
+
+
+def test_velocity_rule_denies_a_device_farm_in_words(conn):
+    _cold(conn)
+    device, now = unique("rack"), datetime.now(timezone.utc)
+    write_events(conn, [SimEvent("r", "enter", f"{device}-acct-{i}", device, "10.7.7.7", now - timedelta(minutes=i),
+                                 "device_farm") for i in range(12)])
+    verdict = get_scorer().score(conn, [_request(member_id=f"{device}-acct-0", device_id=device)])[0]
+    assert verdict.decision == Decision.DENY
+    assert verdict.reasons[0].startswith("12 accounts on this device in 1 hour")
+
+
+def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(conn):
+    _cold(conn)
+    spec = FeatureSpec()
+    rng = np.random.default_rng(3)
+    x = rng.gamma(1.0, 1.0, size=(2000, len(spec.names())))
+    y = (rng.random(2000) < 0.2).astype(int)
+    x[y == 1, spec.names().index("member_events_1h")] += 30
+    model = RiskModel("classifier", spec).fit(x, None, y)
+    assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
+    member, now = unique("busy"), datetime.now(timezone.utc)
+    write_events(conn, [SimEvent("r", "like", member, unique("d"), "10.3.3.3", now - timedelta(seconds=50 * i + (i * i) % 37),
+                                 "x") for i in range(40)])
+    strict, lenient = get_scorer().score(conn, [_request(member_id=member, hold_above=0.5, deny_above=1.01),
+                                                _request(member_id=member, hold_above=1.01, deny_above=1.01)])
+    assert strict.model_version.startswith("cla-") and strict.score > 0.5
+    assert strict.decision == Decision.HOLD and lenient.decision == Decision.ALLOW
+    assert "40 events from this account in 1 hour" in strict.top_features
+    stored = conn.execute(text("SELECT status, top_features, hold_above FROM risk_decision WHERE id = :i"),
+                          {"i": strict.decision_id}).one()
+    assert stored[0] == "held" and stored[2] == 0.5 and "40 events from this account in 1 hour" in stored[1]

@@ -1,0 +1,25 @@
+"""The simulator's labeled attackers against the real scorer and database: rules alone at cold start,
+then a classifier trained on the review labels of the first run, measured on a fresh second run."""
+
+from sqlalchemy import text
+
+from activities.risk_models import promote, train_from_database
+from risk.simulation import play, review_truthfully, summary
+
+
+def test_attackers_are_stopped_and_genuine_viewers_pass(conn):
+    conn.execute(text("UPDATE risk_model SET status = 'retired' WHERE status = 'serving'"))  # cold start
+    first = play(conn, seed=11, genuine=200, minutes=60)
+    cold = summary(first.stats)
+    assert cold["attacker_value_stopped"] >= 0.85, cold
+    assert cold["genuine_stopped_share"] <= 0.01, cold
+
+    assert review_truthfully(conn, first.held) > 0
+    trained = train_from_database(conn, days=2, kind="classifier")
+    assert trained.kind == "classifier" and trained.metrics["roc_auc"] > 0.9, trained
+    assert promote(conn, trained.version, "test").promoted
+
+    second = summary(play(conn, seed=12, genuine=200, minutes=60).stats)
+    print("cold start", cold, "\nwith classifier", second)
+    assert second["attacker_value_stopped"] >= 0.95, second
+    assert second["genuine_stopped_share"] <= 0.01, second
