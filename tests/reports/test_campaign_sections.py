@@ -1,4 +1,4 @@
-"""Rules, coupons and risk read the campaign module's tables: rule triggers from campaign specs, coupon
+"""Rules, coupons and risk read the campaign and risk modules' tables: rule triggers from campaign specs, coupon
 grants and held/denied grants from campaign_grant; points grants from the ledger ("rule" in detail)."""
 
 import json
@@ -46,6 +46,12 @@ def test_campaign_rules_triggers_grants_and_risk(conn):
             VALUES (:k, :c, :r, 'room', :m, :kind, :p, 'tpl', :code, :fen, :st, '', 0, '', '', '{}', :t)"""),
                      {"k": unique("g"), "c": campaign, "r": rule, "m": member, "kind": kind, "p": points,
                       "code": coupon, "fen": fen, "st": status, "t": when})
+    for status in ("approved", "rejected", "rejected", "held"):
+        conn.execute(text("""
+            INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, value, decision, status,
+                                       score, model_version, hold_above, deny_above, created_at)
+            VALUES (:r, 'coupon', :m, '', '', 'room', 500, 'hold', :s, 0.7, 'v1', 0.5, 0.9, :t)"""),
+                     {"r": unique("ref"), "m": m1, "s": status, "t": when})
     s = gather(conn, p, get_settings())["sections"]
     assert {(r["rule"], r["trigger"]) for r in s["points"]["by_rule"]} == {(watch, "watch_minutes")}
     rules = {r["rule"]: r for r in s["rules"]["rules"]}
@@ -54,3 +60,5 @@ def test_campaign_rules_triggers_grants_and_risk(conn):
     assert {p["trigger"] for p in s["rules"]["plays"]} == {"host_command", "watch_minutes"}
     assert {r["label"]: r["issued"] for r in s["coupons"]["by_trigger"]} == {"host_command": 1}
     assert s["risk"]["grants"] == {"held": 1, "denied": 1, "value_saved_fen": 500}
+    assert {r["outcome"]: r["n"] for r in s["risk"]["reviews"]} == {"rejected": 2, "approved": 1,
+                                                                   "awaiting review": 1}
