@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup up down clean bench
+.PHONY: demo test setup up down clean bench chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,11 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/liveperks demo
 
-test: $(STAMP)
+# Headless Chromium + chromedriver (Debian packages) for the report's browser test; no-op when present.
+chromium:
+	bash scripts/ensure-chromium.sh
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 up: $(STAMP)

@@ -4,6 +4,7 @@ from activities.campaign_tick import campaign_tick, finish_campaign
 from activities.coupon_expiry import expire_coupons, notify_points_expiring_activity
 from activities.expiry import expire_points
 from activities.noop import noop
+from activities.reports import build_report_activity
 from activities.risk_models import promote_risk_model, train_risk_model
 from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.campaign import CampaignWorkflow
@@ -13,9 +14,10 @@ from workflows.refund_settled import RefundSettledOrderWorkflow
 from workflows.risk_training import RiskTrainingWorkflow
 from workflows.settle_order import SettleOrderWorkflow
 from workflows.trivial import TrivialWorkflow
+from workflows.weekly_report import WeeklyReportWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow]
+             ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow, WeeklyReportWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
               expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign,
-              train_risk_model, promote_risk_model]
+              train_risk_model, promote_risk_model, build_report_activity]

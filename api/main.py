@@ -5,7 +5,7 @@ import asyncio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, risk, rooms
+from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
 from core.temporal import connect
 from domain.errors import BadInput
 
@@ -20,6 +20,7 @@ app.include_router(notifications.router)
 app.include_router(coupon_templates.router)
 app.include_router(coupons.router)
 app.include_router(exchanges.router)
+app.include_router(reports.router)
 app.include_router(risk.router)
 
 _client_lock = asyncio.Lock()

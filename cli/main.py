@@ -2,7 +2,7 @@
 
 import typer
 
-from cli import campaigns, coupons, db, demo, dev, events, exchanges, keys, ledger, orders, risk, rooms
+from cli import campaigns, coupons, db, demo, dev, events, exchanges, keys, ledger, orders, reports, risk, rooms
 
 app = typer.Typer(help="liveperks: points and coupons for live-commerce rooms.", no_args_is_help=True)
 app.add_typer(dev.app, name="dev")
@@ -15,6 +15,7 @@ app.add_typer(events.app, name="events")
 app.add_typer(campaigns.app, name="campaigns")
 app.add_typer(coupons.app, name="coupons")
 app.add_typer(exchanges.app, name="exchanges")
+app.add_typer(reports.app, name="reports")
 app.add_typer(risk.app, name="risk")
 app.command("demo")(demo.run)
 

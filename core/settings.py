@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     # Operator display.
     timezone: str = "Asia/Shanghai"
 
+    # Reports: where HTML files go (empty: data_dir/reports), what one point costs us, when a sample is too small.
+    reports_dir: str = ""
+    point_value_fen: int = 1  # 100 points = 1 yuan of cost
+    report_schedule_enabled: bool = True
+    experiment_min_per_arm: int = 200
+
     @property
     def embedded_database(self) -> bool:
         return not self.database_url
@@ -90,6 +96,9 @@ class Settings(BaseSettings):
     @property
     def embedded_temporal(self) -> bool:
         return not self.temporal_address
+
+    def resolved_reports_dir(self) -> Path:
+        return Path(self.reports_dir) if self.reports_dir else self.data_dir / "reports"
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"postgresql://postgres@127.0.0.1:{self.pg_port}/liveperks"

@@ -30,6 +30,8 @@ def _ts(**kw: Any) -> Any:
 
 class JournalEntry(SQLModel, table=True):
     __tablename__ = "journal_entry"
+    # Reports read one period at a time (migration 0006).
+    __table_args__ = (Index("ix_journal_entry_created_at", "created_at"),)
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     idempotency_key: str = Field(sa_column_kwargs={"unique": True}, nullable=False)
     kind: str

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, Field as PydField
-from sqlalchemy import BigInteger, Column, DateTime, Integer, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -60,6 +60,8 @@ class SettlementState(StrEnum):
 
 class Settlement(SQLModel, table=True):
     __tablename__ = "settlement"
+    # Reports read one period of paid orders at a time (migration 0006).
+    __table_args__ = (Index("ix_settlement_paid_at", "paid_at"),)
     order_id: str = Field(primary_key=True)
     member_id: str = Field(index=True)
     room_id: str = ""
