@@ -50,6 +50,7 @@ def seed(conn, monday: date) -> dict[str, str]:
     entry(f"{A}/x", A, at(d[3], 9), ledger.spend, points=40, kind="exchange", reference="gift")
     ledger.post_entry(conn, idempotency_key=f"{C}/exp", kind="expire", member_id=C, reference="lot",
                       movements=[ledger.Movement(C, Bucket.AVAILABLE, -5), ledger.Movement(C, Bucket.EXPIRED, 5)])
+    ledger._consume_lots(conn, C, 5)  # as the expiry job does: open lots keep matching the available balance
     backdate(conn, C, f"{C}/exp", at(d[4], 3))
     # The week before: one grant, for week over week.
     entry(f"{D}/g0", D, at(d[0] - timedelta(days=3), 12), ledger.credit_available, points=7, kind="earn",
