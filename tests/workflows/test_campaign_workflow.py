@@ -47,16 +47,18 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
                 start=start)
     s = CampaignSpec.model_validate(body)
     cid = s.id
+    # Fresh viewers: shared ids from other tests would pile up risk history and be held for review.
+    m1, m2, m3, m4 = (f"{cid}-m{i}" for i in range(1, 5))
     assert await ops.create(client, s, tick_seconds=0.2) is True
     assert await ops.create(client, s, tick_seconds=0.2) is False  # idempotent
     await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
-    _post(room, "share", "m1")
+    _post(room, "share", m1)
     await _until(lambda: _rules_granted(cid).get("share") == 1)
     status, wf, _ = _campaign(cid)
     assert status == "running" and wf.startswith(f"campaign-{cid}")
 
     assert await ops.pause(client, cid) == "paused"
-    _post(room, "share", "m2")
+    _post(room, "share", m2)
     await asyncio.sleep(1.5)
     assert _rules_granted(cid) == {"share": 1}
 
@@ -65,12 +67,12 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
                                  {"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["go"]},
                                   "reward": {"points": 1}}]}
     assert await ops.update(client, CampaignSpec.model_validate(changed)) == 2
-    _post(room, "comment", "m3", text="GO GO")
+    _post(room, "comment", m3, text="GO GO")
     assert await ops.resume(client, cid) == "running"
     await _until(lambda: _rules_granted(cid).get("kw") == 1)
     assert _rules_granted(cid).get("share") == 1  # m2's share came under the disabled rule
     await asyncio.sleep(1.5)  # > 5 ticks: continued as new at least once, still ticking
-    _post(room, "comment", "m4", text="go")
+    _post(room, "comment", m4, text="go")
     await _until(lambda: _rules_granted(cid).get("kw") == 2)
 
     summary = await ops.stop(client, cid)
