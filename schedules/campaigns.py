@@ -3,13 +3,13 @@ for recurring campaigns, with the spec's overlap policy). Every helper is idempo
 
 from datetime import datetime, timedelta, timezone
 
-from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleAlreadyRunningError,
-                               ScheduleCalendarSpec, ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange,
-                               ScheduleSpec, ScheduleState, ScheduleUpdate)
+from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleCalendarSpec,
+                               ScheduleOverlapPolicy, SchedulePolicy, ScheduleRange, ScheduleSpec, ScheduleState)
 from temporalio.service import RPCError
 
 from core.settings import get_settings
 from domain.campaigns.spec import CampaignSpec
+from schedules.upsert import upsert_schedule
 from models.campaign_run import CampaignRun
 from workflows.campaign import campaign_workflow_id
 
@@ -51,11 +51,7 @@ async def ensure_campaign_schedule(client: Client, spec: CampaignSpec, *, tick_s
     started (and not ended) is triggered at once."""
     schedule = build_schedule(spec, tick_seconds=tick_seconds)
     sid = schedule_id(spec.id)
-    try:
-        handle = await client.create_schedule(sid, schedule)
-    except ScheduleAlreadyRunningError:
-        handle = client.get_schedule_handle(sid)
-        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+    handle = await upsert_schedule(client, sid, schedule)
     now = datetime.now(timezone.utc)
     if spec.recurrence is None and spec.window.start <= now + timedelta(seconds=1) < spec.window.end:
         await handle.trigger(overlap=ScheduleOverlapPolicy.SKIP)

@@ -13,4 +13,4 @@ async def ensure_ledger_schedules(client: Client) -> list[str]:
         action=ScheduleActionStartWorkflow("ExpirePointsWorkflow", id="expire-points", task_queue=settings.task_queue),
         spec=ScheduleSpec(cron_expressions=["0 2 * * *"], time_zone_name=settings.timezone),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
-    return [await upsert_schedule(client, "nightly-points-expiry", schedule)]
+    return [(await upsert_schedule(client, "nightly-points-expiry", schedule)).id]

@@ -27,7 +27,7 @@ def weekly_report_schedule(settings: Settings) -> Schedule:
 async def ensure_report_schedules(client: Client, settings: Settings | None = None) -> list[str]:
     """The ids of the schedules ensured (created, or updated in place to the current settings)."""
     settings = settings or get_settings()
-    return [await upsert_schedule(client, WEEKLY_REPORT_SCHEDULE, weekly_report_schedule(settings))]
+    return [(await upsert_schedule(client, WEEKLY_REPORT_SCHEDULE, weekly_report_schedule(settings))).id]
 
 
 # schedules.ensure_all looks for ensure_<area>_schedules with area "reports".

@@ -21,4 +21,4 @@ async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(day
                                            id="risk-training", task_queue=settings.task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
-    return [await upsert_schedule(client, SCHEDULE_ID, schedule)]
+    return [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id]

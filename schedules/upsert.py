@@ -1,14 +1,16 @@
 """Create a schedule, or update it in place when it exists (so `dev up` can run any number of times)."""
 
-from temporalio.client import Client, Schedule, ScheduleAlreadyRunningError, ScheduleUpdate, ScheduleUpdateInput
+from temporalio.client import (Client, Schedule, ScheduleAlreadyRunningError, ScheduleHandle, ScheduleUpdate,
+                               ScheduleUpdateInput)
 
 
-async def upsert_schedule(client: Client, schedule_id: str, schedule: Schedule) -> str:
+async def upsert_schedule(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
     try:
-        await client.create_schedule(schedule_id, schedule)
+        return await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
         def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
             return ScheduleUpdate(schedule=schedule)
 
-        await client.get_schedule_handle(schedule_id).update(replace)
-    return schedule_id
+        handle = client.get_schedule_handle(schedule_id)
+        await handle.update(replace)
+        return handle

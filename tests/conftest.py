@@ -105,3 +105,15 @@ def token(database_url: str):
         return {"Authorization": f"Bearer {created.token}"}
 
     return make
+
+
+@pytest.fixture
+def reports_dir(tmp_path, monkeypatch):
+    """Reports written to a fresh folder for this test (LIVEPERKS_REPORTS_DIR)."""
+    from core.settings import get_settings
+
+    monkeypatch.setenv("LIVEPERKS_REPORTS_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    monkeypatch.undo()
+    get_settings.cache_clear()

@@ -1,18 +1,5 @@
 import random
 
-import pytest
-
-from core.settings import get_settings
-
-
-@pytest.fixture
-def reports_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIVEPERKS_REPORTS_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
-
 
 async def test_operator_builds_lists_and_reads_a_report(http, token, reports_dir):
     op = token("operator")

@@ -6,7 +6,6 @@ import random
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from core.db import transaction
@@ -14,15 +13,6 @@ from core.settings import get_settings
 from models.reports import BuildReportResult, WeeklyReportInput
 from schedules.reports import WEEKLY_REPORT_SCHEDULE, ensure_report_schedules
 from tests.conftest import unique
-
-
-@pytest.fixture
-def reports_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIVEPERKS_REPORTS_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 async def test_schedule_is_mondays_nine_local_and_idempotent(client, worker, monkeypatch):
