@@ -1,5 +1,8 @@
 """`liveperks`: one command for operators and developers."""
 
+import os
+import sys
+
 import typer
 
 from cli import campaigns, coupons, db, demo, dev, events, exchanges, keys, ledger, orders, reports, risk, rooms
@@ -19,5 +22,26 @@ app.add_typer(reports.app, name="reports")
 app.add_typer(risk.app, name="risk")
 app.command("demo")(demo.run)
 
+
+
+def main() -> None:
+    """Run the command, then leave without interpreter teardown.
+
+    The Temporal client's Rust threads can outlive the event loop and abort a
+    short-lived process while Python finalizes (temporalio/sdk-python#300), so
+    a command that already finished must not be turned into a SIGABRT.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if isinstance(done.code, str):
+            print(done.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -117,3 +117,27 @@ def reports_dir(tmp_path, monkeypatch):
     yield tmp_path
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave without interpreter teardown once pytest has reported.
+
+    The Temporal client's Rust threads can abort a finalizing interpreter
+    (temporalio/sdk-python#300), which would turn a green run into SIGABRT.
+    """
+    import os
+    import sys
+
+    if _EXIT_STATUS in config.stash:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash[_EXIT_STATUS])
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
