@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Embedded PostgreSQL memory and parallelism (server start options; the defaults are PostgreSQL's own,
+    # safe for a laptop running several stacks). Raise them where the machine has room (bench.report does).
+    pg_shared_buffers: str = Field("128MB", pattern=r"^[0-9]+(kB|MB|GB)$")
+    pg_work_mem: str = Field("4MB", pattern=r"^[0-9]+(kB|MB|GB)$")
+    pg_max_parallel_workers_per_gather: int = 2
 
     # Settlement and ledger policy.
     return_window_seconds: int = 7 * 24 * 3600

@@ -37,9 +37,14 @@ class EmbeddedPostgres:
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
         if not self.is_running():
+            from core.settings import get_settings
+
+            s = get_settings()
             self._pg_ctl("-w", "-t", "60", "-l", str(self.log_path), "-o",
                          f"-h 127.0.0.1 -p {self.port} -k {self.pgdata} "
-                         "-c max_connections=200 -c fsync=on -c synchronous_commit=on",
+                         "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
+                         f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
+                         f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather}",
                          "start")
         self._ensure_database()
 

@@ -16,10 +16,12 @@ RUNNING = """
     SELECT experiment_id, rule_id, name, holdout_share, control, variants FROM experiment
     WHERE starts_at < :end AND (ends_at IS NULL OR ends_at > :start) ORDER BY experiment_id"""
 
+# OFFSET 0 keeps `arm` a subquery output: the planner then expects a handful of arms and hashes them, instead
+# of sorting two million members by an expression it believed had as many values as member_id.
 PER_ARM = """
     WITH cost AS (SELECT member_id, sum(points) * :pv + sum(cost_fen) AS fen FROM rpt_grants
                   WHERE rule = :rule GROUP BY member_id),
-         assigned AS (SELECT m.member_id, m.orders, m.gmv, {arm} AS arm FROM rpt_people m)
+         assigned AS (SELECT m.member_id, m.orders, m.gmv, {arm} AS arm FROM rpt_people m OFFSET 0)
     SELECT a.arm, count(*) AS n, count(*) FILTER (WHERE a.orders > 0) AS converted,
            coalesce(sum(a.gmv), 0)::float8 AS gmv, coalesce(sum(a.gmv::float8 * a.gmv), 0) AS gmv_sq,
            coalesce(sum(c.fen), 0) AS cost
