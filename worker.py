@@ -5,6 +5,7 @@
 
 import asyncio
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from temporalio.client import Client
@@ -23,6 +24,10 @@ def build_worker(client: Client, *, task_queue: str | None = None, max_concurren
 
 
 async def main() -> None:
+    # The workflow sandbox imports each workflow's module afresh for every workflow run it starts; with
+    # PYTHONDONTWRITEBYTECODE set (common in containers) that meant compiling the source every time.
+    # Cached bytecode (__pycache__, git-ignored) turns that into a file read.
+    sys.dont_write_bytecode = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     client = await connect()
     worker = build_worker(client)

@@ -41,37 +41,42 @@ def post_entry(conn: Connection, *, idempotency_key: str, kind: str, member_id: 
     for m in movements:
         if m.member_id is not None and m.bucket not in MEMBER_BUCKETS:
             raise ValueError(f"unknown member bucket {m.bucket!r}")
-    row = conn.execute(text(
-        "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
-        "VALUES (:key, :kind, :member, :ref, CAST(:detail AS jsonb)) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"),
-        {"key": idempotency_key, "kind": kind, "member": member_id, "ref": reference,
-         "detail": _json(detail or {})}).first()
-    if row is None:
-        existing = conn.execute(text("SELECT id FROM journal_entry WHERE idempotency_key = :key"),
-                                {"key": idempotency_key}).scalar_one()
-        return Posted(existing, applied=False)
-    entry_id = row[0]
-    if movements:
-        conn.execute(text("INSERT INTO posting (entry_id, member_id, bucket, amount) VALUES (:e, :m, :b, :a)"),
-                     [{"e": entry_id, "m": m.member_id, "b": m.bucket, "a": m.amount} for m in movements])
-    _apply_to_balances(conn, movements)
-    return Posted(entry_id, applied=True)
-
-
-def _apply_to_balances(conn: Connection, movements: list[Movement]) -> None:
     deltas: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEMBER_BUCKETS, 0))
     for m in movements:
         if m.member_id is not None:
             deltas[m.member_id][m.bucket] += m.amount
-    for member_id, d in deltas.items():
-        conn.execute(text(
-            "INSERT INTO member_balance (member_id, pending, available, spent, expired, reversed) "
-            "VALUES (:member, :pending, :available, :spent, :expired, :reversed) "
-            "ON CONFLICT (member_id) DO UPDATE SET pending = member_balance.pending + EXCLUDED.pending, "
-            "available = member_balance.available + EXCLUDED.available, spent = member_balance.spent + EXCLUDED.spent, "
-            "expired = member_balance.expired + EXCLUDED.expired, reversed = member_balance.reversed + EXCLUDED.reversed, "
-            "updated_at = now()"), {"member": member_id, **d})
+    row = conn.execute(_POST, {
+        "key": idempotency_key, "kind": kind, "member": member_id, "ref": reference, "detail": _json(detail or {}),
+        "pm": [m.member_id for m in movements], "pb": [str(m.bucket) for m in movements],
+        "pa": [m.amount for m in movements], "bm": list(deltas),
+        **{f"b_{b}": [d[b] for d in deltas.values()] for b in MEMBER_BUCKETS}}).first()
+    if row is None:
+        existing = conn.execute(text("SELECT id FROM journal_entry WHERE idempotency_key = :key"),
+                                {"key": idempotency_key}).scalar_one()
+        return Posted(existing, applied=False)
+    return Posted(row[0], applied=True)
+
+
+# Entry, postings and balances in one statement (one round trip instead of three): the postings and the
+# balance change read the entry's RETURNING row, so a replayed key (ON CONFLICT DO NOTHING, no row) writes
+# neither. Balance deltas come one row per member, so the upsert never touches a row twice.
+_POST = text(f"""
+    WITH e AS (
+        INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail)
+        VALUES (:key, :kind, :member, :ref, CAST(:detail AS jsonb))
+        ON CONFLICT (idempotency_key) DO NOTHING RETURNING id),
+    p AS (
+        INSERT INTO posting (entry_id, member_id, bucket, amount)
+        SELECT e.id, x.m, x.b, x.a
+        FROM e, unnest(CAST(:pm AS text[]), CAST(:pb AS text[]), CAST(:pa AS bigint[])) WITH ORDINALITY x(m, b, a, n)
+        ORDER BY x.n),
+    b AS (
+        INSERT INTO member_balance (member_id, {", ".join(MEMBER_BUCKETS)})
+        SELECT x.* FROM e, unnest(CAST(:bm AS text[]), {", ".join(f"CAST(:b_{b} AS bigint[])" for b in MEMBER_BUCKETS)})
+                                 x(member_id, {", ".join(MEMBER_BUCKETS)})
+        ON CONFLICT (member_id) DO UPDATE SET {", ".join(f"{b} = member_balance.{b} + EXCLUDED.{b}" for b in MEMBER_BUCKETS)},
+            updated_at = now())
+    SELECT id FROM e""")
 
 
 def lock_available(conn: Connection, member_id: str) -> int:
