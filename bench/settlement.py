@@ -1,10 +1,12 @@
 """Settlement throughput against the server's ceiling, order-to-points latency, ledger write rate.
 
-    python -m bench.settlement [--orders 1000] [--latency-orders 200]
+    python -m bench.settlement [--orders 1000] [--latency-orders 200] [--rounds 2]
 
 settle_per_s: SettleOrderWorkflows per second from start to pending points
 credited (the return window is a durable timer, not work, so it is left long);
 trivial_per_s: a workflow with one no-op activity on the same server and worker.
+Both warm up first, then run alternately (--rounds), IN_FLIGHT starts at a time; the
+best round of each is reported (and every round under "rounds").
 p50_ms/p99_ms: POST /v1/orders/paid until GET /v1/members/{id}/points shows the
 pending points. ledger_entries_per_s: journal entries/s written by the
 settlement activity's code path (8 threads); plain_insert_per_s: single-row
@@ -111,7 +113,7 @@ def ledger_rates(n: int) -> tuple[float, float]:
     return entries, inserts
 
 
-async def main(orders: int, latency_orders: int) -> None:
+async def main(orders: int, latency_orders: int, rounds: int) -> None:
     async with bench_stack() as s:
         from activities.api_keys import create_key
 
@@ -124,20 +126,27 @@ async def main(orders: int, latency_orders: int) -> None:
             # first load and the database pool are start-up costs, not throughput.
             await trivial_rate(s.client, s.task_queue, 50)
             await settle_rate(s.client, s.task_queue, 50)
-            trivial = await trivial_rate(s.client, s.task_queue, orders)
-            settle = await settle_rate(s.client, s.task_queue, orders)
+            # Alternate the two, `rounds` times, and keep each one's best round: on a shared machine a burst of
+            # someone else's load then hits both workloads alike instead of whichever happened to run during it.
+            trivials, settles = [], []
+            for _ in range(rounds):
+                trivials.append(await trivial_rate(s.client, s.task_queue, orders))
+                settles.append(await settle_rate(s.client, s.task_queue, orders))
+            trivial, settle = max(trivials), max(settles)
             with api_process(s.database_url, address, s.task_queue) as api_url:
                 lat = await latencies(api_url, order_token, token, latency_orders)
         entries, inserts = ledger_rates(orders)
     q = statistics.quantiles(lat, n=100)
     emit({"settle_per_s": round(settle, 1), "trivial_per_s": round(trivial, 1), "ratio": round(settle / trivial, 3),
           "p50_ms": round(statistics.median(lat), 1), "p99_ms": round(q[98], 1),
-          "ledger_entries_per_s": round(entries, 1), "plain_insert_per_s": round(inserts, 1), "orders": orders})
+          "ledger_entries_per_s": round(entries, 1), "plain_insert_per_s": round(inserts, 1), "orders": orders,
+          "rounds": {"trivial_per_s": [round(x, 1) for x in trivials], "settle_per_s": [round(x, 1) for x in settles]}})
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--latency-orders", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of each workload; best kept")
     args = parser.parse_args()
-    asyncio.run(main(args.orders, args.latency_orders))
+    asyncio.run(main(args.orders, args.latency_orders, args.rounds))
