@@ -2,7 +2,7 @@
 headlines for week over week. Runs inside the caller's transaction (temp tables die with it)."""
 
 import re
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -11,13 +11,11 @@ from sqlalchemy.engine import Connection
 from core.db import get_engine
 from core.settings import Settings
 from domain.report_period import Period
-from reports.queries.buyers import buyers_section
-from reports.queries.common import prepare, rule_triggers
+from reports.members import add_member_counts, member_counts, member_sections, split_point
+from reports.queries.common import rule_triggers
 from reports.queries.coupons import coupons_section
-from reports.queries.experiments import experiments_section
 from reports.queries.points import points_section
 from reports.queries.risk import risk_section
-from reports.queries.rules import rules_section
 
 SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
@@ -71,28 +69,27 @@ def tune(conn: Connection) -> None:
 
 
 def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bool = True,
-             outstanding: int | None = None, beside: Future | None = None) -> dict:
-    """beside: the sections that need no per-member temp table (points, coupons, risk), computed elsewhere."""
+             outstanding: int | None = None) -> dict:
+    """Every section on this one connection."""
     tune(conn)
-    prepare(conn, p)
-    out = {} if beside else independent(conn, p, settings, outstanding=outstanding)
-    out.update(buyers=buyers_section(conn, p), rules=rules_section(conn, p, settings.point_value_fen))
-    out["experiments"] = experiments_section(conn, p, settings.point_value_fen, settings.experiment_min_per_arm) \
-        if experiments else []
-    if beside:
-        out.update(beside.result())
+    counts = member_counts(conn, p, settings, with_experiments=experiments)
+    return {**points_coupons_risk(conn, p, settings, outstanding=outstanding),
+            **member_sections(p, settings, counts)}
+
+
+def points_coupons_risk(conn: Connection, p: Period, settings: Settings, *, outstanding: int | None = None,
+                        points: bool = True, rest: bool = True) -> dict:
+    """The sections that need no per-member temp table: they read only base tables and rpt_rule_trigger /
+    rpt_coupon_rule (common.rule_triggers, which prepare runs too)."""
+    out = {"points": points_section(conn, p, outstanding=outstanding)} if points else {}
+    if rest:
+        out.update(coupons=coupons_section(conn, p), risk=risk_section(conn, p, settings.point_value_fen))
     return out
 
 
-def independent(conn: Connection, p: Period, settings: Settings, *, outstanding: int | None = None) -> dict:
-    """Points (the ledger pass), coupons and risk: they read only base tables and rpt_rule_trigger /
-    rpt_coupon_rule (common.rule_triggers), so they can run on their own connection."""
-    return {"points": points_section(conn, p, outstanding=outstanding), "coupons": coupons_section(conn, p),
-            "risk": risk_section(conn, p, settings.point_value_fen)}
-
-
-def _independent_in_snapshot(snapshot: str, p: Period, settings: Settings) -> dict:
-    """independent() on a second connection that sees exactly the caller's snapshot."""
+def _beside(snapshot: str, p: Period, settings: Settings, split: str | None) -> dict:
+    """On a second connection that sees exactly the caller's snapshot: the Points section (the ledger pass),
+    plus the lower slice of members when there is a split, otherwise coupons and risk as well."""
     if not SNAPSHOT_ID.fullmatch(snapshot):
         raise ValueError(f"unexpected snapshot id {snapshot!r}")
     with get_engine().connect().execution_options(isolation_level="REPEATABLE READ") as other:
@@ -100,19 +97,36 @@ def _independent_in_snapshot(snapshot: str, p: Period, settings: Settings) -> di
             other.execute(text(f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
             tune(other)
             rule_triggers(other)
-            return independent(other, p, settings)
+            out = points_coupons_risk(other, p, settings, rest=split is None)
+            if split is not None:
+                out["counts"] = member_counts(other, p, settings, (None, split))
+            return out
 
 
-def gather(conn: Connection, p: Period, settings: Settings, *, parallel: bool = False) -> dict:
-    """parallel: compute points, coupons and risk on a second connection at the same time, in the same snapshot
-    (pg_export_snapshot), while this one builds the per-member sections, so two cores share the work. Only for
-    committed data: a second connection cannot see the caller's uncommitted rows (tests that build inside a rolled-back transaction use the default)."""
-    if parallel:
-        snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            now = sections(conn, p, settings, beside=pool.submit(_independent_in_snapshot, snapshot, p, settings))
-    else:
-        now = sections(conn, p, settings)
+def parallel_sections(conn: Connection, p: Period, settings: Settings, *, split: str | None = "auto") -> dict:
+    """Two connections in one exported snapshot (pg_export_snapshot): the second takes the ledger pass and the
+    members below `split`, this one the members from `split` on, coupons and risk; the per-member sums add
+    up. split "auto": the middle of the event log's member_id histogram; None: this connection takes every
+    member and the other one points, coupons and risk."""
+    tune(conn)
+    split = split_point(conn) if split == "auto" else split
+    snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(_beside, snapshot, p, settings, split)
+        counts = member_counts(conn, p, settings, None if split is None else (split, None))
+        out = points_coupons_risk(conn, p, settings, points=False) if split is not None else {}
+        other = beside.result()
+    if split is not None:
+        counts = add_member_counts(other.pop("counts"), counts)
+    return {**other, **out, **member_sections(p, settings, counts)}
+
+
+def gather(conn: Connection, p: Period, settings: Settings, *, parallel: bool = False,
+           split: str | None = "auto") -> dict:
+    """parallel: see parallel_sections; two cores share the work. Only for committed data: a second connection
+    cannot see the caller's uncommitted rows (tests that build inside a rolled-back transaction use the
+    default)."""
+    now = parallel_sections(conn, p, settings, split=split) if parallel else sections(conn, p, settings)
     # Outstanding at the end of the previous period = now's minus what this period added to pending/available.
     then = now["points"]["outstanding"] - now["points"]["net_open"]
     before = headline(sections(conn, p.previous(), settings, experiments=False, outstanding=then))

@@ -5,17 +5,17 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from domain.report_period import Period
-from reports.queries.common import ORDER_KINDS, has_columns, params
+from reports.queries.common import ORDER_KINDS, Members, has_columns, in_slice, params
 from reports.queries.coupons import COUPON
 
 # Taking part = a points entry of an activity (campaign grant, exchange, draw) or a coupon received.
 LEDGER_PARTICIPANTS = """
     SELECT DISTINCT member_id FROM journal_entry
     WHERE created_at >= :start AND created_at < :end AND member_id IS NOT NULL
-      AND kind <> ALL (:order_kinds)"""
+      AND kind <> ALL (:order_kinds) AND {slice}"""
 
 COUPON_PARTICIPANTS = """
-    SELECT DISTINCT {member} FROM {table} WHERE {issued_at} >= :start AND {issued_at} < :end"""
+    SELECT DISTINCT {member} FROM {table} WHERE {issued_at} >= :start AND {issued_at} < :end AND {slice}"""
 
 BY_GROUP = """
     SELECT (pa.member_id IS NOT NULL) AS participant, count(*) AS members,
@@ -36,25 +36,42 @@ def _group(row) -> dict:
             "conversion": buyers / members if members else None, "aov_fen": gmv / orders if orders else None}
 
 
-def buyers_section(conn: Connection, p: Period) -> dict:
-    bind = {**params(p), "order_kinds": list(ORDER_KINDS)}
-    sources = [LEDGER_PARTICIPANTS]
+def buyers_counts(conn: Connection, p: Period, members: Members = None) -> dict:
+    """Every figure of the section as a sum over members, so two slices of members add up (add_counts)."""
+    bind = {**params(p, members), "order_kinds": list(ORDER_KINDS)}
+    sources = [LEDGER_PARTICIPANTS.format(slice=in_slice("member_id", members))]
     if has_columns(conn, COUPON["table"], [COUPON["member"], COUPON["issued_at"]]):
-        sources.append(COUPON_PARTICIPANTS.format(**COUPON))
+        sources.append(COUPON_PARTICIPANTS.format(**COUPON, slice=in_slice(COUPON["member"], members)))
     conn.execute(text("DROP TABLE IF EXISTS rpt_participants"))
     conn.execute(text("CREATE TEMP TABLE rpt_participants AS " + " UNION ".join(sources)), bind)
     conn.execute(text("ANALYZE rpt_participants"))
-    groups = {r["participant"]: r for r in conn.execute(text(BY_GROUP)).mappings()}
-    ages = {r["returning"]: r for r in conn.execute(text(NEW_RETURNING), bind).mappings()}
+    zero = {"members": 0, "buyers": 0, "orders": 0, "gmv": 0}
+    groups = {r["participant"]: dict(r) for r in conn.execute(text(BY_GROUP)).mappings()}
+    ages = {r["returning"]: dict(r) for r in conn.execute(text(NEW_RETURNING), bind).mappings()}
     totals = conn.execute(text("SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(gmv), 0) FROM rpt_buyers")).one()
     viewers = conn.execute(text("SELECT count(*) FROM rpt_people WHERE seen")).scalar_one()
+    return {"viewers": int(viewers), "buyers": int(totals[0]), "orders": int(totals[1]), "gmv": int(totals[2]),
+            "groups": {flag: {k: int(groups.get(flag, zero)[k] or 0) for k in zero} for flag in (True, False)},
+            "ages": {flag: {k: int(ages.get(flag, {"buyers": 0, "orders": 0, "gmv": 0})[k] or 0)
+                            for k in ("buyers", "orders", "gmv")} for flag in (True, False)}}
+
+
+def add_counts(a: dict, b: dict) -> dict:
+    """buyers_counts of two disjoint slices of members, added."""
+    return {**{k: a[k] + b[k] for k in ("viewers", "buyers", "orders", "gmv")},
+            **{part: {flag: {k: a[part][flag][k] + b[part][flag][k] for k in a[part][flag]} for flag in (True, False)}
+               for part in ("groups", "ages")}}
+
+
+def buyers_section(conn: Connection, p: Period, counts: dict | None = None) -> dict:
+    c = counts if counts is not None else buyers_counts(conn, p)
+    groups = {flag: g if g["members"] else None for flag, g in c["groups"].items()}
 
     def age(flag: bool) -> dict:
-        r = ages.get(flag)
-        buyers, orders, gmv = (int(r["buyers"]), int(r["orders"]), int(r["gmv"])) if r else (0, 0, 0)
+        buyers, orders, gmv = (c["ages"][flag][k] for k in ("buyers", "orders", "gmv"))
         return {"buyers": buyers, "orders": orders, "gmv_fen": gmv, "aov_fen": gmv / orders if orders else None}
 
-    return {"viewers": int(viewers), "buyers": int(totals[0]), "orders": int(totals[1]), "gmv_fen": int(totals[2]),
-            "aov_fen": int(totals[2]) / int(totals[1]) if totals[1] else None,
-            "participants": _group(groups.get(True)), "others": _group(groups.get(False)),
+    return {"viewers": c["viewers"], "buyers": c["buyers"], "orders": c["orders"], "gmv_fen": c["gmv"],
+            "aov_fen": c["gmv"] / c["orders"] if c["orders"] else None,
+            "participants": _group(groups[True]), "others": _group(groups[False]),
             "new": age(False), "returning": age(True)}

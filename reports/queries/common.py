@@ -10,8 +10,22 @@ from domain.report_period import Period
 ORDER_KINDS = ("earn_pending", "confirm", "reverse_pending", "reverse_available", "expire")
 
 
-def params(p: Period) -> dict:
-    return {"start": p.start, "end": p.end, "tz": p.timezone}
+def params(p: Period, members: "Members" = None) -> dict:
+    lo, hi = members or (None, None)
+    return {"start": p.start, "end": p.end, "tz": p.timezone, "m_lo": lo, "m_hi": hi}
+
+
+# A slice of the member space, [lo, hi) by member_id, None = unbounded; rows without a member go with the slice
+# that has no lower bound. The per-member sections can run on two connections, one slice each, and add up.
+Members = tuple[str | None, str | None] | None
+
+
+def in_slice(column: str, members: Members) -> str:
+    """SQL condition: `column` lies in the slice (binds :m_lo / :m_hi from params)."""
+    lo, hi = members or (None, None)
+    parts = ([f"{column} >= :m_lo"] if lo is not None else []) + \
+            ([f"({column} < :m_hi OR {column} IS NULL)"] if hi is not None else [])
+    return " AND ".join(parts) or "TRUE"
 
 
 def has_columns(conn: Connection, table: str, columns: list[str]) -> bool:
@@ -49,7 +63,7 @@ def rule_triggers(conn: Connection) -> None:
         conn.execute(text("CREATE TEMP TABLE rpt_coupon_rule (code text, rule_id text, trigger text)"))
 
 
-def prepare(conn: Connection, p: Period) -> None:
+def prepare(conn: Connection, p: Period, members: Members = None) -> None:
     """Temp tables the sections share for one period, from one scan of the event log and one of the orders:
     rpt_people (every member the period saw in rooms or at checkout: seen, orders, net GMV in fen) and
     rpt_buyers (those of them who paid for orders).
@@ -62,10 +76,12 @@ def prepare(conn: Connection, p: Period) -> None:
         SELECT coalesce(v.member_id, o.member_id) AS member_id, v.member_id IS NOT NULL AS seen,
                coalesce(o.orders, 0)::bigint AS orders, coalesce(o.gmv, 0)::bigint AS gmv
         FROM (SELECT DISTINCT member_id FROM room_event
-              WHERE occurred_at >= :start AND occurred_at < :end AND member_id IS NOT NULL) v
+              WHERE occurred_at >= :start AND occurred_at < :end AND member_id IS NOT NULL AND {events}) v
         FULL JOIN (SELECT member_id, count(*) AS orders, sum(goods_paid_fen - refunded_fen) AS gmv FROM settlement
-                   WHERE paid_at >= :start AND paid_at < :end AND state <> 'rejected' GROUP BY member_id) o
-          ON o.member_id = v.member_id"""), params(p))
+                   WHERE paid_at >= :start AND paid_at < :end AND state <> 'rejected' AND {orders}
+                   GROUP BY member_id) o
+          ON o.member_id = v.member_id""".format(events=in_slice("member_id", members),
+                                                orders=in_slice("member_id", members))), params(p, members))
     conn.execute(text("CREATE TEMP TABLE rpt_buyers AS SELECT member_id, orders, gmv FROM rpt_people WHERE orders > 0"))
     for table in ("rpt_people", "rpt_buyers"):
         conn.execute(text(f"ANALYZE {table}"))

@@ -29,15 +29,39 @@ PER_ARM = """
     GROUP BY a.arm"""
 
 
-def experiments_section(conn: Connection, p: Period, point_value_fen: int, min_per_arm: int) -> list[dict]:
+def experiments_counts(conn: Connection, p: Period, point_value_fen: int) -> list[dict]:
+    """Each running experiment with, per arm, sums over members (n, converted, gmv, gmv_sq, cost): two disjoint
+    slices of members add up (add_counts). Needs rpt_people and rpt_grants of the same slice."""
     out = []
     for exp in conn.execute(text(RUNNING), params(p)).mappings().all():
         slices = arms(exp["holdout_share"], [(v["name"], v["share"]) for v in exp["variants"]])
         arm = arm_index_sql(BUCKET_SQL.format(exp="CAST(:experiment AS text)", member="m.member_id"))
         bind = {"experiment": exp["experiment_id"], "rule": exp["rule_id"], "pv": point_value_fen,
                 "arm_lows": [low for _, low, _ in slices]}
-        rows = {slices[r["arm"] - 1][0]: r
+        rows = {slices[r["arm"] - 1][0]: {"n": int(r["n"]), "converted": int(r["converted"]), "gmv": r["gmv"],
+                                          "gmv_sq": r["gmv_sq"], "cost": int(r["cost"])}
                 for r in conn.execute(text(PER_ARM.format(arm=arm)), bind).mappings()}
+        out.append({"experiment_id": exp["experiment_id"], "rule_id": exp["rule_id"], "name": exp["name"],
+                    "slices": slices, "rows": rows})
+    return out
+
+
+def add_counts(a: list[dict], b: list[dict]) -> list[dict]:
+    """Both lists come from the same snapshot, so they name the same experiments in the same order."""
+    out = []
+    for x, y in zip(a, b, strict=True):
+        rows = {arm: {k: x["rows"].get(arm, {}).get(k, 0) + y["rows"].get(arm, {}).get(k, 0)
+                      for k in ("n", "converted", "gmv", "gmv_sq", "cost")}
+                for arm in x["rows"].keys() | y["rows"].keys()}
+        out.append({**x, "rows": rows})
+    return out
+
+
+def experiments_section(conn: Connection, p: Period, point_value_fen: int, min_per_arm: int,
+                        counts: list[dict] | None = None) -> list[dict]:
+    out = []
+    for exp in counts if counts is not None else experiments_counts(conn, p, point_value_fen):
+        slices, rows = exp["slices"], exp["rows"]
         empty = {"n": 0, "converted": 0, "gmv": 0.0, "gmv_sq": 0.0, "cost": 0}
         hold = rows.get(HOLDOUT, empty)
         arms_out = []
