@@ -61,11 +61,8 @@ def _headline(p: dict, c: dict | None, b: dict, r: dict, k: dict) -> dict:
 
 
 def tune(conn: Connection) -> None:
-    """For this transaction: hash aggregates over millions of rows stay in memory, and index pages are priced
-    as what they are on SSD or in cache (PostgreSQL's default of 4x a sequential read is for spinning disks),
-    so distinct viewers come in member order from the (member_id, occurred_at) index, with no hash of 10 M rows."""
+    """For this transaction: hash aggregates over millions of rows stay in memory."""
     conn.execute(text("SET LOCAL work_mem = '256MB'"))
-    conn.execute(text("SET LOCAL random_page_cost = 1.1"))
 
 
 def sections(conn: Connection, p: Period, settings: Settings, *, experiments: bool = True,
