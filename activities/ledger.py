@@ -60,6 +60,7 @@ def post_entry(conn: Connection, *, idempotency_key: str, kind: str, member_id: 
 # Entry, postings and balances in one statement (one round trip instead of three): the postings and the
 # balance change read the entry's RETURNING row, so a replayed key (ON CONFLICT DO NOTHING, no row) writes
 # neither. Balance deltas come one row per member, so the upsert never touches a row twice.
+_ADD_DELTAS = ", ".join(f"{b} = member_balance.{b} + EXCLUDED.{b}" for b in MEMBER_BUCKETS)
 _POST = text(f"""
     WITH e AS (
         INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail)
@@ -74,7 +75,7 @@ _POST = text(f"""
         INSERT INTO member_balance (member_id, {", ".join(MEMBER_BUCKETS)})
         SELECT x.* FROM e, unnest(CAST(:bm AS text[]), {", ".join(f"CAST(:b_{b} AS bigint[])" for b in MEMBER_BUCKETS)})
                                  x(member_id, {", ".join(MEMBER_BUCKETS)})
-        ON CONFLICT (member_id) DO UPDATE SET {", ".join(f"{b} = member_balance.{b} + EXCLUDED.{b}" for b in MEMBER_BUCKETS)},
+        ON CONFLICT (member_id) DO UPDATE SET {_ADD_DELTAS},
             updated_at = now())
     SELECT id FROM e""")
 

@@ -3,9 +3,9 @@
     python -m bench.report [--events N] [--orders N] [--members N]
 
 Data is generated in SQL (generate_series, simulator/report_week.py), then one report is built exactly as
-the weekly workflow's activity builds it. `seconds` times only the build; the
-load, index builds and VACUUM ANALYZE are `generate_seconds`. Figures: seconds (the build), peak_rss_mb (this Python process),
-generate_seconds, events, orders. Target: under 30 s and under 1 GB on a 2-core machine."""
+the weekly workflow's activity builds it. Figures: seconds (the build only), peak_rss_mb (this Python
+process), generate_seconds (load, index builds, VACUUM ANALYZE), events, orders. Target: under 30 s and
+under 1 GB on a 2-core machine."""
 
 import argparse
 import asyncio

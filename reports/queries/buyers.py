@@ -48,7 +48,8 @@ def buyers_counts(conn: Connection, p: Period, members: Members = None) -> dict:
     zero = {"members": 0, "buyers": 0, "orders": 0, "gmv": 0}
     groups = {r["participant"]: dict(r) for r in conn.execute(text(BY_GROUP)).mappings()}
     ages = {r["returning"]: dict(r) for r in conn.execute(text(NEW_RETURNING), bind).mappings()}
-    totals = conn.execute(text("SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(gmv), 0) FROM rpt_buyers")).one()
+    totals = conn.execute(text(
+        "SELECT count(*), coalesce(sum(orders), 0), coalesce(sum(gmv), 0) FROM rpt_buyers")).one()
     viewers = conn.execute(text("SELECT count(*) FROM rpt_people WHERE seen")).scalar_one()
     return {"viewers": int(viewers), "buyers": int(totals[0]), "orders": int(totals[1]), "gmv": int(totals[2]),
             "groups": {flag: {k: int(groups.get(flag, zero)[k] or 0) for k in zero} for flag in (True, False)},
