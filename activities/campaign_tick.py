@@ -1,7 +1,9 @@
 """The campaign tick: new room events since the cursor -> triggers -> grants, one transaction per batch.
 
 The campaign row is locked first, so two ticks of one campaign never overlap; the
-cursor row holds the last event id and the trigger state, written with the grants.
+cursor row (locked FOR UPDATE) holds the last event id, moved with the grants. The
+trigger state lives in worker memory between ticks, trusted only when it is as of that
+cursor, else rebuilt from the durable snapshot (activities/campaign_state.py).
 A tick that dies before commit leaves everything as it was; one that is re-run
 after commit finds the cursor moved and the grant keys taken, and changes nothing.
 """
@@ -13,8 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+import orjson
 from temporalio import activity
 
+from activities import campaign_state as room_state
+from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
 from activities.campaign_rewards import Grant
@@ -32,8 +37,9 @@ log = logging.getLogger(__name__)
 EVENTS = text(
     "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
     "CASE WHEN type IN ('heartbeat', 'enter', 'leave') THEN NULL ELSE payload END "  # most rows: skip JSON decoding
-    "FROM room_event WHERE room_id = :r AND id > :after AND occurred_at >= :start AND occurred_at < :end "
-    "ORDER BY id LIMIT :n")
+    "FROM room_event WHERE room_id = :r AND id > :after AND id <= :upto AND occurred_at >= :start "
+    "AND occurred_at < :end ORDER BY id LIMIT :n")
+LAST = 2**63 - 1
 
 
 def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, CampaignSpec]:
@@ -66,19 +72,33 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
 
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, now: datetime,
-              exhausted: dict[str, str], outcome: BatchOutcome) -> tuple[int, bool]:
-    """Evaluate one batch of one room. Returns (events evaluated, whether a full batch was read)."""
-    batch = get_settings().campaign_tick_batch
+              exhausted: dict[str, str], outcome: BatchOutcome, done: list) -> tuple[int, bool]:
+    """Evaluate one batch of one room. Returns (events evaluated, whether a full batch was read).
+    Appends (room, RoomState) to `done`: the caller caches it once the transaction has committed."""
+    settings = get_settings()
+    batch = batch_size(run_id, room_id)
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
-    after, state = conn.execute(text("SELECT last_event_id, state FROM campaign_cursor WHERE campaign_id = :c "
-                                     "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
-    rows = conn.execute(EVENTS, {"r": room_id, "after": after, "start": spec.window.start, "end": spec.window.end,
-                                 "n": batch}).all()
+    after, snapshot_id, counted = conn.execute(text(
+        "SELECT last_event_id, snapshot_event_id, events FROM campaign_cursor WHERE campaign_id = :c "
+        "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
+    entry = room_state.take(run_id, room_id, after)
+    rows = conn.execute(EVENTS, {"r": room_id, "after": after, "upto": LAST, "start": spec.window.start,
+                                 "end": spec.window.end, "n": batch}).all()
     if not rows:
+        if entry is not None:
+            done.append((room_id, entry))
         return 0, False
+    started = time.perf_counter()
     events = [Ev(*row[:7], row[7] or {}) for row in rows]
-    evaluator = Evaluator(spec, state, gap_s=get_settings().heartbeat_gap_seconds,
+    if entry is None:  # not ours in memory: the durable snapshot, then the events after it
+        snapshot = conn.execute(text("SELECT state FROM campaign_cursor WHERE campaign_id = :c AND room_id = :r"),
+                                {"c": run_id, "r": room_id}).scalar_one()
+        state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
+                                   gap_s=settings.heartbeat_gap_seconds, events_sql=EVENTS,
+                                   seen_before=lambda evs: _seen_before(conn, spec, room_id, evs))
+        entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
+    evaluator = Evaluator(spec, entry.state, gap_s=settings.heartbeat_gap_seconds,
                           seen_before=_seen_before(conn, spec, room_id, events))
     matches = evaluator.run(events)
     for draw in evaluator.lotteries:
@@ -100,10 +120,19 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
     outcome.by_status.update(result.by_status)
     outcome.by_rule.update(result.by_rule)
     outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(grants)
-    state["events"] = state.get("events", 0) + len(events)
-    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, state = CAST(:s AS jsonb), updated_at = now() "
-                      "WHERE campaign_id = :c AND room_id = :r"),
-                 {"id": events[-1].id, "s": json.dumps(state, ensure_ascii=False), "c": run_id, "r": room_id})
+    entry.cursor, entry.events = events[-1].id, entry.events + len(events)
+    if room_state.snapshot_due(entry if entry.snapshot_at else None, settings.campaign_snapshot_seconds):
+        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, state = CAST(:s AS jsonb), "
+                          "snapshot_event_id = :id, updated_at = now() WHERE campaign_id = :c AND room_id = :r"),
+                     {"id": entry.cursor, "n": entry.events, "s": orjson.dumps(entry.state).decode(),
+                      "c": run_id, "r": room_id})
+        entry.snapshot_at = time.monotonic()
+    else:
+        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
+                          "WHERE campaign_id = :c AND room_id = :r"),
+                     {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
+    done.append((room_id, entry))
+    learn_speed(run_id, room_id, len(events), time.perf_counter() - started)
     return len(events), len(rows) >= batch
 
 
@@ -124,11 +153,13 @@ def campaign_tick(inp: TickInput) -> TickResult:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
-        outcome, events, more = BatchOutcome(), 0, False
+        outcome, events, more, done = BatchOutcome(), 0, False, []
         for room_id in rooms:
-            n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
+            n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome, done=done)
             events, more = events + n, more or full
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
+        room_state.put(run_id, room_id, entry)
     if events:
         log.info("tick %s %s: %d events, %s in %.3f s", inp.campaign_id, inp.room_id or "all rooms", events,
                  dict(outcome.by_status), time.perf_counter() - started)

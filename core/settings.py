@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     campaign_tick_seconds: float = 1.0
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
+    campaign_tick_target_ms: int = 300  # the tick batch adapts to keep a room's tick about this long
+    campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
     campaign_parallel_rooms: bool = True  # tick a campaign's rooms in parallel activities
 
     # Coupons and expiry notices.

@@ -57,9 +57,20 @@ class Evaluator:
         self.spans = [(start, end, [r for r in spec.rules if r.enabled])] + [
             (start + p.start_minute * 60, end if p.end_minute is None else start + p.end_minute * 60,
              [r for r in p.rules if r.enabled]) for p in spec.phases]
+        self._handlers: dict = {}
+        self._segment: tuple[float, float, list[Rule]] = (0.0, -1.0, [])
 
     def active_rules(self, at: float) -> list[Rule]:
-        return [r for lo, hi, rules in self.spans if lo <= at < hi for r in rules]
+        lo, hi, rules = self._segment
+        if lo <= at < hi:  # events come in time order: the segment of the previous event usually holds
+            return rules
+        rules = [r for lo, hi, rs in self.spans if lo <= at < hi for r in rs]
+        # the largest [lo, hi) around `at` in which no span starts or ends: the same rules hold throughout
+        edges = sorted({x for lo, hi, _ in self.spans for x in (lo, hi)})
+        lo = max((x for x in edges if x <= at), default=float("-inf"))
+        hi = min((x for x in edges if x > at), default=float("inf"))
+        self._segment = (lo, hi, rules)
+        return rules
 
     # -- bookkeeping ------------------------------------------------------------------------------
     def _viewer(self, e: Ev) -> dict:
@@ -88,7 +99,10 @@ class Evaluator:
             rules = self.active_rules(e.at)
             self._update(e)
             for rule in rules:
-                getattr(self, f"_on_{rule.trigger.type}")(rule, e)
+                handler = self._handlers.get(rule.trigger.type)
+                if handler is None:
+                    handler = self._handlers[rule.trigger.type] = getattr(self, f"_on_{rule.trigger.type}")
+                handler(rule, e)
             if e.member_id:
                 self.viewers[e.member_id].pop("new", None)
         self._expire_commands(events[-1].at if events else 0)
