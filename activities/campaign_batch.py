@@ -2,7 +2,7 @@
 
 A fixed batch is either too small under load (many ticks, each paying fixed costs) or too large
 (a tick of seconds delays every grant in it). Each room's tick speed (seconds per event, smoothed)
-sizes its next batch to about `campaign_tick_target_ms`, between 500 events and
+sizes its next batch to about `campaign_tick_target_ms`, at least 500 events and at most
 `campaign_tick_batch`. Worker-local and advisory only: any batch size gives the same grants.
 """
 
@@ -19,10 +19,11 @@ def batch_size(run_id: str, room_id: str) -> int:
     settings = get_settings()
     with _lock:
         per_event = _per_event.get((run_id, room_id))
+    largest = settings.campaign_tick_batch
     if not per_event:
-        return settings.campaign_tick_batch
+        return largest
     wanted = int(settings.campaign_tick_target_ms / 1000 / per_event)
-    return max(SMALLEST, min(settings.campaign_tick_batch, wanted))
+    return min(largest, max(SMALLEST, wanted))
 
 
 def learn_speed(run_id: str, room_id: str, events: int, seconds: float) -> None:
