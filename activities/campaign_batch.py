@@ -15,14 +15,15 @@ _lock = threading.Lock()
 SMALLEST = 500
 
 
-def batch_size(run_id: str, room_id: str) -> int:
+def batch_size(run_id: str, room_id: str, rooms: int = 1) -> int:
+    """Events per room for the next tick of `rooms` rooms together."""
     settings = get_settings()
     with _lock:
         per_event = _per_event.get((run_id, room_id))
     largest = settings.campaign_tick_batch
     if not per_event:
         return largest
-    wanted = int(settings.campaign_tick_target_ms / 1000 / per_event)
+    wanted = int(settings.campaign_tick_target_ms / 1000 / per_event / max(1, rooms))
     return min(largest, max(SMALLEST, wanted))
 
 

@@ -7,6 +7,7 @@ status: granted, held (nothing spendable until a reviewer approves), denied,
 suppressed (cap, budget, stock, coupon refused) or rejected (held, then refused).
 """
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ class Thresholds:
 class BatchOutcome:
     by_status: Counter = field(default_factory=Counter)
     by_rule: Counter = field(default_factory=Counter)
+    score_s: float = 0.0  # time in the risk scorer (the tick logs it)
 
 
 def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
@@ -98,10 +100,12 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
                 continue
             recent[g.member_id] += 1
         scored.append(g)
+    scoring = time.perf_counter()
     verdicts = get_scorer().score(conn, [GrantRequest(
         kind="coupon" if g.kind == "coupon" else "campaign_points", member_id=g.member_id, device_id=g.device_id,
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
+    out.score_s = time.perf_counter() - scoring
     free = _unlimited_points(conn, grants[0].campaign_id)
     credits: list[Grant] = []
     for g, verdict in zip(scored, verdicts):

@@ -71,12 +71,12 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
         "AND e.id < m.first_id)"), {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
 
 
-def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, now: datetime,
-              exhausted: dict[str, str], outcome: BatchOutcome, done: list) -> tuple[int, bool]:
-    """Evaluate one batch of one room. Returns (events evaluated, whether a full batch was read).
-    Appends (room, RoomState) to `done`: the caller caches it once the transaction has committed."""
+def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],
+              outcome: BatchOutcome, done: list, grants: list[Grant], batch: int) -> tuple[int, bool]:
+    """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
+    batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
+    batch: one risk-scoring call per tick) and (room, RoomState) to `done` (cached after commit)."""
     settings = get_settings()
-    batch = batch_size(run_id, room_id)
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
     after, snapshot_id, counted = conn.execute(text(
@@ -89,7 +89,6 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
         if entry is not None:
             done.append((room_id, entry))
         return 0, False
-    started = time.perf_counter()
     events = [Ev(*row[:7], row[7] or {}) for row in rows]
     if entry is None:  # not ours in memory: the durable snapshot, then the events after it
         snapshot = conn.execute(text("SELECT state FROM campaign_cursor WHERE campaign_id = :c AND room_id = :r"),
@@ -107,19 +106,15 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                      {"k": f"{run_id}:{draw.rule_id}:{draw.draw_key}", "c": spec.id, "r": draw.rule_id,
                       "s": draw.seed, "e": json.dumps(draw.entrants), "w": json.dumps(draw.winners)})
     rules = {r.id: r for r in spec.all_rules()}
-    grants = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
+    candidates = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
                     rule_id=m.rule_id, room_id=room_id, member_id=m.member_id,
                     kind="points" if rules[m.rule_id].reward.points else "coupon",
                     points=rules[m.rule_id].reward.points or 0, template_id=rules[m.rule_id].reward.coupon_template or "",
                     device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
                     valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
               for m in matches if m.rule_id not in exhausted and "" not in exhausted]
-    risk = spec.risk
-    result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
-                                                                       risk.deny_above if risk else None))
-    outcome.by_status.update(result.by_status)
-    outcome.by_rule.update(result.by_rule)
-    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(grants)
+    grants += candidates
+    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(candidates)
     entry.cursor, entry.events = events[-1].id, entry.events + len(events)
     if room_state.snapshot_due(entry if entry.snapshot_at else None, settings.campaign_snapshot_seconds):
         conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, state = CAST(:s AS jsonb), "
@@ -132,7 +127,6 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                           "WHERE campaign_id = :c AND room_id = :r"),
                      {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
     done.append((room_id, entry))
-    learn_speed(run_id, room_id, len(events), time.perf_counter() - started)
     return len(events), len(rows) >= batch
 
 
@@ -153,16 +147,25 @@ def campaign_tick(inp: TickInput) -> TickResult:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
-        outcome, events, more, done = BatchOutcome(), 0, False, []
+        outcome, events, more, done, grants = BatchOutcome(), 0, False, [], []
+        batch = batch_size(run_id, inp.room_id or "", len(rooms))  # per room, from past ticks' speed
         for room_id in rooms:
-            n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome, done=done)
+            n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
+                                grants=grants, batch=batch)
             events, more = events + n, more or full
+        risk = spec.risk
+        result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
+                                                                           risk.deny_above if risk else None))
+        outcome.by_status.update(result.by_status)
+        outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
         room_state.put(run_id, room_id, entry)
     if events:
-        log.info("tick %s %s: %d events, %s in %.3f s", inp.campaign_id, inp.room_id or "all rooms", events,
-                 dict(outcome.by_status), time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        learn_speed(run_id, inp.room_id or "", events, elapsed)
+        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
+                 inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms)
 
