@@ -1,36 +1,42 @@
-"""Tick batch size per room, adapted so a tick stays short (grants follow events closely).
+"""Tick batch size, adapted so a tick stays short (grants follow events closely) without starving.
 
-A fixed batch is either too small under load (many ticks, each paying fixed costs) or too large
-(a tick of seconds delays every grant in it). Each room's tick speed (seconds per event, smoothed)
-sizes its next batch to about `campaign_tick_target_ms`, at least 500 events and at most
-`campaign_tick_batch`. Worker-local and advisory only: any batch size gives the same grants.
+A tick costs about fixed + per_event x events: the fixed part is mostly the one risk-scoring call,
+the rest is reading and evaluating events. Both are learned per campaign run (smoothed) from past
+ticks, and the next batch is what fits `campaign_tick_target_ms`: at least 500 events and at most
+`campaign_tick_batch` per room. When the fixed part alone exceeds the target, small batches would
+only pay it more often and fall further behind, so the largest batch is used. Worker-local and
+advisory only: any batch size gives the same grants.
 """
 
 import threading
 
 from core.settings import get_settings
 
-_per_event: dict[tuple[str, str], float] = {}
+_costs: dict[tuple[str, str], tuple[float, float]] = {}  # (fixed seconds, seconds per event)
 _lock = threading.Lock()
 SMALLEST = 500
 
 
-def batch_size(run_id: str, room_id: str, rooms: int = 1) -> int:
+def batch_size(run_id: str, key: str, rooms: int = 1) -> int:
     """Events per room for the next tick of `rooms` rooms together."""
     settings = get_settings()
-    with _lock:
-        per_event = _per_event.get((run_id, room_id))
     largest = settings.campaign_tick_batch
-    if not per_event:
+    with _lock:
+        cost = _costs.get((run_id, key))
+    if cost is None or cost[1] <= 0:
         return largest
-    wanted = int(settings.campaign_tick_target_ms / 1000 / per_event / max(1, rooms))
-    return min(largest, max(SMALLEST, wanted))
+    fixed, per_event = cost
+    room_for_events = settings.campaign_tick_target_ms / 1000 - fixed
+    if room_for_events <= 0:
+        return largest
+    return min(largest, max(SMALLEST, int(room_for_events / per_event / max(1, rooms))))
 
 
-def learn_speed(run_id: str, room_id: str, events: int, seconds: float) -> None:
+def learn_speed(run_id: str, key: str, events: int, seconds: float, fixed: float = 0.0) -> None:
     if events < 50:  # too few to say anything about the per-event cost
         return
-    sample = seconds / events
+    sample = (fixed, max(0.0, seconds - fixed) / events)
     with _lock:
-        old = _per_event.get((run_id, room_id))
-        _per_event[(run_id, room_id)] = sample if old is None else 0.7 * old + 0.3 * sample
+        old = _costs.get((run_id, key))
+        _costs[(run_id, key)] = sample if old is None else (0.7 * old[0] + 0.3 * sample[0],
+                                                            0.7 * old[1] + 0.3 * sample[1])

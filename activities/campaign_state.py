@@ -20,10 +20,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from domain.campaigns.evaluator import Ev, Evaluator
+from domain.campaigns.evaluator import NO_PAYLOAD, Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
 
 REPLAY_CHUNK = 20_000
@@ -54,23 +53,40 @@ def put(run_id: str, room_id: str, entry: RoomState) -> None:
         _cache[(run_id, room_id)] = entry
 
 
-def forget(run_id: str | None = None) -> None:
-    """Drop cached states (all, or one run's): the next tick rebuilds them from the database."""
+def forget(campaign_id: str | None = None) -> None:
+    """Drop cached states (all, or every run of one campaign): a later tick rebuilds them from the database."""
     with _lock:
-        for key in [k for k in _cache if run_id is None or k[0] == run_id]:
+        for key in [k for k in _cache if campaign_id is None or k[0] == campaign_id
+                    or k[0].startswith(f"{campaign_id}@")]:
             del _cache[key]
 
 
+EVENTS = (
+    "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
+    "CASE WHEN type IN ('heartbeat', 'enter', 'leave') THEN NULL ELSE payload END "  # most rows: skip JSON decoding
+    "FROM room_event WHERE room_id = %(r)s AND id > %(after)s AND id <= %(upto)s AND occurred_at >= %(start)s "
+    "AND occurred_at < %(end)s ORDER BY id LIMIT %(n)s")
+LAST = 2**63 - 1
+
+
+def read_events(conn: Connection, spec: CampaignSpec, room_id: str, *, after: int, upto: int = LAST,
+                limit: int) -> list[Ev]:
+    """The room's events in the campaign window after `after` (up to `upto`), in id order: plain tuples
+    from the driver's cursor (this is the tick's hottest loop, no result-row objects)."""
+    with conn.connection.driver_connection.cursor() as cur:
+        cur.execute(EVENTS, {"r": room_id, "after": after, "upto": upto, "start": spec.window.start,
+                             "end": spec.window.end, "n": limit})
+        return [Ev._make(r) if r[7] is not None else Ev(*r[:7], NO_PAYLOAD) for r in cur.fetchall()]
+
+
 def rebuild(conn: Connection, spec: CampaignSpec, room_id: str, *, snapshot: dict, snapshot_id: int, cursor: int,
-            gap_s: float, events_sql, seen_before) -> dict:
+            gap_s: float, seen_before) -> dict:
     """The state as of `cursor`: the snapshot, then the events (snapshot_id, cursor] replayed."""
     state, after = snapshot, snapshot_id
     while after < cursor:
-        rows = conn.execute(events_sql, {"r": room_id, "after": after, "upto": cursor, "start": spec.window.start,
-                                         "end": spec.window.end, "n": REPLAY_CHUNK}).all()
-        if not rows:
+        events = read_events(conn, spec, room_id, after=after, upto=cursor, limit=REPLAY_CHUNK)
+        if not events:
             break
-        events = [Ev(*row[:7], row[7] or {}) for row in rows]
         Evaluator(spec, state, gap_s=gap_s, seen_before=seen_before(events)).run(events)
         after = events[-1].id
     return state

@@ -13,9 +13,9 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-import orjson
 from temporalio import activity
 
 from activities import campaign_state as room_state
@@ -34,12 +34,6 @@ from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickRes
 
 log = logging.getLogger(__name__)
 
-EVENTS = text(
-    "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
-    "CASE WHEN type IN ('heartbeat', 'enter', 'leave') THEN NULL ELSE payload END "  # most rows: skip JSON decoding
-    "FROM room_event WHERE room_id = :r AND id > :after AND id <= :upto AND occurred_at >= :start "
-    "AND occurred_at < :end ORDER BY id LIMIT :n")
-LAST = 2**63 - 1
 
 
 def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, CampaignSpec]:
@@ -83,18 +77,16 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
         "SELECT last_event_id, snapshot_event_id, events FROM campaign_cursor WHERE campaign_id = :c "
         "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
     entry = room_state.take(run_id, room_id, after)
-    rows = conn.execute(EVENTS, {"r": room_id, "after": after, "upto": LAST, "start": spec.window.start,
-                                 "end": spec.window.end, "n": batch}).all()
-    if not rows:
+    events = room_state.read_events(conn, spec, room_id, after=after, limit=batch)
+    if not events:
         if entry is not None:
             done.append((room_id, entry))
         return 0, False
-    events = [Ev(*row[:7], row[7] or {}) for row in rows]
     if entry is None:  # not ours in memory: the durable snapshot, then the events after it
         snapshot = conn.execute(text("SELECT state FROM campaign_cursor WHERE campaign_id = :c AND room_id = :r"),
                                 {"c": run_id, "r": room_id}).scalar_one()
         state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
-                                   gap_s=settings.heartbeat_gap_seconds, events_sql=EVENTS,
+                                   gap_s=settings.heartbeat_gap_seconds,
                                    seen_before=lambda evs: _seen_before(conn, spec, room_id, evs))
         entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
     evaluator = Evaluator(spec, entry.state, gap_s=settings.heartbeat_gap_seconds,
@@ -127,7 +119,7 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                           "WHERE campaign_id = :c AND room_id = :r"),
                      {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
     done.append((room_id, entry))
-    return len(events), len(rows) >= batch
+    return len(events), len(events) >= batch
 
 
 @activity.defn(name="campaign_tick")
@@ -163,7 +155,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
         room_state.put(run_id, room_id, entry)
     if events:
         elapsed = time.perf_counter() - started
-        learn_speed(run_id, inp.room_id or "", events, elapsed)
+        learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s)
         log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
                  inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
@@ -196,4 +188,5 @@ def finish_campaign(inp: FinishInput) -> CampaignSummary:
         summary = summarize(conn, inp.campaign_id)
         conn.execute(text("UPDATE campaign SET summary = CAST(:s AS jsonb) WHERE campaign_id = :c"),
                      {"s": summary.model_dump_json(), "c": inp.campaign_id})
+    room_state.forget(inp.campaign_id)  # this run is over: free the memory (the snapshot stays in the database)
     return summary
