@@ -4,8 +4,10 @@ A tick costs about fixed + per_event x events: the fixed part is mostly the one 
 the rest is reading and evaluating events. Both are learned per campaign run (smoothed) from past
 ticks, and the next batch is what fits `campaign_tick_target_ms`: at least 500 events and at most
 `campaign_tick_batch` per room. When the fixed part alone exceeds the target, small batches would
-only pay it more often and fall further behind, so the largest batch is used. Worker-local and
-advisory only: any batch size gives the same grants.
+only pay it more often and fall further behind, so the batch grows to fill `campaign_tick_max_ms`
+instead (well under the activity's 10 s timeout). A retried tick (the previous attempt failed or
+timed out) halves the batch per attempt, so an oversized batch can never time out forever.
+Worker-local and advisory only: any batch size gives the same grants.
 """
 
 import threading
@@ -17,19 +19,20 @@ _lock = threading.Lock()
 SMALLEST = 500
 
 
-def batch_size(run_id: str, key: str, rooms: int = 1) -> int:
-    """Events per room for the next tick of `rooms` rooms together."""
+def batch_size(run_id: str, key: str, rooms: int = 1, attempt: int = 1) -> int:
+    """Events per room for the next tick of `rooms` rooms together (attempt: the activity's attempt)."""
     settings = get_settings()
     largest = settings.campaign_tick_batch
     with _lock:
         cost = _costs.get((run_id, key))
-    if cost is None or cost[1] <= 0:
-        return largest
-    fixed, per_event = cost
-    room_for_events = settings.campaign_tick_target_ms / 1000 - fixed
-    if room_for_events <= 0:
-        return largest
-    return min(largest, max(SMALLEST, int(room_for_events / per_event / max(1, rooms))))
+    size = largest
+    if cost is not None and cost[1] > 0:
+        fixed, per_event = cost
+        room_for_events = settings.campaign_tick_target_ms / 1000 - fixed
+        if room_for_events <= 0:  # scoring alone is over the target: bigger batches, bounded in time
+            room_for_events = max(settings.campaign_tick_max_ms / 1000 - fixed, settings.campaign_tick_max_ms / 2000)
+        size = min(largest, max(SMALLEST, int(room_for_events / per_event / max(1, rooms))))
+    return max(min(largest, 50), size >> min(10, attempt - 1))
 
 
 def learn_speed(run_id: str, key: str, events: int, seconds: float, fixed: float = 0.0) -> None:

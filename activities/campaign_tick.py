@@ -140,11 +140,12 @@ def campaign_tick(inp: TickInput) -> TickResult:
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more, done, grants = BatchOutcome(), 0, False, [], []
-        batch = batch_size(run_id, inp.room_id or "", len(rooms))  # per room, from past ticks' speed
+        batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:
             n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
                                 grants=grants, batch=batch)
             events, more = events + n, more or full
+            _heartbeat()
         risk = spec.risk
         result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
                                                                            risk.deny_above if risk else None))
@@ -160,6 +161,21 @@ def campaign_tick(inp: TickInput) -> TickResult:
                  inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms)
+
+
+def _heartbeat() -> None:
+    """Alive (the tick's heartbeat timeout notices a dead worker; a slow tick may go on)."""
+    try:
+        activity.heartbeat()
+    except RuntimeError:  # called directly, not as an activity
+        pass
+
+
+def _attempt() -> int:
+    try:
+        return activity.info().attempt
+    except RuntimeError:  # called directly (tests, dry runs), not as an activity
+        return 1
 
 
 def _mark_running(inp: TickInput) -> None:
