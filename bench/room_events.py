@@ -104,13 +104,13 @@ def _lag(campaign_id: str) -> int:
     with transaction() as conn:
         return conn.execute(text(
             "SELECT coalesce(sum((SELECT count(*) FROM room_event e WHERE e.room_id = c.room_id "
-            "AND e.id > c.last_event_id)), -1) FROM campaign_cursor c WHERE c.campaign_id = :c"),
+            "AND e.id > c.last_event_id)), -1)::bigint FROM campaign_cursor c WHERE c.campaign_id = :c"),
             {"c": campaign_id}).scalar()
 
 
 def _evaluated(campaign_id: str) -> int:
     with transaction() as conn:
-        return conn.execute(text("SELECT coalesce(sum(events), 0) FROM campaign_cursor WHERE campaign_id = :c"),
+        return conn.execute(text("SELECT coalesce(sum(events), 0)::bigint FROM campaign_cursor WHERE campaign_id = :c"),
                             {"c": campaign_id}).scalar()
 
 
