@@ -154,9 +154,9 @@ def campaign_tick(inp: TickInput) -> TickResult:
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
         room_state.put(run_id, room_id, entry)
+    elapsed = time.perf_counter() - started
+    learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s, behind=more)
     if events:
-        elapsed = time.perf_counter() - started
-        learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s)
         log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
                  inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
