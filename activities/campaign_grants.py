@@ -7,6 +7,7 @@ status: granted, held (nothing spendable until a reviewer approves), denied,
 suppressed (cap, budget, stock, coupon refused) or rejected (held, then refused).
 """
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ class Thresholds:
 class BatchOutcome:
     by_status: Counter = field(default_factory=Counter)
     by_rule: Counter = field(default_factory=Counter)
+    score_s: float = 0.0  # time in the risk scorer (the tick logs it)
 
 
 def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
@@ -54,17 +56,28 @@ def _recent_coupons(conn: Connection, members: list[str], now: datetime) -> Coun
     return Counter(dict(rows))
 
 
+# one statement per batch: arrays of the columns (executemany costs a round of parameter handling per row)
+COLUMNS = [("key", "text"), ("c", "text"), ("r", "text"), ("room", "text"), ("m", "text"), ("kind", "text"),
+           ("p", "bigint"), ("tpl", "text"), ("code", "text"), ("fen", "bigint"), ("st", "text"), ("why", "text"),
+           ("score", "float8"), ("d", "text"), ("ip", "text"), ("ev", "bigint"), ("detail", "text")]
 RECORD = text(
         "INSERT INTO campaign_grant (idempotency_key, campaign_id, rule_id, room_id, member_id, reward_kind, points, "
         " coupon_template_id, coupon_code, value_fen, status, reason, risk_score, device_id, ip, source_event_id, "
-        " detail, decided_at) VALUES (:key, :c, :r, :room, :m, :kind, :p, :tpl, :code, :fen, :st, :why, :score, "
-        " :d, :ip, :ev, CAST(:detail AS jsonb), clock_timestamp())")
+        " detail, decided_at) SELECT key, c, r, room, m, kind, p, tpl, code, fen, st, why, score, d, ip, ev, "
+        " CAST(detail AS jsonb), clock_timestamp() FROM unnest("
+        + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in COLUMNS)
+        + ") AS x(" + ", ".join(name for name, _ in COLUMNS) + ")")
 
 
 def _row(g: Grant, status: str, reason: str = "", score: float = 0.0) -> dict:
     return {"key": g.key, "c": g.campaign_id, "r": g.rule_id, "room": g.room_id, "m": g.member_id, "kind": g.kind,
          "p": g.points, "tpl": g.template_id, "code": g.coupon_code, "fen": g.value_fen, "st": status, "why": reason,
          "score": score, "d": g.device_id, "ip": g.ip, "ev": g.source_event_id, "detail": g.detail_json()}
+
+
+def _record(conn: Connection, records: list[dict]) -> None:
+    if records:
+        conn.execute(RECORD, {name: [r[name] for r in records] for name, _ in COLUMNS})
 
 
 def _unlimited_points(conn: Connection, campaign_id: str) -> set[str]:
@@ -98,10 +111,12 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
                 continue
             recent[g.member_id] += 1
         scored.append(g)
+    scoring = time.perf_counter()
     verdicts = get_scorer().score(conn, [GrantRequest(
         kind="coupon" if g.kind == "coupon" else "campaign_points", member_id=g.member_id, device_id=g.device_id,
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
+    out.score_s = time.perf_counter() - scoring
     free = _unlimited_points(conn, grants[0].campaign_id)
     credits: list[Grant] = []
     for g, verdict in zip(scored, verdicts):
@@ -121,8 +136,7 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         if status == "granted":
             out.by_rule[g.rule_id] += 1
     _credit_points(conn, credits, now=now, notes=notes)
-    if records:  # one round trip for the batch's outcomes, one for its notifications
-        conn.execute(RECORD, records)
+    _record(conn, records)  # one round trip for the batch's outcomes, one for its notifications
     notify_many(conn, notes)
     return out
 

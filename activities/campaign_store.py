@@ -95,7 +95,7 @@ def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:
         s.held += n if st == "held" else 0
         s.denied += n if st == "denied" else 0
     s.events_evaluated = conn.execute(text(
-        "SELECT coalesce(sum((state->>'events')::bigint), 0)::bigint FROM campaign_cursor "
+        "SELECT coalesce(sum(events), 0)::bigint FROM campaign_cursor "
         "WHERE campaign_id = :id OR campaign_id LIKE :c"),
         {"id": campaign_id, "c": f"{campaign_id}@%"}).scalar_one()
     return s

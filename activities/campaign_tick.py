@@ -1,7 +1,9 @@
 """The campaign tick: new room events since the cursor -> triggers -> grants, one transaction per batch.
 
 The campaign row is locked first, so two ticks of one campaign never overlap; the
-cursor row holds the last event id and the trigger state, written with the grants.
+cursor row (locked FOR UPDATE) holds the last event id, moved with the grants. The
+trigger state lives in worker memory between ticks, trusted only when it is as of that
+cursor, else rebuilt from the durable snapshot (activities/campaign_state.py).
 A tick that dies before commit leaves everything as it was; one that is re-run
 after commit finds the cursor moved and the grant keys taken, and changes nothing.
 """
@@ -11,10 +13,13 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from temporalio import activity
 
+from activities import campaign_state as room_state
+from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
 from activities.campaign_rewards import Grant
@@ -29,11 +34,6 @@ from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickRes
 
 log = logging.getLogger(__name__)
 
-EVENTS = text(
-    "SELECT id, event_id, type, member_id, device_id, ip, extract(epoch FROM occurred_at)::float8, "
-    "CASE WHEN type IN ('heartbeat', 'enter', 'leave') THEN NULL ELSE payload END "  # most rows: skip JSON decoding
-    "FROM room_event WHERE room_id = :r AND id > :after AND occurred_at >= :start AND occurred_at < :end "
-    "ORDER BY id LIMIT :n")
 
 
 def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, CampaignSpec]:
@@ -65,20 +65,31 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
         "AND e.id < m.first_id)"), {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
 
 
-def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, now: datetime,
-              exhausted: dict[str, str], outcome: BatchOutcome) -> tuple[int, bool]:
-    """Evaluate one batch of one room. Returns (events evaluated, whether a full batch was read)."""
-    batch = get_settings().campaign_tick_batch
+def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],
+              outcome: BatchOutcome, done: list, grants: list[Grant], batch: int) -> tuple[int, bool]:
+    """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
+    batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
+    batch: one risk-scoring call per tick) and (room, RoomState) to `done` (cached after commit)."""
+    settings = get_settings()
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
-    after, state = conn.execute(text("SELECT last_event_id, state FROM campaign_cursor WHERE campaign_id = :c "
-                                     "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
-    rows = conn.execute(EVENTS, {"r": room_id, "after": after, "start": spec.window.start, "end": spec.window.end,
-                                 "n": batch}).all()
-    if not rows:
+    after, snapshot_id, counted = conn.execute(text(
+        "SELECT last_event_id, snapshot_event_id, events FROM campaign_cursor WHERE campaign_id = :c "
+        "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
+    entry = room_state.take(run_id, room_id, after)
+    events = room_state.read_events(conn, spec, room_id, after=after, limit=batch)
+    if not events:
+        if entry is not None:
+            done.append((room_id, entry))
         return 0, False
-    events = [Ev(*row[:7], row[7] or {}) for row in rows]
-    evaluator = Evaluator(spec, state, gap_s=get_settings().heartbeat_gap_seconds,
+    if entry is None:  # not ours in memory: the durable snapshot, then the events after it
+        snapshot = conn.execute(text("SELECT state FROM campaign_cursor WHERE campaign_id = :c AND room_id = :r"),
+                                {"c": run_id, "r": room_id}).scalar_one()
+        state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
+                                   gap_s=settings.heartbeat_gap_seconds,
+                                   seen_before=lambda evs: _seen_before(conn, spec, room_id, evs))
+        entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
+    evaluator = Evaluator(spec, entry.state, gap_s=settings.heartbeat_gap_seconds,
                           seen_before=_seen_before(conn, spec, room_id, events))
     matches = evaluator.run(events)
     for draw in evaluator.lotteries:
@@ -87,24 +98,28 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                      {"k": f"{run_id}:{draw.rule_id}:{draw.draw_key}", "c": spec.id, "r": draw.rule_id,
                       "s": draw.seed, "e": json.dumps(draw.entrants), "w": json.dumps(draw.winners)})
     rules = {r.id: r for r in spec.all_rules()}
-    grants = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
+    candidates = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
                     rule_id=m.rule_id, room_id=room_id, member_id=m.member_id,
                     kind="points" if rules[m.rule_id].reward.points else "coupon",
                     points=rules[m.rule_id].reward.points or 0, template_id=rules[m.rule_id].reward.coupon_template or "",
                     device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
                     valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
               for m in matches if m.rule_id not in exhausted and "" not in exhausted]
-    risk = spec.risk
-    result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
-                                                                       risk.deny_above if risk else None))
-    outcome.by_status.update(result.by_status)
-    outcome.by_rule.update(result.by_rule)
-    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(grants)
-    state["events"] = state.get("events", 0) + len(events)
-    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, state = CAST(:s AS jsonb), updated_at = now() "
-                      "WHERE campaign_id = :c AND room_id = :r"),
-                 {"id": events[-1].id, "s": json.dumps(state, ensure_ascii=False), "c": run_id, "r": room_id})
-    return len(events), len(rows) >= batch
+    grants += candidates
+    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(candidates)
+    entry.cursor, entry.events = events[-1].id, entry.events + len(events)
+    if room_state.snapshot_due(entry if entry.snapshot_at else None, settings.campaign_snapshot_seconds):
+        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, state = CAST(:s AS jsonb), "
+                          "snapshot_event_id = :id, updated_at = now() WHERE campaign_id = :c AND room_id = :r"),
+                     {"id": entry.cursor, "n": entry.events, "s": orjson.dumps(entry.state).decode(),
+                      "c": run_id, "r": room_id})
+        entry.snapshot_at = time.monotonic()
+    else:
+        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
+                          "WHERE campaign_id = :c AND room_id = :r"),
+                     {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
+    done.append((room_id, entry))
+    return len(events), len(events) >= batch
 
 
 @activity.defn(name="campaign_tick")
@@ -124,16 +139,43 @@ def campaign_tick(inp: TickInput) -> TickResult:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
-        outcome, events, more = BatchOutcome(), 0, False
+        outcome, events, more, done, grants = BatchOutcome(), 0, False, [], []
+        batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:
-            n, full = tick_room(conn, run_id, spec, room_id, now=now, exhausted=exhausted, outcome=outcome)
+            n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
+                                grants=grants, batch=batch)
             events, more = events + n, more or full
+            _heartbeat()
+        risk = spec.risk
+        result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
+                                                                           risk.deny_above if risk else None))
+        outcome.by_status.update(result.by_status)
+        outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
+        room_state.put(run_id, room_id, entry)
+    elapsed = time.perf_counter() - started
+    learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s, behind=more)
     if events:
-        log.info("tick %s %s: %d events, %s in %.3f s", inp.campaign_id, inp.room_id or "all rooms", events,
-                 dict(outcome.by_status), time.perf_counter() - started)
+        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
+                 inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms)
+
+
+def _heartbeat() -> None:
+    """Alive (the tick's heartbeat timeout notices a dead worker; a slow tick may go on)."""
+    try:
+        activity.heartbeat()
+    except RuntimeError:  # called directly, not as an activity
+        pass
+
+
+def _attempt() -> int:
+    try:
+        return activity.info().attempt
+    except RuntimeError:  # called directly (tests, dry runs), not as an activity
+        return 1
 
 
 def _mark_running(inp: TickInput) -> None:
@@ -162,4 +204,5 @@ def finish_campaign(inp: FinishInput) -> CampaignSummary:
         summary = summarize(conn, inp.campaign_id)
         conn.execute(text("UPDATE campaign SET summary = CAST(:s AS jsonb) WHERE campaign_id = :c"),
                      {"s": summary.model_dump_json(), "c": inp.campaign_id})
+    room_state.forget(inp.campaign_id)  # this run is over: free the memory (the snapshot stays in the database)
     return summary

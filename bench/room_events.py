@@ -6,15 +6,19 @@
 A seeded simulated session (simulator/) for several rooms is posted as NDJSON batches
 to the real API (uvicorn subprocess) at the target rate; a worker subprocess runs the
 campaign's CampaignWorkflow (1 s ticks). A poller notes when each grant becomes
-visible; delay = visible time - the event's received_at. events_per_s counts events
-from the first post until the campaign cursor has caught up with the last one.
-copy_ceiling_per_s is a plain COPY of the same rows into room_event.
+visible; delay = visible time - the event's received_at. events_per_s: events evaluated
+from the first post until the campaign cursors caught up with the last one (or until
+--catch-up-s after intake ended: then caught_up is false, lag_events_at_end says how many
+were left, and p50/p99 cover only the grants made so far, a lower bound on the delay).
+copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
+ticks, seconds in ticks and seconds of those in the risk scorer.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -96,10 +100,18 @@ def _rss(procs: list[psutil.Process]) -> float:
 
 
 def _lag(campaign_id: str) -> int:
+    """Events of the campaign's rooms after its cursors (-1 before the first tick)."""
     with transaction() as conn:
         return conn.execute(text(
-            "SELECT coalesce(sum((SELECT max(id) FROM room_event e WHERE e.room_id = c.room_id) - c.last_event_id), -1) "
-            "FROM campaign_cursor c WHERE c.campaign_id = :c"), {"c": campaign_id}).scalar()
+            "SELECT coalesce(sum((SELECT count(*) FROM room_event e WHERE e.room_id = c.room_id "
+            "AND e.id > c.last_event_id)), -1)::bigint FROM campaign_cursor c WHERE c.campaign_id = :c"),
+            {"c": campaign_id}).scalar()
+
+
+def _evaluated(campaign_id: str) -> int:
+    with transaction() as conn:
+        return conn.execute(text("SELECT coalesce(sum(events), 0)::bigint FROM campaign_cursor WHERE campaign_id = :c"),
+                            {"c": campaign_id}).scalar()
 
 
 async def _post_all(api_url: str, token: str, batches, rate: int, concurrency: int) -> tuple[float, int]:
@@ -142,7 +154,20 @@ def _copy_ceiling(sessions: list[list[dict]], limit: int = 200_000) -> float:
 
 
 def _start(argv: list[str], env: dict, log: str) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+
+
+TICK_LINE = re.compile(r"tick bench .*: (\d+) events, .* in ([\d.]+) s \(risk scoring ([\d.]+) s\)")
+
+
+def _tick_times(log: str) -> dict:
+    """From the worker's log: ticks, seconds in ticks, seconds of those in the risk scorer."""
+    ticks = total = scoring = 0.0
+    with open(log, errors="replace") as f:
+        for line in f:
+            if (m := TICK_LINE.search(line)):
+                ticks, total, scoring = ticks + 1, total + float(m.group(2)), scoring + float(m.group(3))
+    return {"ticks": int(ticks), "tick_s_total": round(total, 1), "risk_scoring_s_total": round(scoring, 1)}
 
 
 async def main(args) -> None:
@@ -156,16 +181,18 @@ async def main(args) -> None:
         logdir = os.environ.get("TMPDIR", "/tmp")
         api = _start([sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(port), "--log-level", "warning",
                       "--workers", str(args.api_workers)], env, f"{logdir}/bench-room-events-api.log")
-        worker = _start([sys.executable, "worker.py"], env, f"{logdir}/bench-room-events-worker.log")
+        worker_log = f"{logdir}/bench-room-events-worker.log"
+        worker = _start([sys.executable, "-m", "bench.room_events_worker"],
+                        {**env, "BENCH_RISK_SCORER": args.risk_scorer}, worker_log)
         try:
-            await _run(args, stack, ops, CampaignSpec, f"http://127.0.0.1:{port}", api, worker)
+            await _run(args, stack, ops, CampaignSpec, f"http://127.0.0.1:{port}", api, worker, worker_log)
         finally:
             for p in (api, worker):
                 p.terminate()
                 p.wait(timeout=30)
 
 
-async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker) -> None:
+async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker_log: str) -> None:
     rooms = [f"bench-room-{i}" for i in range(args.rooms)]
     with transaction() as conn:
         for r in rooms:
@@ -206,9 +233,11 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker) -> Non
     sampler = asyncio.create_task(sample())
     started = time.monotonic()
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
-    while _lag("bench") != 0 and time.monotonic() - started < post_s + 120:
+    while _lag("bench") != 0 and time.monotonic() - started < post_s + args.catch_up_s:
         await asyncio.sleep(0.1)
     caught_up = time.monotonic() - started
+    lag = _lag("bench")  # events not evaluated when the wait ended (0: caught up)
+    evaluated = _evaluated("bench")
     await asyncio.sleep(0.5)
     poller.stop_flag = True
     poller.join()
@@ -225,10 +254,12 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker) -> Non
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = 'bench'")).scalar()
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
-          "events_per_s": round(total / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
+          "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
-          "batch": args.batch, "cores": os.cpu_count()})
+          "caught_up": lag == 0, "lag_events_at_end": lag, "risk_scorer": args.risk_scorer,
+          "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
+          **_tick_times(worker_log)})
 
 
 if __name__ == "__main__":
@@ -240,4 +271,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent POSTs")
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--risk-scorer", choices=["full", "blocklists"], default="full",
+                        help="blocklists: a diagnostic run with campaign grants scored by the blocklists only")
+    parser.add_argument("--catch-up-s", type=float, default=120, help="how long to wait for evaluation after intake")
     asyncio.run(main(parser.parse_args()))

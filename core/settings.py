@@ -60,7 +60,13 @@ class Settings(BaseSettings):
     campaign_tick_seconds: float = 1.0
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
-    campaign_parallel_rooms: bool = True  # tick a campaign's rooms in parallel activities
+    campaign_tick_target_ms: int = 300  # the tick batch adapts to keep a tick about this long
+    campaign_tick_max_ms: int = 3000  # ...or, when risk scoring alone takes longer than that, at most this long
+    campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
+    # True: one tick activity per room, in parallel. False (default): every room in one activity and one
+    # risk-scoring call per tick: scoring reads the candidates' event history (devices, IPs, networks),
+    # which overlaps a lot between rooms and ticks, so fewer, larger calls cost less in all.
+    campaign_parallel_rooms: bool = False
 
     # Coupons and expiry notices.
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire

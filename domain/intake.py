@@ -1,8 +1,9 @@
 """Room event validation: pure, one reason per refused event, so a batch is never all-or-nothing."""
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+import orjson
 
 from domain.errors import BadInput
 from models.events import ROOM_WIDE, EventType
@@ -22,22 +23,24 @@ class ValidEvent:
 
 
 def parse_body(body: bytes) -> list:
-    """A JSON array of events, or NDJSON (one object per line). Unparseable lines become None items."""
+    """A JSON array of events, or NDJSON (one object per line). Unparseable lines become items marked
+    `_unparseable`. orjson: several times faster than the json module, and intake is parsing-bound."""
     text = body.decode("utf-8", errors="replace").strip()
     if not text:
         raise BadInput("empty body: send a JSON array of events or NDJSON")
     if text.startswith("["):
         try:
-            items = json.loads(text)
-        except json.JSONDecodeError as error:
+            items = orjson.loads(text)
+        except orjson.JSONDecodeError as error:
             raise BadInput(f"body is not valid JSON: {error}") from None
         return items
     items: list = []
+    loads = orjson.loads
     for line in text.splitlines():
-        if line.strip():
-            try:
-                items.append(json.loads(line))
-            except json.JSONDecodeError as error:
+        try:
+            items.append(loads(line))
+        except orjson.JSONDecodeError as error:
+            if line.strip():
                 items.append({"_unparseable": line[:500], "_error": str(error)})
     return items
 

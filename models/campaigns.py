@@ -23,13 +23,18 @@ class Campaign(SQLModel, table=True):
 
 
 class CampaignCursor(SQLModel, table=True):
-    """Per campaign and room: the last room_event.id evaluated and the trigger state after it."""
+    """Per campaign and room: the last room_event.id evaluated (moved with the grants, in their transaction)
+    and a snapshot of the trigger state as it was after event `snapshot_event_id` (<= last_event_id).
+    Workers keep the live state in memory; the snapshot plus a replay of (snapshot_event_id,
+    last_event_id] rebuilds it exactly (activities/campaign_state.py)."""
 
     __tablename__ = "campaign_cursor"
     campaign_id: str = Field(primary_key=True)
     room_id: str = Field(primary_key=True)
     last_event_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     state: dict = Field(sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
+    snapshot_event_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    events: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))
 
 

@@ -14,7 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from models.campaign_run import CampaignRun, CampaignSummary, FinishInput, TickInput, TickResult
-    from workflows.retry import DB_ACTIVITY
+    from workflows.retry import DB_ACTIVITY, TICK_ACTIVITY
 
 
 def campaign_workflow_id(campaign_id: str) -> str:
@@ -70,7 +70,7 @@ class CampaignWorkflow:
         parts = await asyncio.gather(*(workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
                                        workflow_id=workflow.info().workflow_id, room_id=room),
-            result_type=TickResult, **DB_ACTIVITY) for room in rooms))
+            result_type=TickResult, **TICK_ACTIVITY) for room in rooms))
         return TickResult.merge(list(parts))
 
     @workflow.signal

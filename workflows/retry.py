@@ -11,3 +11,8 @@ DURABLE = RetryPolicy(initial_interval=timedelta(milliseconds=200), backoff_coef
 
 # Short DB transactions: a worker that dies mid-activity is noticed after 10 s, then retried elsewhere.
 DB_ACTIVITY = {"start_to_close_timeout": timedelta(seconds=10), "retry_policy": DURABLE}
+
+# A campaign tick heartbeats after each room: a dead worker is noticed after 15 s, while a
+# tick that is slow but alive (a big backlog, a slow risk scorer) may take up to a minute.
+TICK_ACTIVITY = {"start_to_close_timeout": timedelta(seconds=60), "heartbeat_timeout": timedelta(seconds=15),
+                 "retry_policy": DURABLE}
