@@ -5,6 +5,7 @@ import asyncio
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.claim_lane import ClaimLane
 from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
 from core.temporal import connect
 from domain.errors import BadInput
@@ -12,6 +13,8 @@ from domain.errors import BadInput
 app = FastAPI(title="liveperks", version="0.1.0",
               description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
                           "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
+# Coupon claims (POST /v1/coupons/issue) take a lean lane in front of the routes; see api/claim_lane.py.
+app.add_middleware(ClaimLane)
 app.include_router(orders.router)
 app.include_router(members.router)
 app.include_router(rooms.router)

@@ -22,7 +22,7 @@ import httpx
 from sqlalchemy import text
 
 from activities.api_keys import create_key
-from activities.coupon_templates import upsert_template
+from activities.coupon_templates import get_template, upsert_template
 from bench.coupon_validate import validate_figures
 from bench.http_storm import percentile, storm
 from bench.stack import bench_stack, emit
@@ -74,7 +74,7 @@ async def main(args: argparse.Namespace) -> None:
         statuses = [r[0] for r in results]
         with transaction() as conn:
             in_db = conn.execute(text("SELECT count(*) FROM coupon WHERE template_id = :t"), {"t": tpl}).scalar()
-            counted = conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar()
+            counted = get_template(conn, tpl).issued
         issued = statuses.count(201)
         out_of_stock = sum(1 for r in results if r[0] == 409 and r[2].get("reason") == "out_of_stock")
         assert issued == in_db == counted, (issued, in_db, counted)
