@@ -2,7 +2,7 @@
 
 The work is one call of the SQL function coupon_claim() (migrations/versions/0008_coupon_claim.sql),
 so every caller - campaigns and exchanges through issue_coupon() here, the HTTP claim lane through
-claim_async() on an asyncio connection - gets the same rules in one round trip:
+claim_async() on an asyncpg connection - gets the same rules in one round trip:
 a replayed idempotency key returns its first coupon; a sold-out template is refused from committed
 totals with no lock and no write; otherwise the member's allowance (conditional upsert), the
 coupon row (UNIQUE idempotency key) and last the stock and budget, taken from one of the template's
@@ -12,7 +12,7 @@ under any concurrency; a refusal gives back what it took before its transaction 
 
 from datetime import datetime
 
-from psycopg import AsyncConnection
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -24,7 +24,7 @@ _CALL = ("SELECT outcome, coupon_code, face_fen FROM coupon_claim(CAST({} AS tex
          "CAST({} AS text), CAST({} AS text), CAST({} AS text), CAST({} AS timestamptz), CAST({} AS timestamptz), "
          "CAST({} AS text))")
 _CLAIM = text(_CALL.format(*(f":{a}" for a in _ARGS)))
-CLAIM_SQL = _CALL.format(*["%s"] * len(_ARGS))  # the same call for psycopg directly
+CLAIM_SQL = _CALL.format(*(f"${i}" for i in range(1, len(_ARGS) + 1)))  # the same call for asyncpg
 
 
 def outcome_of(row) -> IssueOutcome:
@@ -49,10 +49,9 @@ def issue_coupon(conn: Connection, *, template_id: str, member_id: str, idempote
     return outcome_of(conn.execute(_CLAIM, params).one())
 
 
-async def claim_async(conn: AsyncConnection, *, template_id: str, member_id: str, idempotency_key: str,
+async def claim_async(conn: asyncpg.Connection, *, template_id: str, member_id: str, idempotency_key: str,
                       source: str, now: datetime, room_id: str = "",
                       session_ends_at: datetime | None = None) -> IssueOutcome:
-    """issue_coupon on an autocommit asyncio connection: the claim is its own transaction."""
+    """issue_coupon on an asyncpg connection outside a transaction block: the claim is its own transaction."""
     params = _params(template_id, member_id, idempotency_key, source, now, room_id, session_ends_at)
-    cursor = await conn.execute(CLAIM_SQL, [params[a] for a in _ARGS])
-    return outcome_of(await cursor.fetchone())
+    return outcome_of(await conn.fetchrow(CLAIM_SQL, *(params[a] for a in _ARGS)))

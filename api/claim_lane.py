@@ -2,7 +2,7 @@
 
 A plain ASGI middleware answers it without FastAPI's per-request machinery (dependency solving,
 a thread-pool hop, the ORM): the cached API key check, the same IssueRequest/IssueResponse
-models, and one call of coupon_claim() on an asyncio connection. Anything unusual - no or a bad
+models, and one call of coupon_claim() on a pooled asyncpg connection. Anything unusual - no or a bad
 key, a role that may not issue, a body that does not validate - goes on to the FastAPI route with
 the body replayed, so errors look exactly like every other endpoint's. The route in
 api/routes/coupons.py stays the documented one (OpenAPI) and gives the same answers.
@@ -62,7 +62,7 @@ class ClaimLane:
             req = IssueRequest.model_validate_json(body)
         except ValidationError:
             return None
-        async with (await async_pool()).connection() as conn:
+        async with (await async_pool()).acquire() as conn:
             out = await claim_async(conn, template_id=req.template_id, member_id=req.member_id,
                                     idempotency_key=req.idempotency_key, source=req.source,
                                     now=datetime.now(timezone.utc), room_id=req.room_id,
