@@ -10,11 +10,17 @@ from api.routes import campaigns, coupon_templates, coupons, exchanges, members,
 from core.temporal import connect
 from domain.errors import BadInput
 
-app = FastAPI(title="liveperks", version="0.1.0",
-              description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
-                          "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
-# Coupon claims (POST /v1/coupons/issue) take a lean lane in front of the routes; see api/claim_lane.py.
-app.add_middleware(ClaimLane)
+
+class LiveperksAPI(FastAPI):
+    def build_middleware_stack(self):
+        # Coupon claims (POST /v1/coupons/issue) take a lean lane in front of the whole stack (see
+        # api/claim_lane.py); everything else, and any claim the lane passes on, goes through FastAPI.
+        return ClaimLane(super().build_middleware_stack())
+
+
+app = LiveperksAPI(title="liveperks", version="0.1.0",
+                   description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
+                               "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
 app.include_router(orders.router)
 app.include_router(members.router)
 app.include_router(rooms.router)

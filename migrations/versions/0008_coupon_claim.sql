@@ -121,7 +121,8 @@ BEGIN
             p_now, v_from, v_until)
     ON CONFLICT (idempotency_key) DO NOTHING;
     IF NOT FOUND THEN  -- a concurrent claim with this key committed first
-        UPDATE coupon_member_count m SET issued = m.issued - 1 WHERE m.template_id = p_template AND m.member_id = p_member;
+        UPDATE coupon_member_count m SET issued = m.issued - 1
+         WHERE m.template_id = p_template AND m.member_id = p_member;
         SELECT c.code, c.face_value_fen INTO coupon_code, face_fen FROM coupon c WHERE c.idempotency_key = p_key;
         outcome := 'already'; RETURN NEXT; RETURN;
     END IF;
@@ -164,7 +165,8 @@ BEGIN
             -- Queue behind a busy shard with enough left: its holder has taken its unit and is committing.
             SELECT f.shard INTO v_shard FROM coupon_stock_shard f
              WHERE f.template_id = p_template
-               AND (f.stock_left IS NULL OR f.stock_left > 0) AND (f.budget_left_fen IS NULL OR f.budget_left_fen >= v_face)
+               AND (f.stock_left IS NULL OR f.stock_left > 0)
+               AND (f.budget_left_fen IS NULL OR f.budget_left_fen >= v_face)
              ORDER BY random() LIMIT 1;
             IF FOUND THEN
                 UPDATE coupon_stock_shard s

@@ -39,7 +39,8 @@ async def test_the_lane_answers_claims_without_the_route(http, token, monkeypatc
     assert sold.status_code == 409
     assert sold.json() == {"issued": False, "already": False, "coupon_code": None, "face_value": "0.00",
                            "reason": "out_of_stock"}
-    unknown = await http.post("/v1/coupons/issue", headers=orders, json={**claim, "template_id": "nope", "idempotency_key": unique("k")})
+    unknown = await http.post("/v1/coupons/issue", headers=orders,
+                              json={**claim, "template_id": "nope", "idempotency_key": unique("k")})
     assert unknown.status_code == 409 and unknown.json()["reason"] == "unknown_template"
     with transaction() as conn:
         room = conn.execute(text("SELECT room_id FROM coupon WHERE code = :c"), {"c": body["coupon_code"]}).scalar()
