@@ -97,6 +97,7 @@ async def main(args: argparse.Namespace) -> None:
               "out_of_stock": out_of_stock, "other": len(results) - issued - out_of_stock,
               "workers": args.workers, "connections": args.connections,
               "api_cpu_ms_per_claim": round(api_cpu * 1000 / len(results), 3),
+              "last_issue_s": round(max((r[3] for r in results if r[0] == 201), default=started) - started, 2),
               **validation, "load_avg_1m_before": round(load_before, 1), "load_avg_1m": round(os.getloadavg()[0], 1)})
 
 

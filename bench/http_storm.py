@@ -19,13 +19,14 @@ async def _connection(host: str, port: int, head: bytes, bodies: Iterator[bytes]
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":")[1])
             payload = await reader.readexactly(length)
-            out.append((status, (time.perf_counter() - started) * 1000, json.loads(payload)))
+            done = time.perf_counter()
+            out.append((status, (done - started) * 1000, json.loads(payload), done))
     finally:
         writer.close()
 
 
 async def storm(host: str, port: int, path: str, token: str, bodies: list[dict], connections: int) -> list:
-    """POST every body; returns (status, latency_ms, json) per request."""
+    """POST every body; returns (status, latency_ms, json, perf_counter at the answer) per request."""
     head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
             "Content-Type: application/json\r\nContent-Length: ").encode()
     encoded = iter([json.dumps(b).encode() for b in bodies])

@@ -21,13 +21,14 @@ async def _keep_session(_: asyncpg.Connection) -> None:
 
 async def _create() -> asyncpg.Pool:
     settings = get_settings()
-    return await asyncpg.create_pool(settings.resolved_database_url(), min_size=1, max_size=settings.claim_pool_size,
+    return await asyncpg.create_pool(settings.resolved_database_url(), min_size=settings.claim_pool_size,
+                                     max_size=settings.claim_pool_size,
                                      reset=_keep_session)
 
 
 async def async_pool() -> asyncpg.Pool:
     loop = asyncio.get_running_loop()
     task = _pools.get(loop)
-    if task is None or (task.done() and task.exception() is not None):
+    if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
         task = _pools[loop] = loop.create_task(_create())
     return await task
