@@ -75,3 +75,19 @@ async def test_a_storm_over_http_issues_exactly_the_stock(http, token):
     with transaction() as conn:
         assert conn.execute(text("SELECT count(*) FROM coupon WHERE template_id = :t"), {"t": tpl}).scalar() == 100
         assert get_template(conn, tpl).issued == 100
+
+
+async def test_session_coupons_take_the_session_end_given(http, token):
+    with transaction() as conn:
+        tpl = make_template(conn, validity="session", grace_minutes=30)
+    claim = {"template_id": tpl, "member_id": unique("m"), "idempotency_key": unique("k"),
+             "session_ends_at": "2026-11-11T14:00:00+08:00"}
+    issued = await http.post("/v1/coupons/issue", json=claim, headers=token("order-system"))
+    assert issued.status_code == 201
+    naive = await http.post("/v1/coupons/issue", headers=token("order-system"), json={
+        **claim, "idempotency_key": unique("k"), "member_id": unique("m"), "session_ends_at": "2026-11-11T06:00:00"})
+    assert naive.status_code == 201  # no time zone: taken as UTC
+    with transaction() as conn:
+        ends = conn.execute(text("SELECT valid_until FROM coupon WHERE code IN (:a, :b)"),
+                            {"a": issued.json()["coupon_code"], "b": naive.json()["coupon_code"]}).scalars().all()
+    assert {e.isoformat() for e in ends} == {"2026-11-11T06:30:00+00:00"}
