@@ -5,6 +5,7 @@ import json
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.settings import get_settings
 from domain.coupons.templates import template_fields
 from domain.money import to_yuan
 from models.coupon_api import TemplatePublic, TemplateSpec
@@ -22,6 +23,8 @@ def upsert_template(conn: Connection, spec: TemplateSpec) -> tuple[TemplatePubli
     created = conn.execute(text(
         f"INSERT INTO coupon_template ({cols}) VALUES ({values}) ON CONFLICT (id) DO UPDATE SET {updates}, "
         "updated_at = now() RETURNING (xmax = 0)"), params).scalar_one()
+    # Stock and budget live on the template's shard rows: recompute what is left (the shards keep what was issued).
+    conn.execute(text("SELECT coupon_stock_rebalance(:t, :n)"), {"t": spec.id, "n": get_settings().coupon_stock_shards})
     return get_template(conn, spec.id), bool(created)
 
 
@@ -30,13 +33,21 @@ def set_active(conn: Connection, template_id: str, active: bool) -> bool:
                         {"a": active, "t": template_id}).rowcount == 1
 
 
+# A template with what its shards have issued so far.
+_WITH_COUNTS = """
+    SELECT t.*, coalesce(s.issued, 0) AS issued_count, coalesce(s.used_fen, 0) AS budget_used_fen
+    FROM coupon_template t
+    LEFT JOIN (SELECT template_id, sum(issued) AS issued, sum(used_fen) AS used_fen FROM coupon_stock_shard
+               GROUP BY template_id) s ON s.template_id = t.id"""
+
+
 def get_template(conn: Connection, template_id: str) -> TemplatePublic | None:
-    row = conn.execute(text("SELECT * FROM coupon_template WHERE id = :t"), {"t": template_id}).mappings().first()
+    row = conn.execute(text(_WITH_COUNTS + " WHERE t.id = :t"), {"t": template_id}).mappings().first()
     return None if row is None else template_public(row)
 
 
 def list_templates(conn: Connection) -> list[TemplatePublic]:
-    rows = conn.execute(text("SELECT * FROM coupon_template ORDER BY created_at, id")).mappings().all()
+    rows = conn.execute(text(_WITH_COUNTS + " ORDER BY t.created_at, t.id")).mappings().all()
     return [template_public(r) for r in rows]
 
 

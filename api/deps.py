@@ -27,7 +27,8 @@ def _lookup(token: str) -> ApiKey | None:
         return authenticate(conn, token)
 
 
-async def _authenticate(token: str) -> ApiKey | None:
+async def authenticate_token(token: str) -> ApiKey | None:
+    """The key behind a bearer token (cached for api_key_cache_seconds), or None."""
     digest, ttl = hashlib.sha256(token.encode()).hexdigest(), get_settings().api_key_cache_seconds
     hit = _verified.get(digest)
     if hit is not None and hit[0] > time.monotonic():
@@ -44,7 +45,7 @@ async def _authenticate(token: str) -> ApiKey | None:
 async def current_key(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> ApiKey:
     if credentials is None:
         raise HTTPException(401, "missing API key (Authorization: Bearer lp_...)")
-    key = await _authenticate(credentials.credentials)
+    key = await authenticate_token(credentials.credentials)
     if key is None:
         raise HTTPException(401, "invalid or revoked API key")
     return key

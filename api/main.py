@@ -1,17 +1,40 @@
 """The FastAPI app. Run: uvicorn api.main:app (the dev stack does this)."""
 
 import asyncio
+import logging
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.claim_lane import ClaimLane
 from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
+from core.async_db import async_pool
 from core.temporal import connect
 from domain.errors import BadInput
 
-app = FastAPI(title="liveperks", version="0.1.0",
-              description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
-                          "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
+
+class LiveperksAPI(FastAPI):
+    def build_middleware_stack(self):
+        # Coupon claims (POST /v1/coupons/issue) take a lean lane in front of the whole stack (see
+        # api/claim_lane.py); everything else, and any claim the lane passes on, goes through FastAPI.
+        return ClaimLane(super().build_middleware_stack())
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI):
+    # Open the claim lane's connections before the first claim storm, not during it. Without a
+    # database now the API still starts; the lane opens its pool on the first claim instead.
+    try:
+        await asyncio.wait_for(asyncio.shield(async_pool()), timeout=10)
+    except Exception as error:  # noqa: BLE001
+        logging.getLogger(__name__).warning("claim pool not opened at startup: %s", error)
+    yield
+
+
+app = LiveperksAPI(title="liveperks", version="0.1.0", lifespan=lifespan,
+                   description="Points and coupons for live-commerce rooms. Every endpoint needs an API key "
+                               "(`Authorization: Bearer lp_...`, created with `liveperks keys create`).")
 app.include_router(orders.router)
 app.include_router(members.router)
 app.include_router(rooms.router)

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # Coupons and expiry notices.
     points_expiry_notice_days: int = 7  # tell members this many days before their points expire
     coupon_expiry_batch: int = 500
+    # Rows a template's stock is spread over, so concurrent claims do not queue on one row lock.
+    coupon_stock_shards: int = 16
+    # Connections per API process for the coupon claim lane (asyncio, autocommit).
+    claim_pool_size: int = 8
 
     # API: how long a verified API key is trusted before it is checked again (0: every request).
     api_key_cache_seconds: int = 5

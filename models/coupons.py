@@ -70,14 +70,27 @@ class CouponTemplate(SQLModel, table=True):
     valid_hours: int = 0
     grace_minutes: int = 0
     stock_total: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # None: unlimited
-    issued_count: int = _fen()
     per_member_limit: int | None = 1  # None: unlimited
     budget_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # face value budget
-    budget_used_fen: int = _fen()
     stackable: bool = False
     active: bool = True
     created_at: datetime = _ts(now=True)
     updated_at: datetime = _ts(now=True)
+
+
+class CouponStockShard(SQLModel, table=True):
+    """A template's stock and budget, split over a few counter rows so that concurrent claims lock
+    different rows (one hot row serialises every claim behind the previous one's commit). The
+    template's issued count and budget used are the sums over its shards; what is left is spread
+    over them and gathered again when one runs dry (SQL functions in migration 0008)."""
+
+    __tablename__ = "coupon_stock_shard"
+    template_id: str = Field(primary_key=True)
+    shard: int = Field(primary_key=True)
+    issued: int = _fen()
+    used_fen: int = _fen()
+    stock_left: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # None: unlimited
+    budget_left_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))  # None: no budget
 
 
 class Coupon(SQLModel, table=True):

@@ -26,8 +26,11 @@ def members_seen_before(conn: Connection, room_id: str, before: datetime) -> set
 def coupon_template_states(conn: Connection, template_ids: list[str]) -> dict[str, CouponTemplateState]:
     """The templates a dry run issues from, as they stand now (stock and budget already used count)."""
     rows = conn.execute(text(
-        "SELECT id, kind, amount_off_fen, max_discount_fen, stock_total - issued_count AS stock_left, "
-        "per_member_limit, budget_fen - budget_used_fen AS budget_left FROM coupon_template "
+        "SELECT id, kind, amount_off_fen, max_discount_fen, stock_total - coalesce(s.issued, 0) AS stock_left, "
+        "per_member_limit, budget_fen - coalesce(s.used_fen, 0) AS budget_left FROM coupon_template t "
+        # what was issued lives on the template's stock shards (coupon_stock_shard, migration 0008)
+        "LEFT JOIN (SELECT template_id, sum(issued) AS issued, sum(used_fen) AS used_fen FROM coupon_stock_shard "
+        "WHERE template_id = ANY(:ids) GROUP BY template_id) s ON s.template_id = t.id "
         "WHERE id = ANY(:ids) AND active"), {"ids": template_ids}).mappings().all()
     return {r["id"]: CouponTemplateState(
         face_fen=face_value_fen(kind=r["kind"], amount_off_fen=r["amount_off_fen"],

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from activities.coupon_issue import issue_coupon
 from activities.rejections import record_rejection
+from api.claim_lane import status_of
 from api.deps import member_reader, require
 from core.db import transaction
 from domain.errors import BadInput
@@ -29,12 +30,14 @@ router = APIRouter(prefix="/v1", tags=["coupons"])
                                              "template_inactive or unknown_template"}})
 def issue(req: IssueRequest, response: Response) -> IssueResponse:
     """Issue one coupon of a template to a member. Stock, budget and per-member limits hold under any
-    concurrency; a repeated idempotency_key returns the first coupon and changes nothing."""
+    concurrency; a repeated idempotency_key returns the first coupon and changes nothing.
+    (Well-formed requests with a valid key are answered by the claim lane, api/claim_lane.py, with
+    the same models and the same SQL function; this route answers the rest.)"""
     with transaction() as conn:
         out = issue_coupon(conn, template_id=req.template_id, member_id=req.member_id,
                            idempotency_key=req.idempotency_key, source=req.source, now=datetime.now(timezone.utc),
                            room_id=req.room_id, session_ends_at=req.session_ends_at)
-    response.status_code = 201 if out.issued else 200 if out.already else 409
+    response.status_code = status_of(out)
     return IssueResponse(issued=out.issued, already=out.already, coupon_code=out.coupon_code,
                          face_value=to_yuan(out.face_value_fen), reason=out.reason)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from activities.coupon_issue import issue_coupon
+from activities.coupon_templates import get_template
 from core.db import transaction
 from tests.conftest import unique
 from tests.coupons.helpers import make_template
@@ -25,7 +26,7 @@ def test_issue_and_replay_returns_the_first_coupon(conn):
     again = issue(conn, tpl, key="same-key-" + tpl)
     assert first.issued and first.coupon_code and first.face_value_fen == 500
     assert again.model_dump() == {**first.model_dump(), "issued": False, "already": True}
-    assert conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar() == 1
+    assert get_template(conn, tpl).issued == 1
 
 
 def test_codes_are_unique_and_unguessable(conn):
@@ -76,7 +77,7 @@ def test_concurrent_claims_never_oversell(database_url):
     assert {o.reason for o in outcomes if not o.issued and not o.already} <= {"out_of_stock", "member_limit"}
     with transaction() as conn:
         assert conn.execute(text("SELECT count(*) FROM coupon WHERE template_id = :t"), {"t": tpl}).scalar() == 100
-        assert conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar() == 100
+        assert get_template(conn, tpl).issued == 100
 
 
 def test_racing_repeats_and_member_limits_give_back_what_they_took(database_url):
@@ -98,7 +99,7 @@ def test_racing_repeats_and_member_limits_give_back_what_they_took(database_url)
     assert sum(o.issued for o in greedy) == 1
     assert {o.reason for o in greedy if not o.issued} == {"member_limit"}
     with transaction() as conn:
-        row = conn.execute(text("SELECT issued_count FROM coupon_template WHERE id = :t"), {"t": tpl}).scalar()
+        row = get_template(conn, tpl).issued
         counts = dict(conn.execute(text("SELECT member_id, issued FROM coupon_member_count WHERE template_id = :t"),
                                    {"t": tpl}).all())
     assert row == 2 and counts == {"twin": 1, "greedy": 1}
