@@ -1,10 +1,11 @@
 """Play the simulator's labeled crowd through the real scorer and count what was caught.
 
-Events go into room_event; each grant is scored at its own moment (grants in the same second share
-one batch), exactly as a campaign would score it. Returns per-actor value granted / held / denied.
+Events go into room_event in time order; each grant is scored at its own moment (grants in the same
+second share one batch) with only the events up to then in the database, as a campaign scores it. Returns per-actor value granted / held / denied.
 """
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -35,11 +36,16 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
     tag = tag or f"sim{rng.randrange(10**6)}"
     start = start or datetime.now(timezone.utc) - timedelta(minutes=minutes + 1)
     crowd = simulate(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag)
-    write_events(conn, crowd.events)
+    events = sorted(crowd.events, key=lambda e: e.occurred_at)
+    times = [e.occurred_at for e in events]
     stats: dict = defaultdict(lambda: defaultdict(int))
-    scorer, held = get_scorer(), []
+    scorer, held, written = get_scorer(), [], 0
     for second, group in groupby(crowd.grants, key=lambda g: g.at.replace(microsecond=0)):
         grants = list(group)
+        # the scorer reads running aggregates "as of now": only the past may be in the database
+        upto = bisect_right(times, second + timedelta(seconds=1), lo=written)
+        write_events(conn, events[written:upto])
+        written = upto
         requests = [GrantRequest(kind=g.kind, member_id=g.member_id, device_id=g.device_id, ip=g.ip,
                                  room_id=g.room_id, value=g.value, reference=g.reference,
                                  hold_above=COUPON_HOLD_ABOVE if g.kind == "coupon" else None) for g in grants]
@@ -54,6 +60,7 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
                 s[f"{unit}_stopped"] += g.value
                 s["grants_stopped"] += 1
                 s[f"grants_{verdict.decision.value}"] += 1
+    write_events(conn, events[written:])
     return Played({actor: dict(s) for actor, s in stats.items()}, held)
 
 

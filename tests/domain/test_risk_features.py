@@ -46,9 +46,14 @@ def test_counts_accounts_churn_gaps_and_age_by_hand():
 
 
 def test_windows_slide():
-    f = _features(3600 + 100)  # m2's only event (30 s) left the hour; m1's 120 s and 180 s did not
+    f = _features(3600 + 100)  # distinct counts slide exactly: m2's only event (30 s) left the hour
     assert f["device_accounts_1h"] == 1 and f["device_accounts_24h"] == 2
-    assert f["device_events_1h"] == 2 and f["device_events_24h"] == 5
+    # counts start at a 10-minute edge: 3700 s floors to 3600, minus 1 h = 0, so all 5 still count
+    assert f["device_events_1h"] == 5 and f["device_events_24h"] == 5
+    f = _features(3600 + 700)  # edge 4200 - 3600 = 600 s: none of the events (0..180 s) is in the hour
+    assert f["device_events_1h"] == 0 and f["member_churn_1h"] == 0 and f["device_events_24h"] == 5
+    assert f["device_accounts_1h"] == 0 and f["member_age_s"] == 4300  # first seen at 0 s
+    assert _features(2 * 86_400)["member_age_s"] == 86_400  # capped at the lookback
 
 
 def test_unknown_entities_have_empty_features():
