@@ -32,7 +32,7 @@ def _newest(column: str, keep: int) -> str:
 
 
 FOLD_EVENTS = f"""
-WITH e AS MATERIALIZED (
+, e AS MATERIALIZED (
     SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, device_id AS device, ip,
            risk_network(ip) AS network, room_id AS room, {COMMENT_KEY} AS text
     FROM room_event WHERE id > :after AND id <= :upto),
@@ -69,44 +69,45 @@ SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM buckets), (SELECT count(*
        (SELECT count(*) FROM entities)"""
 
 FOLD_DECISIONS = f"""
-INSERT INTO risk_agg_bucket (kind, entity, bucket, orders, grants)
+, folded AS (INSERT INTO risk_agg_bucket (kind, entity, bucket, orders, grants)
 SELECT 'member', member_id, t - t % {BUCKET_MS}, count(*) FILTER (WHERE type = 'order'),
        count(*) FILTER (WHERE type = 'grant')
 FROM (SELECT member_id, {DECISION_MS} AS t, {DECISION_TYPE} AS type FROM risk_decision
       WHERE id > :after AND id <= :upto AND member_id <> '') AS d GROUP BY 1, 2, 3
 ON CONFLICT (kind, entity, bucket) DO UPDATE SET orders = risk_agg_bucket.orders + excluded.orders,
-    grants = risk_agg_bucket.grants + excluded.grants"""
+    grants = risk_agg_bucket.grants + excluded.grants RETURNING 1)
+SELECT count(*) FROM folded"""
 
-# The last id to fold: the first `limit` rows after the cursor, stopping before any row younger
-# than the lag (so a row can not be passed over while an older transaction still commits).
+# Which ids to fold, for every source not being folded by another transaction (one round trip):
+# the rows after the cursor, at most `limit` ids, stopping before any row younger than the lag (so a
+# row can not be passed over while an older intake transaction still commits). A two-sided id range
+# keeps the (generic, prepared) plan on the primary key.
 _UPTO = """
-SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND {time} > now() - make_interval(secs => :lag / 1000.0)) - 1, max(id), :after)
-FROM (SELECT id, {time} FROM {table} WHERE id > :after ORDER BY id LIMIT :limit) AS s"""
+SELECT c.source, c.last_id, coalesce(
+    CASE c.source WHEN 'room_event' THEN
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND received_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id)) FROM room_event WHERE id > c.last_id AND id <= c.last_id + :limit)
+    ELSE
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND created_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id)) FROM risk_decision WHERE id > c.last_id AND id <= c.last_id + :limit)
+    END, c.last_id)
+FROM risk_agg_cursor AS c ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
 
-SOURCES = {"room_event": (FOLD_EVENTS, _UPTO.format(time="received_at", table="room_event")),
-           "risk_decision": (FOLD_DECISIONS, _UPTO.format(time="created_at", table="risk_decision"))}
+_MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
+SOURCES = {"room_event": FOLD_EVENTS, "risk_decision": FOLD_DECISIONS}
 
 
 def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = None) -> dict[str, int]:
-    """Fold what is new in each source; {source: rows folded} (-1: another transaction is folding)."""
+    """Fold what is new in each source; {source: ids folded} (-1: another transaction is folding it)."""
     settings = get_settings()
     lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
     limit = max_rows or settings.risk_fold_max_rows
-    out = {}
-    for source, (statement, upto_sql) in SOURCES.items():
-        after = conn.execute(text("SELECT last_id FROM risk_agg_cursor WHERE source = :s FOR UPDATE SKIP LOCKED"),
-                             {"s": source}).scalar()
-        if after is None:
-            out[source] = -1
-            continue
-        upto = conn.execute(text(upto_sql), {"after": after, "lag": lag, "limit": limit}).scalar()
-        if upto <= after:
-            out[source] = 0
-            continue
-        conn.execute(text(statement), {"after": after, "upto": upto})
-        conn.execute(text("UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :s"),
-                     {"upto": upto, "s": source})
-        out[source] = int(upto - after)
+    out = dict.fromkeys(SOURCES, -1)
+    for source, after, upto in conn.execute(text(_UPTO), {"lag": lag, "limit": limit}).all():
+        out[source] = max(int(upto - after), 0)
+        if upto > after:
+            conn.execute(text(f"WITH moved AS ({_MOVE} RETURNING 1) {SOURCES[source].strip()}"),
+                         {"after": after, "upto": upto, "source": source})
     return out
 
 
