@@ -6,6 +6,8 @@ points (tests/risk/test_features_agree.py). Only specs without context columns a
 models are trained on room events, which have none).
 """
 
+from functools import lru_cache
+
 import numpy as np
 from sqlalchemy.engine import Connection
 
@@ -15,19 +17,19 @@ from queries.risk_aggregates import COLUMNS, entity_aggregates
 from risk.logfile import network_of
 
 _COUNTS = COLUMNS[2:15]
+_network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come back again and again
 
 
 def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:
     return {"device": [r.device_id for r in requests], "ip": [r.ip for r in requests],
-            "network": [network_of(r.ip) if r.ip else "" for r in requests],
+            "network": [_network(r.ip) if r.ip else "" for r in requests],
             "member": [r.member_id for r in requests]}
 
 
-def _times(rows: list[tuple], column: int, width: int) -> np.ndarray:
+def _times(arrays: tuple, width: int) -> np.ndarray:
     """Stored last-times arrays (largest first) as an (entities x width) float matrix, NaN-padded."""
-    out = np.full((len(rows) + 1, width), np.nan)
-    for i, row in enumerate(rows):
-        values = row[column]
+    out = np.full((len(arrays) + 1, width), np.nan)
+    for i, values in enumerate(arrays):
         if values:
             out[i, :len(values)] = values[:width]
     return out
@@ -57,15 +59,16 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
     per_role = request_entities(requests)
     keys = sorted({(role, e) for role, values in per_role.items() for e in values if e})
     rows = entity_aggregates(conn, [k for k, _ in keys], [e for _, e in keys], at_ms) if keys else []
-    at = {(row[0], row[1]): i for i, row in enumerate(rows)}
-    n = len(rows)  # index n is the empty entity: a row of zeros / NaN times
+    n = len(rows)  # index n is the empty entity: zero counts, no times
+    cols = list(zip(*rows)) if rows else [()] * len(COLUMNS)
+    at = dict(zip(zip(cols[0], cols[1]), range(n)))
     counts = np.zeros((n + 1, len(_COUNTS)))
     if n:
-        counts[:n] = np.array([[v or 0 for v in row[2:15]] for row in rows], dtype=np.float64)
-    first = np.array([row[15] if row[15] is not None else np.nan for row in rows] + [np.nan])
-    comment_accounts = np.array([row[18] or 0 for row in rows] + [0], dtype=np.float64)
-    gap = _gap(_times(rows, 16, RECENT_ALL), at_ms, lb)
-    regular = _regularity(_times(rows, 17, RECENT_ACTS), at_ms, lb)
+        counts[:n] = np.nan_to_num(np.array(cols[2:15], dtype=np.float64).T)
+    first = np.array(list(cols[15]) + [None], dtype=np.float64)  # None -> NaN
+    comment_accounts = np.nan_to_num(np.array(list(cols[18]) + [0], dtype=np.float64))
+    gap = _gap(_times(cols[16], RECENT_ALL), at_ms, lb)
+    regular = _regularity(_times(cols[17], RECENT_ACTS), at_ms, lb)
     c = {name: counts[:, i] for i, name in enumerate(_COUNTS)}
     idx = {role: np.array([at.get((role, e), n) for e in values], dtype=np.intp) for role, values in per_role.items()}
     cols = []

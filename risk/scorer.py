@@ -62,6 +62,15 @@ def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, s
     return live_features(conn, requests, int(at.timestamp() * 1000), spec)
 
 
+def _fits(model) -> bool:
+    """Trained on today's serving features? (A model from before a feature change must not crash a
+    settlement: rules decide until it is retrained.)"""
+    try:
+        return not model.spec.context and len(model.low) == len(model.spec.names())
+    except Exception:  # noqa: BLE001 - an old pickle may lack fields the code now expects
+        return False
+
+
 def rules_from(settings) -> list:
     return default_rules(settings.risk_accounts_per_device_hold, settings.risk_accounts_per_device_deny,
                          settings.risk_accounts_per_ip_hold, settings.risk_accounts_per_network_hold,
@@ -90,7 +99,7 @@ class ModelScorer:
         blocks = [r for r in rows if r[0] != "~serving"]
         served = serving_model(conn, next((r[1] for r in rows if r[0] == "~serving"), None))
         version, model = served if served else ("rules-v1", None)
-        if model is not None and (model.spec.context or len(model.low) != len(model.spec.names())):
+        if model is not None and not _fits(model):
             version, model = f"rules-v1 (model {version} does not fit the serving features: retrain)", None
         spec = model.spec if model else FeatureSpec()
         if fold_first:

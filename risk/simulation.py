@@ -13,12 +13,18 @@ from itertools import groupby
 
 from sqlalchemy.engine import Connection
 
+from activities.risk_aggregates import fold
 from activities.risk_review import decide
 from activities.risk_sim import write_events
 from models.risk_base import Decision, GrantRequest
 from risk.scorer import get_scorer
 from simulator.attackers import simulate
 
+
+# Folding before every second's grants costs more than the hour is worth to replay; the aggregates
+# are folded every 10 simulated seconds instead, so features may miss the last few seconds (as with a
+# fold schedule), and never see the future.
+FOLD_EVERY = timedelta(seconds=10)
 
 # The coupon-drop campaign is what hunters come for, so it runs a stricter per-campaign threshold.
 COUPON_HOLD_ABOVE = 0.3
@@ -39,17 +45,20 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
     events = sorted(crowd.events, key=lambda e: e.occurred_at)
     times = [e.occurred_at for e in events]
     stats: dict = defaultdict(lambda: defaultdict(int))
-    scorer, held, written = get_scorer(), [], 0
+    scorer, held, written, folded = get_scorer(), [], 0, None
     for second, group in groupby(crowd.grants, key=lambda g: g.at.replace(microsecond=0)):
         grants = list(group)
         # the scorer reads running aggregates "as of now": only the past may be in the database
         upto = bisect_right(times, second + timedelta(seconds=1), lo=written)
         write_events(conn, events[written:upto])
         written = upto
+        if folded is None or second - folded >= FOLD_EVERY:  # as a fold schedule would, never the future
+            fold(conn, lag_ms=0)
+            folded = second
         requests = [GrantRequest(kind=g.kind, member_id=g.member_id, device_id=g.device_id, ip=g.ip,
                                  room_id=g.room_id, value=g.value, reference=g.reference,
                                  hold_above=COUPON_HOLD_ABOVE if g.kind == "coupon" else None) for g in grants]
-        for g, verdict in zip(grants, scorer.score(conn, requests, at=second + timedelta(seconds=1))):
+        for g, verdict in zip(grants, scorer.score(conn, requests, at=second + timedelta(seconds=1), fold_first=False)):
             unit = "points" if g.kind == "campaign_points" else "coupon_fen"
             s = stats[g.actor]
             s[f"{unit}_asked"] += g.value
