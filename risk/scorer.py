@@ -124,8 +124,10 @@ class ModelScorer:
             reasons = blocked[i].reasons + rule_reasons
             if by_threshold(score, hold, deny) != Decision.ALLOW:
                 reasons.append(f"model {version} score {score:.2f} (hold at {hold:g}, deny at {deny:g})")
-            verdicts.append(RiskVerdict(decision=decision, score=max(score, blocked[i].score), reasons=reasons,
-                                        model_version=version, top_features=words[i]))
+            # built without re-validation: every field is already of its type (5,000 verdicts a batch)
+            verdicts.append(RiskVerdict.model_construct(decision=decision, score=max(score, blocked[i].score),
+                                                        reasons=reasons, model_version=version,
+                                                        top_features=words[i], decision_id=None))
             thresholds.append((hold, deny))
         for verdict, decision_id in zip(verdicts, store_decisions(conn, requests, verdicts, thresholds)):
             verdict.decision_id = decision_id
