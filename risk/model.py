@@ -71,10 +71,13 @@ class RiskModel:
             [("context", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
                                         encoded_missing_value=np.nan, max_categories=250), list(range(k)))],
             remainder="passthrough") if k else "passthrough"
-        boost = HistGradientBoostingClassifier(
-            learning_rate=0.05 if thorough else 0.1, max_iter=300 if thorough else 150,
-            max_leaf_nodes=15, min_samples_leaf=30, l2_regularization=1.0,
-            categorical_features=list(range(k)) if k else None, random_state=seed)
+        if thorough:  # few, noisy positives in real logs: small, strongly regularised trees generalise
+            shape = dict(learning_rate=0.03, max_iter=500, max_leaf_nodes=7, max_depth=4,
+                         min_samples_leaf=int(np.clip(len(x) // 200, 20, 400)), l2_regularization=10.0)
+        else:
+            shape = dict(learning_rate=0.1, max_iter=150, max_leaf_nodes=15, min_samples_leaf=30, l2_regularization=1.0)
+        boost = HistGradientBoostingClassifier(**shape, categorical_features=list(range(k)) if k else None,
+                                               random_state=seed)
         pipeline = Pipeline([("encode", encode), ("boost", boost)])
         folds = int(min(3, max(2, min(np.bincount(y.astype(int), minlength=2)))))
         self.pipeline = CalibratedClassifierCV(pipeline, method="sigmoid", cv=folds, ensemble=thorough)

@@ -16,7 +16,7 @@ from activities.risk_review import decide
 from activities.risk_sim import write_events
 from models.risk_base import Decision, GrantRequest
 from risk.scorer import get_scorer
-from simulator.attackers import simulate
+from simulator.attackers_crowd import live_crowd
 
 
 # The coupon-drop campaign is what hunters come for, so it runs a stricter per-campaign threshold.
@@ -34,7 +34,7 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
     rng = random.Random(seed)
     tag = tag or f"sim{rng.randrange(10**6)}"
     start = start or datetime.now(timezone.utc) - timedelta(minutes=minutes + 1)
-    crowd = simulate(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag)
+    crowd = live_crowd(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag, genuine=genuine)
     write_events(conn, crowd.events)
     stats: dict = defaultdict(lambda: defaultdict(int))
     scorer, held = get_scorer(), []
