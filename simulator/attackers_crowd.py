@@ -3,7 +3,7 @@ would have granted each viewer: the input of risk/simulation.py.
 
 Naive campaigns (no risk checks; the value attackers come for):
 - check-in bonus: CHECKIN_POINTS at every enter;
-- watch points: one point per full minute between an enter and the next leave (at least one);
+- watch points: one point per full minute between an enter and the next leave;
 - coupon drop: COUPON_FEN for the first comment with the host's word within COUPON_WINDOW_S of the
   host's command, per member and room.
 Genuine viewers (the DEFAULT_BEHAVIOURS) mostly came before: a shorter session some hours earlier
@@ -48,7 +48,9 @@ def naive_grants(events: list[SimEvent], cfg: SessionConfig) -> list[SimGrant]:
             entered[e.member_id] = e.occurred_at
             grant("campaign_points", CHECKIN_POINTS)
         elif e.type == "leave" and e.member_id in entered:
-            grant("campaign_points", max(1, int((e.occurred_at - entered.pop(e.member_id)).total_seconds() // 60)))
+            minutes = int((e.occurred_at - entered.pop(e.member_id)).total_seconds() // 60)
+            if minutes:
+                grant("campaign_points", minutes)
         elif e.type == "comment" and cfg.host_word in str(e.payload.get("text", "")) and e.member_id not in couponed \
                 and command <= e.occurred_at <= command + timedelta(seconds=COUPON_WINDOW_S):
             couponed.add(e.member_id)

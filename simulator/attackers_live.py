@@ -53,12 +53,14 @@ class ProxyPool(Behaviour):
         v.device_id = f"{self.tag}-emu-{v.member_id}"
         v.ip = _ip(self.tag, f"net{rng.randrange(self.networks)}", rng.randrange(254))
         out: Events = [(v.arrive, "enter", {})]
-        t = v.arrive + 1.0
-        while t < v.leave:
-            out.append((t, "like", {"count": 1}))
+        t, said = v.arrive + 1.0, False
+        while t < v.leave:  # one action per tick; the tick after the host's command says the word
+            if not said and t >= cfg.host_command_at:
+                out.append((t, "comment", {"text": cfg.host_word}))
+                said = True
+            else:
+                out.append((t, "like", {"count": 1}))
             t += self.every_s
-        if v.arrive <= cfg.host_command_at < v.leave:
-            out.append((cfg.host_command_at + 1.0, "comment", {"text": cfg.host_word}))
         return out + [(v.leave, "leave", {})]
 
 
@@ -67,7 +69,7 @@ class EnterLeaveFarm(Behaviour):
     """One account entering and leaving again and again (every entry is worth a check-in bonus)."""
 
     tag: str = "sim"
-    cycle_s: float = 30.0
+    cycle_s: float = 40.0
 
     def visit(self, v: Viewer, cfg, rng: random.Random) -> Events:
         v.member_id = f"{self.tag}-churn-{v.member_id}"
@@ -106,7 +108,7 @@ class CouponHunter(Behaviour):
     in, command word, out; a script, so no player heartbeats; never buys."""
 
     tag: str = "sim"
-    accounts: int = 15
+    accounts: int = 6
 
     def visit(self, v: Viewer, cfg, rng: random.Random) -> Events:
         k = rng.randrange(self.accounts)
@@ -123,6 +125,6 @@ def attackers(tag: str, scale: float = 1.0) -> list[Behaviour]:
     of a room's viewers are attackers at scale 1."""
     return [DeviceFarm("device_farm", weight=0.20 * scale, tag=tag),
             ProxyPool("proxy_pool", weight=0.15 * scale, tag=tag),
-            EnterLeaveFarm("enter_leave_farm", weight=0.03 * scale, tag=tag),
+            EnterLeaveFarm("enter_leave_farm", weight=0.02 * scale, tag=tag),
             CommentSpam("comment_spam", weight=0.05 * scale, tag=tag),
-            CouponHunter("coupon_hunter", weight=0.08 * scale, tag=tag)]
+            CouponHunter("coupon_hunter", weight=0.2 * scale, tag=tag)]
