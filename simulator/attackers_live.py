@@ -85,7 +85,7 @@ class EnterLeaveFarm(Behaviour):
 
 @dataclass
 class CommentSpam(Behaviour):
-    """An account pasting the command word (and the keywords) every few seconds, no player."""
+    """An account pasting the command word (and the keywords) on a timer, no player."""
 
     tag: str = "sim"
     every_s: float = 15.0
@@ -98,7 +98,7 @@ class CommentSpam(Behaviour):
         t = v.arrive + rng.uniform(1, 10)
         while t < v.leave:
             out.append((t, "comment", {"text": rng.choice(words)}))
-            t += self.every_s * rng.uniform(0.8, 1.2)
+            t += self.every_s + rng.uniform(-0.5, 0.5)  # a paste loop on a timer
         return out + [(v.leave, "leave", {})]
 
 
