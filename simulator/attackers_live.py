@@ -61,7 +61,7 @@ class ProxyPool(Behaviour):
             else:
                 out.append((t, "like", {"count": 1}))
             t += self.every_s
-        return out + [(v.leave, "leave", {})]
+        return out + [(t, "leave", {})]  # leaves on its clock too
 
 
 @dataclass
@@ -99,7 +99,7 @@ class CommentSpam(Behaviour):
         while t < v.leave:
             out.append((t, "comment", {"text": rng.choice(words)}))
             t += self.every_s + rng.uniform(-0.5, 0.5)  # a paste loop on a timer
-        return out + [(v.leave, "leave", {})]
+        return out + [(t, "leave", {})]  # leaves on its timer too
 
 
 @dataclass
