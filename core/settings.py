@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     risk_accounts_per_ip_hold: int = 0
     risk_accounts_per_network_hold: int = 0
     risk_churn_per_member_hold: int = 12
-    risk_comments_per_member_hold: int = 30
+    risk_comments_per_member_hold: int = 180  # 3 a minute for an hour (genuine chatty fans pass 30 an hour)
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted

@@ -18,7 +18,7 @@ from activities.risk_review import decide
 from activities.risk_sim import write_events
 from models.risk_base import Decision, GrantRequest
 from risk.scorer import get_scorer
-from simulator.attackers import simulate
+from simulator.attackers_crowd import live_crowd
 
 
 # Folding before every second's grants costs more than the hour is worth to replay; the aggregates
@@ -41,7 +41,7 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
     rng = random.Random(seed)
     tag = tag or f"sim{rng.randrange(10**6)}"
     start = start or datetime.now(timezone.utc) - timedelta(minutes=minutes + 1)
-    crowd = simulate(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag)
+    crowd = live_crowd(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag, genuine=genuine)
     events = sorted(crowd.events, key=lambda e: e.occurred_at)
     times = [e.occurred_at for e in events]
     stats: dict = defaultdict(lambda: defaultdict(int))

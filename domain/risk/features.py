@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from domain.risk.extended import extended_columns, extended_names
 from domain.risk.windows import DistinctIndex, KeyIndex
 
 HOUR, DAY = 3_600_000, 86_400_000
@@ -56,6 +57,7 @@ class EventLog:
 class FeatureSpec:
     context: tuple[str, ...] = ()
     lookback_ms: int = DAY
+    long_ms: int = 0  # > 0: the extended block (domain/risk/extended.py); offline evaluation only
 
     def names(self) -> list[str]:
         out = []
@@ -69,7 +71,7 @@ class FeatureSpec:
                 "member_grants_24h", "member_grant_order_share", "ipctx_events_1h", "ipctx_gap_s"]
         for c in self.context:
             out += [f"ip_{c}_events_24h", f"ip_{c}_gap_s", f"ip_distinct_{c}_24h"]
-        return out
+        return out + extended_names(self.context, getattr(self, "long_ms", 0))
 
 
 def _codes(*columns: np.ndarray) -> list[np.ndarray]:
@@ -149,6 +151,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         per_value = KeyIndex(np.where(room_events, ke, -1), et, span)
         cols += [per_value.count_since(kq, edge - DAY, qt), per_value.since_previous(kq, qt, lb),
                  DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]
+    cols += extended_columns(log, queries, spec.context, getattr(spec, "long_ms", 0))
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
 
 
