@@ -11,11 +11,12 @@ from clients import campaigns as ops
 from core.db import transaction
 from core.settings import get_settings
 from core.temporal import connect
+from domain.campaigns.dry_run import FrequencyCap
 from domain.campaigns.dry_run import dry_run as play
 from domain.campaigns.spec_errors import parse_spec
 from domain.errors import BadInput
 from queries.campaigns import list_campaigns, show_campaign
-from queries.room_events import events_between, members_seen_before
+from queries.room_events import coupon_template_states, events_between, members_seen_before
 
 app = typer.Typer(help="Live-room campaigns: points and coupons on triggers.", no_args_is_help=True)
 
@@ -92,13 +93,17 @@ def dry_run(path: Path, room: str = typer.Option(..., help="room whose recorded 
     """Play the campaign over recorded events without granting anything."""
     spec = _spec(path)
     moved = spec.model_copy(update={"window": spec.window.model_copy(update={"start": from_, "end": to})})
+    templates = sorted({r.reward.coupon_template for r in moved.all_rules() if r.reward.coupon_template})
+    settings = get_settings()
     with transaction() as conn:
         events = events_between(conn, room, from_, to)
         seen = members_seen_before(conn, room, from_)
-    r = play(moved, events, gap_s=get_settings().heartbeat_gap_seconds, seen_before=seen)
+        states = coupon_template_states(conn, templates)
+    r = play(moved, events, gap_s=settings.heartbeat_gap_seconds, seen_before=seen, templates=states,
+             cap=FrequencyCap(settings.coupon_cap_count, settings.coupon_cap_window_seconds))
     typer.echo(json.dumps({
         "events": r.events, "grants_by_rule": dict(r.grants_by_rule),
         "members_by_rule": {k: len(v) for k, v in r.members_by_rule.items()},
-        "points": r.points, "coupons_by_template": dict(r.coupons), "budget_runs_out_at": r.runs_out,
-        "refused_by_budget": dict(r.refused_by_budget),
-        "not_simulated": "frequency caps, risk decisions, coupon template stock"}, indent=2))
+        "points": r.points, "coupons_by_template": dict(r.coupons), "coupon_value_yuan": r.coupon_fen / 100,
+        "budget_runs_out_at": r.runs_out, "refused": {rule: dict(why) for rule, why in r.refused.items()},
+        "not_simulated": "risk decisions (they depend on the live history of devices and IPs)"}, indent=2))

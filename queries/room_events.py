@@ -1,11 +1,13 @@
-"""Recorded room events for dry runs and reports."""
+"""Recorded room events (and the coupon templates they would draw on) for dry runs and reports."""
 
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from domain.campaigns.dry_limits import CouponTemplateState
 from domain.campaigns.evaluator import Ev
+from domain.coupons.validity import face_value_fen
 
 
 def events_between(conn: Connection, room_id: str, start: datetime, end: datetime) -> list[Ev]:
@@ -19,3 +21,16 @@ def events_between(conn: Connection, room_id: str, start: datetime, end: datetim
 def members_seen_before(conn: Connection, room_id: str, before: datetime) -> set[str]:
     return set(conn.execute(text("SELECT DISTINCT member_id FROM room_event WHERE room_id = :r AND occurred_at < :b "
                                  "AND member_id IS NOT NULL"), {"r": room_id, "b": before}).scalars())
+
+
+def coupon_template_states(conn: Connection, template_ids: list[str]) -> dict[str, CouponTemplateState]:
+    """The templates a dry run issues from, as they stand now (stock and budget already used count)."""
+    rows = conn.execute(text(
+        "SELECT id, kind, amount_off_fen, max_discount_fen, stock_total - issued_count AS stock_left, "
+        "per_member_limit, budget_fen - budget_used_fen AS budget_left FROM coupon_template "
+        "WHERE id = ANY(:ids) AND active"), {"ids": template_ids}).mappings().all()
+    return {r["id"]: CouponTemplateState(
+        face_fen=face_value_fen(kind=r["kind"], amount_off_fen=r["amount_off_fen"],
+                                max_discount_fen=r["max_discount_fen"]),
+        stock_left=r["stock_left"], per_member_limit=r["per_member_limit"], budget_left_fen=r["budget_left"])
+        for r in rows}

@@ -7,8 +7,10 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
+from core.db import transaction
 from simulator import SessionConfig, simulate
 from tests.conftest import unique
+from tests.coupons.helpers import make_template
 
 runner = CliRunner()
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -31,6 +33,8 @@ def test_rooms_events_load_and_dry_run(tmp_path):
     again = json.loads(runner.invoke(app, ["events", "load", str(path)]).output.strip().splitlines()[-1])
     assert again["accepted"] == 0 and again["duplicates"] == len(session.events)
 
+    with transaction() as conn:
+        template = make_template(conn, stock=2)
     spec = tmp_path / "spec.yaml"
     spec.write_text(f"""id: {unique('dry')}
 rooms: [{room}]
@@ -42,7 +46,7 @@ rules:
     limits: {{budget_points: 100}}
   - id: kw
     trigger: {{type: comment_keyword, keywords: [lucky]}}
-    reward: {{coupon_template: T-DRY}}
+    reward: {{coupon_template: {template}}}
 """)
     out = runner.invoke(app, ["campaigns", "dry-run", str(spec), "--room", room, "--from", start.isoformat(),
                               "--to", (start + timedelta(minutes=15)).isoformat()])
@@ -50,8 +54,9 @@ rules:
     report = json.loads(out.output)
     assert report["events"] == len(session.events)
     assert report["grants_by_rule"]["watch"] == 10 and report["points"] == 100
-    assert "watch" in report["budget_runs_out_at"] and report["refused_by_budget"]["watch"] > 0
-    assert report["coupons_by_template"]["T-DRY"] == report["grants_by_rule"]["kw"] > 0
+    assert "watch" in report["budget_runs_out_at"] and set(report["refused"]["watch"]) == {"budget exhausted"}
+    assert report["coupons_by_template"] == {template: 2} == {template: report["grants_by_rule"]["kw"]}
+    assert report["coupon_value_yuan"] == 10.0 and report["refused"]["kw"]["coupon not issued: out_of_stock"] > 0
 
 
 def test_bad_spec_is_refused_with_line(tmp_path):
