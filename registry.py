@@ -5,6 +5,7 @@ from activities.coupon_expiry import expire_coupons, notify_points_expiring_acti
 from activities.expiry import expire_points
 from activities.noop import noop
 from activities.reports import build_report_activity
+from activities.risk_aggregates import fold_risk_aggregates
 from activities.risk_models import promote_risk_model, train_risk_model
 from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.campaign import CampaignWorkflow
@@ -20,4 +21,4 @@ WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkfl
              ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow, WeeklyReportWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
               expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign,
-              train_risk_model, promote_risk_model, build_report_activity]
+              train_risk_model, promote_risk_model, fold_risk_aggregates, build_report_activity]

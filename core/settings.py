@@ -89,11 +89,16 @@ class Settings(BaseSettings):
     risk_accounts_per_ip_hold: int = 0
     risk_accounts_per_network_hold: int = 0
     risk_churn_per_member_hold: int = 12
-    risk_comments_per_member_hold: int = 30
+    risk_comments_per_member_hold: int = 180  # 3 a minute for an hour (genuine chatty fans pass 30 an hour)
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
     risk_training_days: int = 7
+    # Serving reads running aggregates folded from room events and decisions (activities/risk_aggregates.py).
+    # The scorer folds what is new before scoring; rows younger than the lag wait for the next fold
+    # (a lag of a second or two protects against intake transactions that commit out of id order).
+    risk_fold_lag_ms: int = 0
+    risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

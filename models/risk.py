@@ -107,3 +107,11 @@ class PromoteResult(BaseModel):
     version: str
     reason: str
     serving_version: str | None = None
+
+
+class FoldInput(BaseModel):
+    max_rows: int = 0  # per transaction and source; 0 = the setting
+
+
+class FoldResult(BaseModel):
+    rows: int  # ids advanced over all sources

@@ -1,7 +1,6 @@
-"""Read-only SQL for risk: recent events of some entities (serving), all events of a window
-(training), labels, the serving model's version, the review queue."""
+"""Read-only SQL for risk: all events of a window (training), labels, the serving model's version, the review queue."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import text
@@ -9,44 +8,35 @@ from sqlalchemy.engine import Connection
 
 from domain.risk.features import EventLog
 
-# floor to whole milliseconds: the feature code works in integer ms, and (lo, hi] windows in SQL must
-# select exactly the events the feature code would count.
-_COLUMNS = "floor(extract(epoch FROM occurred_at) * 1000)::bigint, type, coalesce(member_id, ''), device_id, ip, " \
-           "risk_network(ip), room_id"
+# Shared with the aggregate fold (activities/risk_aggregates.py), so training and serving read the
+# same values: whole milliseconds (the feature code works in integer ms) and one comment key.
+EVENT_MS = "floor(extract(epoch FROM occurred_at) * 1000)::bigint"
+DECISION_MS = "floor(extract(epoch FROM created_at) * 1000)::bigint"
+COMMENT_KEY = "CASE WHEN type = 'comment' THEN left(lower(btrim(coalesce(payload->>'text', ''))), 200) ELSE '' END"
+# Every order is scored once (kind order_points) and every other grant too: risk_decision is the log
+# of both, as member-only side events.
+DECISION_TYPE = "CASE WHEN kind = 'order_points' THEN 'order' ELSE 'grant' END"
 
-# Orders from settlement join the log as 'order' events of the member only (device/ip in the order
-# JSON are not indexed, and serving must see exactly what training saw).
-_ORDERS = "SELECT floor(extract(epoch FROM paid_at) * 1000)::bigint, 'order', member_id, '', '', '', '' FROM settlement"
+_COLUMNS = f"{EVENT_MS}, type, coalesce(member_id, ''), device_id, ip, risk_network(ip), room_id, {COMMENT_KEY}"
+_SIDE = f"SELECT {DECISION_MS}, {DECISION_TYPE}, member_id, '', '', '', '', '' FROM risk_decision"
 
 
 def _to_log(conn: Connection, sql: str, params: dict) -> EventLog:
-    """Run an event query and fetch it as seven arrays (one row), far cheaper than row objects."""
-    names = ("t", "type", "member", "device", "ip", "network", "room")
+    """Run an event query and fetch it as eight arrays (one row), far cheaper than row objects."""
+    names = ("t", "type", "member", "device", "ip", "network", "room", "text")
     agg = ", ".join(f"coalesce(array_agg(e.{n}), '{{}}')" for n in names)
     row = conn.execute(text(f"SELECT {agg} FROM ({sql}) AS e({', '.join(names)})"), params).one()
     obj = [np.array(c, dtype=object) for c in row]
     return EventLog(t_ms=np.array(row[0], dtype=np.int64), etype=obj[1],
-                    keys={"member": obj[2], "device": obj[3], "ip": obj[4], "network": obj[5], "room": obj[6]})
-
-
-def entity_events(conn: Connection, *, at: datetime, lookback: timedelta, members: list[str], devices: list[str],
-                  ips: list[str], networks: list[str]) -> EventLog:
-    """Events in the lookback up to `at` (whole ms, inclusive) touching any of the entities: the
-    serving path's whole input."""
-    ms = timedelta(milliseconds=1)
-    return _to_log(conn,
-        f"SELECT {_COLUMNS} FROM room_event WHERE occurred_at >= :lo AND occurred_at < :hi "
-        "AND (member_id = ANY(:m) OR device_id = ANY(:d) OR ip = ANY(:i) OR risk_network(ip) = ANY(:n)) "
-        f"UNION ALL {_ORDERS} WHERE paid_at >= :lo AND paid_at < :hi AND member_id = ANY(:m)",
-        {"lo": at - lookback + ms, "hi": at + ms, "m": members, "d": [d for d in devices if d],
-         "i": [i for i in ips if i], "n": [n for n in networks if n]})
+                    keys={"member": obj[2], "device": obj[3], "ip": obj[4], "network": obj[5], "room": obj[6],
+                          "text": obj[7]})
 
 
 def window_events(conn: Connection, *, since: datetime, until: datetime) -> EventLog:
     """Every event in (since, until], in time order: the training path's input."""
     return _to_log(conn,
         f"SELECT * FROM (SELECT {_COLUMNS} FROM room_event WHERE occurred_at > :since AND occurred_at <= :until "
-        f"UNION ALL {_ORDERS} WHERE paid_at > :since AND paid_at <= :until) AS w ORDER BY 1",
+        f"UNION ALL {_SIDE} WHERE created_at > :since AND created_at <= :until) AS w ORDER BY 1",
         {"since": since, "until": until})
 
 

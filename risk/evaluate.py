@@ -5,10 +5,11 @@ from pathlib import Path
 import numpy as np
 
 from domain.errors import BadInput
-from domain.risk.features import FeatureSpec
+from domain.risk.features import DAY, FeatureSpec
 from risk.logfile import parse_mapping, read_log
 from risk.training import train_and_evaluate
 
+LONG_MS = 7 * DAY  # offline logs: long-history features over up to a week (domain/risk/extended.py)
 TRUE = {"1", "true", "t", "yes", "y", "fraud", "1.0"}
 
 
@@ -26,7 +27,7 @@ def evaluate_file(path: Path, mapping: str, context: str, label_means: str, hold
     y = fraud_labels(raw, label_means)
     if len(np.unique(y)) < 2:
         raise BadInput("the label column has only one class")
-    trained = train_and_evaluate(log, y, FeatureSpec(context=tuple(columns)), hold_above, deny_above,
+    trained = train_and_evaluate(log, y, FeatureSpec(context=tuple(columns), long_ms=LONG_MS), hold_above, deny_above,
                                  kind="classifier", thorough=True)
     m = trained.metrics
     m["file"] = path.name

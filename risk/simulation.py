@@ -1,10 +1,11 @@
 """Play the simulator's labeled crowd through the real scorer and count what was caught.
 
-Events go into room_event; each grant is scored at its own moment (grants in the same second share
-one batch), exactly as a campaign would score it. Returns per-actor value granted / held / denied.
+Events go into room_event in time order; each grant is scored at its own moment (grants in the same
+second share one batch) with only the events up to then in the database, as a campaign scores it. Returns per-actor value granted / held / denied.
 """
 
 import random
+from bisect import bisect_right
 from dataclasses import dataclass
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -12,12 +13,18 @@ from itertools import groupby
 
 from sqlalchemy.engine import Connection
 
+from activities.risk_aggregates import fold
 from activities.risk_review import decide
 from activities.risk_sim import write_events
 from models.risk_base import Decision, GrantRequest
 from risk.scorer import get_scorer
-from simulator.attackers import simulate
+from simulator.attackers_crowd import live_crowd
 
+
+# Folding before every second's grants costs more than the hour is worth to replay; the aggregates
+# are folded every 10 simulated seconds instead, so features may miss the last few seconds (as with a
+# fold schedule), and never see the future.
+FOLD_EVERY = timedelta(seconds=10)
 
 # The coupon-drop campaign is what hunters come for, so it runs a stricter per-campaign threshold.
 COUPON_HOLD_ABOVE = 0.3
@@ -34,16 +41,24 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
     rng = random.Random(seed)
     tag = tag or f"sim{rng.randrange(10**6)}"
     start = start or datetime.now(timezone.utc) - timedelta(minutes=minutes + 1)
-    crowd = simulate(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag)
-    write_events(conn, crowd.events)
+    crowd = live_crowd(rng, [f"{tag}-room-{i}" for i in range(rooms)], start, minutes, tag, genuine=genuine)
+    events = sorted(crowd.events, key=lambda e: e.occurred_at)
+    times = [e.occurred_at for e in events]
     stats: dict = defaultdict(lambda: defaultdict(int))
-    scorer, held = get_scorer(), []
+    scorer, held, written, folded = get_scorer(), [], 0, None
     for second, group in groupby(crowd.grants, key=lambda g: g.at.replace(microsecond=0)):
         grants = list(group)
+        # the scorer reads running aggregates "as of now": only the past may be in the database
+        upto = bisect_right(times, second + timedelta(seconds=1), lo=written)
+        write_events(conn, events[written:upto])
+        written = upto
+        if folded is None or second - folded >= FOLD_EVERY:  # as a fold schedule would, never the future
+            fold(conn, lag_ms=0)
+            folded = second
         requests = [GrantRequest(kind=g.kind, member_id=g.member_id, device_id=g.device_id, ip=g.ip,
                                  room_id=g.room_id, value=g.value, reference=g.reference,
                                  hold_above=COUPON_HOLD_ABOVE if g.kind == "coupon" else None) for g in grants]
-        for g, verdict in zip(grants, scorer.score(conn, requests, at=second + timedelta(seconds=1))):
+        for g, verdict in zip(grants, scorer.score(conn, requests, at=second + timedelta(seconds=1), fold_first=False)):
             unit = "points" if g.kind == "campaign_points" else "coupon_fen"
             s = stats[g.actor]
             s[f"{unit}_asked"] += g.value
@@ -54,6 +69,7 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
                 s[f"{unit}_stopped"] += g.value
                 s["grants_stopped"] += 1
                 s[f"grants_{verdict.decision.value}"] += 1
+    write_events(conn, events[written:])
     return Played({actor: dict(s) for actor, s in stats.items()}, held)
 
 

@@ -1,23 +1,38 @@
 """One feature definition for training and serving.
 
 `compute(log, queries, spec)` answers, for each query point (entities + time), questions over the
-events of the same entities in the lookback before it: counts per window, distinct accounts, rooms
-and context values, enter/leave churn, gaps and their regularity, account age, orders. Training
-passes the whole log as both `log` and `queries` (every event scored as of itself); serving passes
-the few entities' recent events and one query per grant. Nothing here looks past the query time,
-so the two paths give the same numbers (tests/domain/test_risk_features.py proves it).
+events of the same entities before it: counts per window, distinct accounts, rooms and context
+values, enter/leave churn, gaps and their regularity, account age, orders and grants, comment
+repetition across accounts. Training passes the whole log as both `log` and `queries` (every event
+scored as of itself). Serving does not run this code on raw events: it reads running aggregates
+(risk/aggregates.py) that are defined to give the same numbers for a query at "now", when no later
+event exists yet; tests/risk/test_features_agree.py proves the two agree on the database.
+
+The definitions are chosen so that such aggregates exist:
+- window COUNTS have a bucket-aligned lower edge: events with floor(q, 10 min) - W <= t <= q, so a
+  "1 h" count covers 60..70 minutes and is a sum of 10-minute buckets;
+- DISTINCT counts are exact sliding windows (t - W, t]: a (key, sub-key) row keeps its last time;
+- gaps and regularity use the key's last few events (kept as a short array per key);
+- account age is the time since the member was first seen, capped at the lookback.
+Settlement orders and grants are member-only side events: they feed only the order and grant
+features, never event counts, gaps or regularity.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from domain.risk.extended import extended_columns, extended_names
 from domain.risk.windows import DistinctIndex, KeyIndex
 
 HOUR, DAY = 3_600_000, 86_400_000
+BUCKET_MS = 600_000  # window counts start at a 10-minute edge (the aggregates' bucket)
 ENTITY_ROLES = ("device", "ip", "network", "member")
 CHURN_TYPES = ("enter", "leave")
 ORDER_TYPES = ("order_paid", "order")
+SIDE_TYPES = ("order", "grant")  # member-only rows from settlement and risk_decision, not room events
+COMMENT_ACCOUNTS_CAP = 50  # "the same text from 50+ accounts" is as telling as from 2,000, and cheaper to count
+RECENT_ALL, RECENT_ACTS = 4, 11  # last event times a serving aggregate keeps (gap; regularity of 10 gaps)
 
 
 @dataclass
@@ -27,7 +42,7 @@ class EventLog:
     columns (app, channel, ...). etype: event type ('' when the log has none)."""
 
     t_ms: np.ndarray
-    keys: dict[str, np.ndarray]
+    keys: dict[str, np.ndarray]  # 'text': normalized comment text ('' when none)
     etype: np.ndarray
     context: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -42,6 +57,7 @@ class EventLog:
 class FeatureSpec:
     context: tuple[str, ...] = ()
     lookback_ms: int = DAY
+    long_ms: int = 0  # > 0: the extended block (domain/risk/extended.py); offline evaluation only
 
     def names(self) -> list[str]:
         out = []
@@ -51,10 +67,11 @@ class FeatureSpec:
             if role != "member":
                 out += [f"{role}_accounts_1h", f"{role}_accounts_24h", f"{role}_rooms_24h"]
         out += ["member_ips_1h", "member_devices_24h", "member_rooms_1h", "member_heartbeats_1h",
-                "member_age_s", "member_orders_24h", "member_comments_1h", "ipctx_events_1h", "ipctx_gap_s"]
+                "member_age_s", "member_orders_24h", "member_comments_1h", "member_comment_accounts_1h",
+                "member_grants_24h", "member_grant_order_share", "ipctx_events_1h", "ipctx_gap_s"]
         for c in self.context:
             out += [f"ip_{c}_events_24h", f"ip_{c}_gap_s", f"ip_distinct_{c}_24h"]
-        return out
+        return out + extended_names(self.context, getattr(self, "long_ms", 0))
 
 
 def _codes(*columns: np.ndarray) -> list[np.ndarray]:
@@ -85,9 +102,12 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     """Feature matrix (len(queries) x len(spec.names())), float64."""
     lb = spec.lookback_ms
     t0 = min(int(log.t_ms.min()) if len(log) else 0, int(queries.t_ms.min()) if len(queries) else 0)
+    t0 -= t0 % BUCKET_MS  # keeps bucket edges where they are in absolute time
     et, qt = log.t_ms.astype(np.int64) - t0, queries.t_ms.astype(np.int64) - t0
+    edge = qt - qt % BUCKET_MS
     span = int(max(et.max() if len(et) else 0, qt.max() if len(qt) else 0)) + 2 * lb + 2
     types = log.etype.astype(str)
+    room_events = ~np.isin(types, SIDE_TYPES)
     churn = np.isin(types, CHURN_TYPES)
     cols: list[np.ndarray] = []
     codes = {role: _codes(log.column(role), queries.column(role)) for role in ENTITY_ROLES + ("room",)}
@@ -95,35 +115,59 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     room_e, _ = codes["room"]
     for role in ENTITY_ROLES:
         ce, cq = codes[role]
-        idx = KeyIndex(ce, et, span)
+        own = np.where(room_events, ce, -1)
+        idx = KeyIndex(own, et, span)
         # heartbeats are periodic by design in every client, so regularity looks at the other events
-        acts = KeyIndex(np.where(types != "heartbeat", ce, -1), et, span)
-        cols += [idx.count(cq, qt, HOUR), idx.count(cq, qt, DAY), idx.since_previous(cq, qt, lb),
-                 acts.regularity(cq, qt, lb), KeyIndex(np.where(churn, ce, -1), et, span).count(cq, qt, HOUR)]
+        acts = KeyIndex(np.where(types != "heartbeat", own, -1), et, span)
+        cols += [idx.count_since(cq, edge - HOUR, qt), idx.count_since(cq, edge - DAY, qt),
+                 idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
+                 KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
-            cols += [DistinctIndex(ce, member_e, et, HOUR, span).count(cq, qt),
-                     DistinctIndex(ce, member_e, et, DAY, span).count(cq, qt),
-                     DistinctIndex(ce, room_e, et, DAY, span).count(cq, qt)]
+            cols += [DistinctIndex(own, member_e, et, HOUR, span).count(cq, qt),
+                     DistinctIndex(own, member_e, et, DAY, span).count(cq, qt),
+                     DistinctIndex(own, room_e, et, DAY, span).count(cq, qt)]
     ip_e, ip_q = codes["ip"]
     device_e, _ = codes["device"]
-    members = KeyIndex(member_e, et, span)
+    member_own = np.where(room_events, member_e, -1)
+    orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
+    grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
     cols += [DistinctIndex(member_e, ip_e, et, HOUR, span).count(member_q, qt),
              DistinctIndex(member_e, device_e, et, DAY, span).count(member_q, qt),
-             DistinctIndex(member_e, room_e, et, HOUR, span).count(member_q, qt),
-             KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count(member_q, qt, HOUR),
-             members.first_seen_age(member_q, qt, lb),
-             KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count(member_q, qt, DAY),
-             KeyIndex(np.where(types == "comment", member_e, -1), et, span).count(member_q, qt, HOUR)]
+             DistinctIndex(member_own, room_e, et, HOUR, span).count(member_q, qt),
+             KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
+             KeyIndex(member_own, et, span).first_seen_age(member_q, qt, lb),
+             orders,
+             KeyIndex(np.where(types == "comment", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
+             _comment_accounts(log, types, member_e, member_q, et, qt, span),
+             grants, np.where(grants > 0, np.minimum(orders / np.maximum(grants, 1), 1.0), -1.0)]
     ctx_e = [log.context[c] for c in spec.context]
     ctx_q = [queries.context[c] for c in spec.context]
     ce, cq = _codes(_combo(log, [log.column("ip")] + ctx_e), _combo(queries, [queries.column("ip")] + ctx_q))
-    combo = KeyIndex(ce, et, span)
-    cols += [combo.count(cq, qt, HOUR), combo.since_previous(cq, qt, lb)]
+    combo = KeyIndex(np.where(room_events, ce, -1), et, span)
+    cols += [combo.count_since(cq, edge - HOUR, qt), combo.since_previous(cq, qt, lb)]
     for c, ve, vq in zip(spec.context, ctx_e, ctx_q):
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))
-        per_value = KeyIndex(ke, et, span)
-        cols += [per_value.count(kq, qt, DAY), per_value.since_previous(kq, qt, lb),
+        per_value = KeyIndex(np.where(room_events, ke, -1), et, span)
+        cols += [per_value.count_since(kq, edge - DAY, qt), per_value.since_previous(kq, qt, lb),
                  DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]
+    cols += extended_columns(log, queries, spec.context, getattr(spec, "long_ms", 0))
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
 
+
+def _comment_accounts(log: EventLog, types: np.ndarray, member_e: np.ndarray, member_q: np.ndarray,
+                      et: np.ndarray, qt: np.ndarray, span: int) -> np.ndarray:
+    """How many accounts posted, in (t - 1 h, t], the same text as the member's latest comment in
+    that hour (the member included; 0 without one; at most the cap). Many accounts with one text =
+    a spam ring."""
+    text = log.column("text").astype(str)
+    said = (types == "comment") & (text != "") & (member_e >= 0)
+    if not said.any():
+        return np.zeros(len(qt))
+    (text_e,) = _codes(np.where(said, text, "").astype(object))
+    positions = np.flatnonzero(said)
+    mine = KeyIndex(np.where(said, member_e, -1), et, span)
+    order = positions[np.lexsort((et[positions], member_e[positions]))]  # KeyIndex's sort order
+    last = mine.last_before(member_q, qt, HOUR)
+    latest_text = np.where(last >= 0, text_e[order[np.maximum(last, 0)]], -1)
+    return np.minimum(DistinctIndex(text_e, member_e, et, HOUR, span).count(latest_text, qt), COMMENT_ACCOUNTS_CAP)

@@ -29,6 +29,21 @@ class KeyIndex:
         lo = self._at(qcodes, qt - window_ms, "right")
         return np.where(qcodes >= 0, hi - lo, 0).astype(np.float64)
 
+    def count_since(self, qcodes: np.ndarray, low: np.ndarray, qt: np.ndarray) -> np.ndarray:
+        """Events of the key with low <= t <= qt (low is a bucket edge: see features.BUCKET_MS)."""
+        hi = self._at(qcodes, qt, "right")
+        lo = self._at(qcodes, low, "left")
+        return np.where(qcodes >= 0, np.maximum(hi - lo, 0), 0).astype(np.float64)
+
+    def last_before(self, qcodes: np.ndarray, qt: np.ndarray, window_ms: int) -> np.ndarray:
+        """Sorted position of the key's last event in (qt - window, qt], or -1."""
+        idx = self._at(qcodes, qt, "right") - 1
+        if not len(self.t):
+            return np.full(len(qt), -1)
+        safe = np.clip(idx, 0, len(self.t) - 1)
+        ok = (qcodes >= 0) & (idx >= 0) & (self.codes[safe] == qcodes) & (self.t[safe] > qt - window_ms)
+        return np.where(ok, safe, -1)
+
     def since_previous(self, qcodes: np.ndarray, qt: np.ndarray, lookback_ms: int) -> np.ndarray:
         """Seconds since the key's last event strictly before t (capped at the lookback)."""
         idx = self._at(qcodes, qt, "left") - 1
@@ -41,13 +56,14 @@ class KeyIndex:
             prev = qt
         return np.where(ok, (qt - prev) / 1000.0, lookback_ms / 1000.0)
 
-    def first_seen_age(self, qcodes: np.ndarray, qt: np.ndarray, lookback_ms: int) -> np.ndarray:
-        """Seconds since the key's first event inside the lookback (0 when none)."""
-        lo = self._at(qcodes, qt - lookback_ms, "right")
+    def first_seen_age(self, qcodes: np.ndarray, qt: np.ndarray, cap_ms: int) -> np.ndarray:
+        """Seconds since the key's first event at or before t, capped at cap_ms (0 when none). A
+        running aggregate keeps the first time ever seen, so this is what serving can know exactly."""
+        lo = np.searchsorted(self.comp, qcodes * self.span - 1, side="right")
         hi = self._at(qcodes, qt, "right")
         ok = (qcodes >= 0) & (hi > lo)
         first = self.t[np.clip(lo, 0, max(len(self.t) - 1, 0))] if len(self.t) else qt
-        return np.where(ok, (qt - first) / 1000.0, 0.0)
+        return np.where(ok, np.minimum(qt - first, cap_ms) / 1000.0, 0.0)
 
     def regularity(self, qcodes: np.ndarray, qt: np.ndarray, lookback_ms: int, last: int = 10,
                    fewest: int = 6) -> np.ndarray:

@@ -3,7 +3,31 @@
 import numpy as np
 
 WHO = {"device": "this device", "ip": "this IP", "network": "this IP's network", "member": "this account"}
-LOW_IS_RISKY = ("_gap_s", "_regularity", "member_age_s", "member_heartbeats_1h")
+LOW_IS_RISKY = ("_gap_s", "_regularity", "member_age_s", "member_heartbeats_1h", "member_grant_order_share")
+
+# Whole feature names first, then per-entity templates by suffix ({who}: device, IP, network, account).
+NAMED = {
+    "member_age_s": lambda v: f"account first seen {_n(v / 60)} minutes ago",
+    "member_ips_1h": lambda v: f"{_n(v)} different IPs used by this account in 1 hour",
+    "member_devices_24h": lambda v: f"{_n(v)} devices used by this account in 24 hours",
+    "member_rooms_1h": lambda v: f"{_n(v)} rooms visited by this account in 1 hour",
+    "member_heartbeats_1h": lambda v: f"{_n(v)} player heartbeats from this account in 1 hour",
+    "member_orders_24h": lambda v: f"{_n(v)} orders by this account in 24 hours",
+    "member_comments_1h": lambda v: f"{_n(v)} comments by this account in 1 hour",
+    "member_comment_accounts_1h": lambda v: f"the same comment as this account's from {_n(v)} accounts in 1 hour",
+    "member_grants_24h": lambda v: f"{_n(v)} grants to this account in 24 hours",
+    "member_grant_order_share": lambda v: (f"only {v:.0%} of this account's grants in 24 hours led to an order"
+                                           if v >= 0 else "no grants to this account in 24 hours"),
+    "ipctx_events_1h": lambda v: f"{_n(v)} events with the same IP and attributes in 1 hour",
+    "ipctx_gap_s": lambda v: f"only {_n(v)} s since the same IP and attributes were last seen",
+}
+TEMPLATES = {
+    "events_1h": "{v} events from {who} in 1 hour", "events_24h": "{v} events from {who} in 24 hours",
+    "accounts_1h": "{v} accounts on {who} in 1 hour", "accounts_24h": "{v} accounts on {who} in 24 hours",
+    "rooms_24h": "{v} rooms visited from {who} in 24 hours",
+    "churn_1h": "{v} room enters and leaves from {who} in 1 hour",
+    "gap_s": "only {v} s between events from {who}",
+    "regularity": "machine-regular timing from {who} (gap variation {v})"}
 
 
 def _n(v: float) -> str:
@@ -11,41 +35,17 @@ def _n(v: float) -> str:
 
 
 def describe(name: str, value: float) -> str:
+    if name in NAMED:
+        return NAMED[name](value)
     role, _, rest = name.partition("_")
-    who = WHO.get(role, role)
-    if name == "member_age_s":
-        return f"account first seen {_n(value / 60)} minutes ago"
-    if name == "member_ips_1h":
-        return f"{_n(value)} different IPs used by this account in 1 hour"
-    if name == "member_devices_24h":
-        return f"{_n(value)} devices used by this account in 24 hours"
-    if name == "member_rooms_1h":
-        return f"{_n(value)} rooms visited by this account in 1 hour"
-    if name == "member_heartbeats_1h":
-        return f"{_n(value)} player heartbeats from this account in 1 hour"
-    if name == "member_orders_24h":
-        return f"{_n(value)} orders by this account in 24 hours"
-    if name == "member_comments_1h":
-        return f"{_n(value)} comments by this account in 1 hour"
-    if name == "ipctx_events_1h":
-        return f"{_n(value)} events with the same IP and attributes in 1 hour"
-    if name == "ipctx_gap_s":
-        return f"only {_n(value)} s since the same IP and attributes were last seen"
-    if role == "ip" and rest.startswith("distinct_"):
+    if rest in TEMPLATES:
+        return TEMPLATES[rest].format(v=_n(value) if rest != "regularity" else f"{value:.2f}", who=WHO.get(role, role))
+    if role == "ip" and rest.startswith("distinct_"):  # context columns of event logs (app, channel, ...)
         return f"{_n(value)} different {rest[9:-4]} values from this IP in 24 hours"
-    if role == "ip" and rest.endswith("_gap_s") and rest != "gap_s":
+    if role == "ip" and rest.endswith("_gap_s"):
         return f"only {_n(value)} s since this IP was last seen with the same {rest[:-6]}"
-    if role == "ip" and rest.endswith("_events_24h") and rest != "events_24h":
+    if role == "ip" and rest.endswith("_events_24h"):
         return f"{_n(value)} events from this IP with the same {rest[:-11]} in 24 hours"
-    templates = {
-        "events_1h": "{v} events from {who} in 1 hour", "events_24h": "{v} events from {who} in 24 hours",
-        "accounts_1h": "{v} accounts on {who} in 1 hour", "accounts_24h": "{v} accounts on {who} in 24 hours",
-        "rooms_24h": "{v} rooms visited from {who} in 24 hours",
-        "churn_1h": "{v} room enters and leaves from {who} in 1 hour",
-        "gap_s": "only {v} s between events from {who}",
-        "regularity": "machine-regular timing from {who} (gap variation {v})"}
-    if rest in templates:
-        return templates[rest].format(v=_n(value) if rest != "regularity" else f"{value:.2f}", who=who)
     return f"{name} = {_n(value)}"
 
 

@@ -9,13 +9,13 @@ from domain.risk.words import describe, top_features
 from models.risk_base import Decision
 
 
-def _log(rows):  # (seconds, type, member, device, ip)
-    col = lambda i: np.array([r[i] for r in rows], dtype=object)  # noqa: E731
+def _log(rows):  # (seconds, type, member, device, ip[, comment text])
+    col = lambda i: np.array([r[i] if len(r) > i else "" for r in rows], dtype=object)  # noqa: E731
     ips = col(4)
     return EventLog(t_ms=np.array([int(r[0] * 1000) for r in rows], dtype=np.int64), etype=col(1),
                     keys={"member": col(2), "device": col(3), "ip": ips,
                           "network": np.array(["10.0.0.0/24" if ip else "" for ip in ips], dtype=object),
-                          "room": np.array(["r1"] * len(rows), dtype=object)})
+                          "room": np.array(["r1" if ip else "" for ip in ips], dtype=object), "text": col(5)})
 
 
 EVENTS = [(0, "enter", "m1", "d1", "10.0.0.1"), (30, "enter", "m2", "d1", "10.0.0.2"),
@@ -46,9 +46,37 @@ def test_counts_accounts_churn_gaps_and_age_by_hand():
 
 
 def test_windows_slide():
-    f = _features(3600 + 100)  # m2's only event (30 s) left the hour; m1's 120 s and 180 s did not
+    f = _features(3600 + 100)  # distinct counts slide exactly: m2's only event (30 s) left the hour
     assert f["device_accounts_1h"] == 1 and f["device_accounts_24h"] == 2
-    assert f["device_events_1h"] == 2 and f["device_events_24h"] == 5
+    # counts start at a 10-minute edge: 3700 s floors to 3600, minus 1 h = 0, so all 5 still count
+    assert f["device_events_1h"] == 5 and f["device_events_24h"] == 5
+    f = _features(3600 + 700)  # edge 4200 - 3600 = 600 s: none of the events (0..180 s) is in the hour
+    assert f["device_events_1h"] == 0 and f["member_churn_1h"] == 0 and f["device_events_24h"] == 5
+    assert f["device_accounts_1h"] == 0 and f["member_age_s"] == 4300  # first seen at 0 s
+    assert _features(2 * 86_400)["member_age_s"] == 86_400  # capped at the lookback
+
+
+def test_comment_repetition_and_grants_that_led_to_an_order_by_hand():
+    rows = [(5, "comment", "m1", "d1", "10.0.0.1", "hello"), (10, "comment", "m1", "d1", "10.0.0.1", "free coupon"),
+            (20, "comment", "m2", "d2", "10.0.0.2", "free coupon"), (30, "comment", "m3", "d3", "10.0.0.3", "free coupon"),
+            (25, "comment", "m4", "d4", "10.0.0.4", "hello"),
+            # settlement orders and grants: member-only side rows
+            (50, "grant", "m1", "", ""), (60, "grant", "m1", "", ""), (65, "order", "m1", "", ""), (70, "grant", "m1", "", "")]
+    spec = FeatureSpec()
+
+    def at(seconds, member):
+        return dict(zip(spec.names(), compute(_log(rows), _log([(seconds, "grant", member, "", "")]), spec)[0]))
+
+    f = at(100, "m1")
+    assert f["member_comment_accounts_1h"] == 3  # m1's latest comment, "free coupon", came from m1, m2, m3
+    assert f["member_grants_24h"] == 3 and f["member_orders_24h"] == 1
+    assert f["member_grant_order_share"] == 1 / 3
+    assert f["member_events_1h"] == 2 and f["member_gap_s"] == 90  # grants and orders are not room events
+    assert at(100, "m4")["member_comment_accounts_1h"] == 2  # "hello": m1 (earlier) and m4
+    assert at(100, "m9")["member_grant_order_share"] == -1  # no grants: no share
+    assert at(3620, "m1")["member_comment_accounts_1h"] == 0  # m1's comments left the hour
+    assert describe("member_comment_accounts_1h", 3) == "the same comment as this account's from 3 accounts in 1 hour"
+    assert describe("member_grant_order_share", 0.0) == "only 0% of this account's grants in 24 hours led to an order"
 
 
 def test_unknown_entities_have_empty_features():

@@ -1,46 +1,84 @@
-"""Training (batch over the whole log) and serving (a grant's entities from the database) agree."""
+"""Training (the batch feature code over the whole log) and serving (running aggregates in the
+database) give the same features.
+
+Serving answers "as of now", so the test replays time: at each checkpoint only the events and
+decisions up to it exist in the database, the aggregates are folded incrementally, and the served
+features of a sample of grants are compared with `compute` over the complete log at the same
+moments (which must ignore everything later). The timeline lies in the future so no other test's
+events are later than a checkpoint.
+"""
 
 import random
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+from sqlalchemy import text
 
+from activities.risk_aggregates import fold
 from activities.risk_sim import write_events
-from domain.risk.features import FeatureSpec, compute
+from domain.risk.features import EventLog, FeatureSpec, compute
 from models.risk_base import GrantRequest
 from queries.risk import window_events
+from risk.live_features import request_entities
 from risk.scorer import features_for
-from simulator.attackers import DeviceFarm, EnterLeaveFarm, GenuineViewers, ProxyPool, SimEvent, simulate
+from simulator.attackers import (CommentSpam, DeviceFarm, EnterLeaveFarm, GenuineViewers, ProxyPool, SimEvent,
+                                 simulate)
 from tests.conftest import unique
+
+
+def _decisions(conn, rows):  # (member, kind, at)
+    conn.execute(text(
+        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, decision, status, model_version, "
+        "hold_above, deny_above, created_at) SELECT 't', k, m, '', '', '', 'allow', 'allowed', 't', 0.7, 0.95, a "
+        "FROM unnest(CAST(:m AS text[]), CAST(:k AS text[]), CAST(:a AS timestamptz[])) AS x(m, k, a)"),
+        {"m": [r[0] for r in rows], "k": [r[1] for r in rows], "a": [r[2] for r in rows]})
+
+
+def _queries(requests, at_ms):
+    col = lambda v: np.array(v, dtype=object)  # noqa: E731
+    keys = {role: col(v) for role, v in request_entities(requests).items()}
+    keys["room"] = col([r.room_id for r in requests])
+    return EventLog(t_ms=np.full(len(requests), at_ms, dtype=np.int64), etype=col(["grant"] * len(requests)), keys=keys)
 
 
 def test_batch_and_serving_features_are_the_same(conn):
     rng, tag = random.Random(5), unique("agree")
-    start = datetime.now(timezone.utc) - timedelta(hours=2)
-    crowd = simulate(rng, [f"{tag}-r1", f"{tag}-r2"], start, 30, tag,
-                     [GenuineViewers(20), DeviceFarm(12, 2), ProxyPool(6), EnterLeaveFarm(2)])
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=40)
+    crowd = simulate(rng, [f"{tag}-r1", f"{tag}-r2"], start, 40, tag,
+                     [GenuineViewers(20), DeviceFarm(12, 2), ProxyPool(6), EnterLeaveFarm(2), CommentSpam(5)])
     # IPv6 and a /64 shared by two members, and an address that is not one
     crowd.events += [SimEvent(f"{tag}-r1", "enter", f"{tag}-v6-{i}", f"{tag}-v6d", f"2001:db8:1:2::{i + 1}",
                               start + timedelta(minutes=i), "genuine") for i in range(2)]
     crowd.events.append(SimEvent(f"{tag}-r1", "like", f"{tag}-odd", f"{tag}-odd", "not-an-ip", start, "genuine"))
-    write_events(conn, crowd.events)
+    members = sorted({e.member_id for e in crowd.events})
+    decisions = [(m, rng.choice(["coupon", "campaign_points", "order_points"]), start + timedelta(seconds=rng.uniform(0, 2400)))
+                 for m in rng.sample(members, 20) for _ in range(3)]
+    checkpoints = [start + timedelta(minutes=m, milliseconds=0.5) for m in (12, 27, 41)]
+    grants = [GrantRequest(kind="campaign_points", member_id=e.member_id, device_id=e.device_id, ip=e.ip,
+                           room_id=e.room_id) for e in rng.sample(crowd.events, 60)]
+    grants += [GrantRequest(kind="coupon", member_id=m, device_id=f"{tag}-v6d", ip="2001:db8:1:2::9") for m in members[:3]]
+    grants += [GrantRequest(kind="coupon", member_id=f"{tag}-odd", device_id=f"{tag}-odd", ip="not-an-ip"),
+               GrantRequest(kind="coupon", member_id=f"{tag}-nobody")]
 
-    spec = FeatureSpec()
-    log = window_events(conn, since=start - timedelta(days=2), until=datetime.now(timezone.utc))
-    batch = compute(log, log, spec)
-    ours = np.flatnonzero(np.char.startswith(log.keys["member"].astype(str), tag))
-    sample = np.random.default_rng(1).choice(ours, size=60, replace=False)
-    members = log.keys["member"].astype(str)
-    odd_ones = np.flatnonzero(np.char.startswith(members, f"{tag}-v6") | (members == f"{tag}-odd"))
-    sample = np.concatenate([sample, odd_ones])
-    for i in sample:
-        at = datetime.fromtimestamp(int(log.t_ms[i]) / 1000, tz=timezone.utc)
-        request = GrantRequest(kind="campaign_points", member_id=log.keys["member"][i], device_id=log.keys["device"][i],
-                               ip=log.keys["ip"][i], room_id=log.keys["room"][i])
-        serving = features_for(conn, [request], at, spec)[0]
-        assert np.allclose(serving, batch[i], rtol=1e-9, atol=1e-6), \
-            {n: (s, b) for n, s, b in zip(spec.names(), serving, batch[i]) if not np.isclose(s, b)}
-    assert batch[ours].max(axis=0)[spec.names().index("device_accounts_1h")] >= 6  # the farm is visible
-    v6 = np.flatnonzero(log.keys["member"].astype(str) == f"{tag}-v6-1")[0]
-    assert log.keys["network"][v6] == "2001:db8:1:2::/64"
-    assert batch[v6][spec.names().index("network_accounts_1h")] == 2
+    spec, served, moments, written = FeatureSpec(), [], [], start - timedelta(days=1)
+    for at in checkpoints:  # the database only ever holds the past
+        write_events(conn, [e for e in crowd.events if written < e.occurred_at <= at])
+        _decisions(conn, [d for d in decisions if written < d[2] <= at])
+        assert -1 not in fold(conn, lag_ms=0).values()
+        served.append(features_for(conn, grants, at, spec))
+        moments.append(int(at.timestamp() * 1000))
+        written = at
+
+    log = window_events(conn, since=start - timedelta(days=2), until=checkpoints[-1] + timedelta(days=1))
+    for at_ms, serving in zip(moments, served):
+        batch = compute(log, _queries(grants, at_ms), spec)
+        assert np.allclose(serving, batch, rtol=1e-9, atol=2e-6), \
+            [{n: (s, b) for n, s, b in zip(spec.names(), srow, brow) if not np.isclose(s, b, atol=2e-6)}
+             for srow, brow in zip(serving, batch)]
+    last = dict(zip(spec.names(), served[-1].T))
+    assert last["device_accounts_1h"].max() >= 6  # the farm is visible
+    assert last["member_comment_accounts_1h"].max() >= 5  # the spam ring's one text
+    assert (last["member_grant_order_share"] >= 0).any() and (last["member_grants_24h"] > 0).any()
+    assert (last["member_regularity"] >= 0).any() and (last["member_age_s"] > 0).any()
+    v6 = grants.index(next(g for g in grants if g.ip == "2001:db8:1:2::9"))
+    assert last["network_accounts_1h"][v6] == 2

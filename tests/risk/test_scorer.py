@@ -76,3 +76,15 @@ def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(co
     stored = conn.execute(text("SELECT status, top_features, hold_above FROM risk_decision WHERE id = :i"),
                           {"i": strict.decision_id}).one()
     assert stored[0] == "held" and stored[2] == 0.5 and "40 events from this account in 1 hour" in stored[1]
+
+
+def test_a_model_trained_on_other_features_falls_back_to_rules(conn):
+    _cold(conn)
+    spec = FeatureSpec()
+    rng = np.random.default_rng(4)
+    x = rng.gamma(1.0, 1.0, size=(400, len(spec.names()) - 3))  # as before a feature change
+    y = (rng.random(400) < 0.3).astype(int)
+    old = RiskModel("classifier", spec).fit(x, None, y)
+    assert promote(conn, save_model(conn, old, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
+    verdict = get_scorer().score(conn, [_request()])[0]
+    assert verdict.decision == Decision.ALLOW and verdict.model_version.startswith("rules-v1 (model cla-")

@@ -1,0 +1,124 @@
+"""Fold new room events and risk decisions into the running aggregates the scorer reads.
+
+Set-wise and incremental: each source has a cursor (last folded id); one statement per source
+reads the rows after it, groups them per entity / bucket / pair and adds them with
+INSERT ... ON CONFLICT DO UPDATE. No trigger on room_event, so intake pays nothing. The cursor row is
+taken with SKIP LOCKED: while one transaction folds, others score with what is folded (nobody
+waits). A fold runs inside the caller's transaction, so it commits or rolls back with it.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from temporalio import activity
+
+from core.db import transaction
+from core.settings import get_settings
+from domain.risk.features import BUCKET_MS, RECENT_ACTS, RECENT_ALL
+from models.risk import FoldInput, FoldResult
+from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
+
+_ROLES = "(VALUES ('device', e.device), ('ip', e.ip), ('network', e.network), ('member', e.member)) AS r(kind, entity)"
+_PAIRS = ("(VALUES ('device', e.device, 'member', e.member), ('ip', e.ip, 'member', e.member), "
+          "('network', e.network, 'member', e.member), ('device', e.device, 'room', e.room), "
+          "('ip', e.ip, 'room', e.room), ('network', e.network, 'room', e.room), ('member', e.member, 'room', e.room), "
+          "('member', e.member, 'ip', e.ip), ('member', e.member, 'device', e.device), "
+          "('text', e.text, 'member', e.member)) AS p(kind, entity, sub_kind, sub)")
+
+
+def _newest(column: str, keep: int) -> str:
+    """The `keep` largest times of the stored and the new array, largest first."""
+    return (f"(SELECT coalesce(array_agg(x ORDER BY x DESC), '{{}}') FROM (SELECT x FROM "
+            f"unnest(risk_agg_entity.{column} || excluded.{column}) AS x ORDER BY x DESC LIMIT {keep}) AS n)")
+
+
+FOLD_EVENTS = f"""
+, e AS MATERIALIZED (
+    SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, device_id AS device, ip,
+           risk_network(ip) AS network, room_id AS room, {COMMENT_KEY} AS text
+    FROM room_event WHERE id > :after AND id <= :upto),
+buckets AS (
+    INSERT INTO risk_agg_bucket (kind, entity, bucket, events, churn, heartbeats, comments, orders, grants)
+    SELECT r.kind, r.entity, e.t - e.t % {BUCKET_MS}, count(*), count(*) FILTER (WHERE e.type IN ('enter', 'leave')),
+           count(*) FILTER (WHERE e.type = 'heartbeat'), count(*) FILTER (WHERE e.type = 'comment'),
+           count(*) FILTER (WHERE e.type = 'order_paid'), 0
+    FROM e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2, 3
+    ON CONFLICT (kind, entity, bucket) DO UPDATE SET events = risk_agg_bucket.events + excluded.events,
+        churn = risk_agg_bucket.churn + excluded.churn, heartbeats = risk_agg_bucket.heartbeats + excluded.heartbeats,
+        comments = risk_agg_bucket.comments + excluded.comments, orders = risk_agg_bucket.orders + excluded.orders
+    RETURNING 1),
+pairs AS (
+    INSERT INTO risk_agg_pair (kind, entity, sub_kind, sub, last_ms)
+    SELECT p.kind, p.entity, p.sub_kind, p.sub, max(e.t) FROM e, LATERAL {_PAIRS}
+    WHERE p.entity <> '' AND p.sub <> '' GROUP BY 1, 2, 3, 4
+    ON CONFLICT (kind, entity, sub_kind, sub) DO UPDATE SET last_ms = greatest(risk_agg_pair.last_ms, excluded.last_ms)
+    RETURNING 1),
+entities AS (
+    INSERT INTO risk_agg_entity (kind, entity, first_ms, recent_all, recent_acts, comment_ms, comment_text)
+    SELECT r.kind, r.entity, min(e.t), (array_agg(e.t ORDER BY e.t DESC))[1:{RECENT_ALL}],
+           coalesce((array_agg(e.t ORDER BY e.t DESC) FILTER (WHERE e.type <> 'heartbeat'))[1:{RECENT_ACTS}], '{{}}'),
+           max(e.t) FILTER (WHERE e.text <> '' AND r.kind = 'member'),
+           coalesce((array_agg(e.text ORDER BY e.t DESC, e.text DESC) FILTER (WHERE e.text <> '' AND r.kind = 'member'))[1], '')
+    FROM e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2
+    ON CONFLICT (kind, entity) DO UPDATE SET first_ms = least(risk_agg_entity.first_ms, excluded.first_ms),
+        recent_all = {_newest('recent_all', RECENT_ALL)}, recent_acts = {_newest('recent_acts', RECENT_ACTS)},
+        comment_ms = greatest(risk_agg_entity.comment_ms, excluded.comment_ms),
+        comment_text = CASE WHEN excluded.comment_ms >= coalesce(risk_agg_entity.comment_ms, -1)
+                            THEN excluded.comment_text ELSE risk_agg_entity.comment_text END
+    RETURNING 1)
+SELECT (SELECT count(*) FROM e), (SELECT count(*) FROM buckets), (SELECT count(*) FROM pairs),
+       (SELECT count(*) FROM entities)"""
+
+FOLD_DECISIONS = f"""
+, folded AS (INSERT INTO risk_agg_bucket (kind, entity, bucket, orders, grants)
+SELECT 'member', member_id, t - t % {BUCKET_MS}, count(*) FILTER (WHERE type = 'order'),
+       count(*) FILTER (WHERE type = 'grant')
+FROM (SELECT member_id, {DECISION_MS} AS t, {DECISION_TYPE} AS type FROM risk_decision
+      WHERE id > :after AND id <= :upto AND member_id <> '') AS d GROUP BY 1, 2, 3
+ON CONFLICT (kind, entity, bucket) DO UPDATE SET orders = risk_agg_bucket.orders + excluded.orders,
+    grants = risk_agg_bucket.grants + excluded.grants RETURNING 1)
+SELECT count(*) FROM folded"""
+
+# Which ids to fold, for every source not being folded by another transaction (one round trip):
+# the rows after the cursor, at most `limit` ids, stopping before any row younger than the lag (so a
+# row can not be passed over while an older intake transaction still commits). A two-sided id range
+# keeps the (generic, prepared) plan on the primary key.
+_UPTO = """
+SELECT c.source, c.last_id, coalesce(
+    CASE c.source WHEN 'room_event' THEN
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND received_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id)) FROM room_event WHERE id > c.last_id AND id <= c.last_id + :limit)
+    ELSE
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND created_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id)) FROM risk_decision WHERE id > c.last_id AND id <= c.last_id + :limit)
+    END, c.last_id)
+FROM risk_agg_cursor AS c ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
+
+_MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
+SOURCES = {"room_event": FOLD_EVENTS, "risk_decision": FOLD_DECISIONS}
+
+
+def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = None) -> dict[str, int]:
+    """Fold what is new in each source; {source: ids folded} (-1: another transaction is folding it)."""
+    settings = get_settings()
+    lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
+    limit = max_rows or settings.risk_fold_max_rows
+    out = dict.fromkeys(SOURCES, -1)
+    for source, after, upto in conn.execute(text(_UPTO), {"lag": lag, "limit": limit}).all():
+        out[source] = max(int(upto - after), 0)
+        if upto > after:
+            conn.execute(text(f"WITH moved AS ({_MOVE} RETURNING 1) {SOURCES[source].strip()}"),
+                         {"after": after, "upto": upto, "source": source})
+    return out
+
+
+@activity.defn(name="fold_risk_aggregates")
+def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
+    """For a schedule or an operator: fold until nothing is left (in bounded transactions)."""
+    total = 0
+    while True:
+        with transaction() as conn:
+            done = fold(conn, max_rows=inp.max_rows or None)
+        moved = sum(n for n in done.values() if n > 0)
+        total += moved
+        if moved == 0:
+            return FoldResult(rows=total)
