@@ -10,6 +10,7 @@ api/routes/coupons.py stays the documented one (OpenAPI) and gives the same answ
 
 from datetime import datetime, timezone
 
+from asyncpg.exceptions import DeadlockDetectedError, LockNotAvailableError, SerializationError
 from pydantic import ValidationError
 
 from activities.coupon_issue import claim_async
@@ -23,6 +24,7 @@ PATH = "/v1/coupons/issue"
 _ROLES = (Role.OPERATOR, Role.ORDER_SYSTEM)
 _MAX_BODY = 16_384
 _HEADERS = [(b"content-type", b"application/json")]
+_BUSY = (503, b'{"detail":"busy, nothing was written; retry with the same idempotency key"}')
 
 
 def status_of(out) -> int:
@@ -49,8 +51,10 @@ class ClaimLane:
         if answer is None:
             return await self.app(scope, _replay(body, more, receive), send)
         status, payload = answer
-        await send({"type": "http.response.start", "status": status,
-                    "headers": _HEADERS + [(b"content-length", str(len(payload)).encode())]})
+        headers = _HEADERS + [(b"content-length", str(len(payload)).encode())]
+        if status == 503:
+            headers.append((b"retry-after", b"1"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
     async def _answer(self, scope, body: bytes) -> tuple[int, bytes] | None:
@@ -62,11 +66,14 @@ class ClaimLane:
             req = IssueRequest.model_validate_json(body)
         except ValidationError:
             return None
-        async with (await async_pool()).acquire() as conn:
-            out = await claim_async(conn, template_id=req.template_id, member_id=req.member_id,
-                                    idempotency_key=req.idempotency_key, source=req.source,
-                                    now=datetime.now(timezone.utc), room_id=req.room_id,
-                                    session_ends_at=req.session_ends_at)
+        try:
+            async with (await async_pool()).acquire() as conn:
+                out = await claim_async(conn, template_id=req.template_id, member_id=req.member_id,
+                                        idempotency_key=req.idempotency_key, source=req.source,
+                                        now=datetime.now(timezone.utc), room_id=req.room_id,
+                                        session_ends_at=req.session_ends_at)
+        except (DeadlockDetectedError, LockNotAvailableError, SerializationError):
+            return _BUSY  # the claim's transaction rolled back: nothing was written
         response = IssueResponse(issued=out.issued, already=out.already, coupon_code=out.coupon_code,
                                  face_value=to_yuan(out.face_value_fen), reason=out.reason)
         return status_of(out), IssueResponse.__pydantic_serializer__.to_json(response)

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 from api.claim_lane import ClaimLane
 from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
@@ -62,6 +63,19 @@ app.state.temporal = _temporal
 @app.exception_handler(BadInput)
 async def bad_input(_: Request, error: BadInput) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": str(error)})
+
+
+# Contention the database gave up on (a deadlock victim, stock shards busy for seconds): nothing was
+# written, and every write here is idempotent, so the client retries the same request.
+_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+@app.exception_handler(OperationalError)
+async def contention(request: Request, error: OperationalError) -> JSONResponse:
+    if getattr(error.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
+        raise error
+    return JSONResponse(status_code=503, headers={"Retry-After": "1"},
+                        content={"detail": "busy, nothing was written; retry with the same idempotency key"})
 
 
 @app.get("/healthz", include_in_schema=False)

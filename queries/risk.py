@@ -58,10 +58,13 @@ def serving_version(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version FROM risk_model WHERE status = 'serving'")).scalar()
 
 
-def held_decisions(conn: Connection, limit: int = 100) -> list[dict]:
+def held_decisions(conn: Connection, *, limit: int = 100, after_id: int = 0, member_id: str | None = None) -> list[dict]:
+    """Oldest first; page with after_id (the last id seen) so a long queue is walked without offsets."""
     rows = conn.execute(text(
         "SELECT id, reference, kind, member_id, device_id, ip, room_id, value, score, model_version, reasons, "
-        "top_features, created_at FROM risk_decision WHERE status = 'held' ORDER BY id LIMIT :n"), {"n": limit})
+        "top_features, created_at FROM risk_decision WHERE status = 'held' AND id > :after "
+        "AND (CAST(:member AS text) IS NULL OR member_id = :member) ORDER BY id LIMIT :n"),
+        {"n": limit, "after": after_id, "member": member_id})
     return [dict(r._mapping) for r in rows]
 
 

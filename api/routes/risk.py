@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from temporalio.client import Client
 
@@ -62,10 +62,13 @@ class ModelRow(BaseModel):
 
 
 @router.get("/review", response_model=list[HeldDecision])
-def review_queue(limit: int = 100, _: ApiKey = Depends(operator)) -> list[HeldDecision]:
-    """Held grants waiting for a reviewer, oldest first, with the score and reasons in words."""
+def review_queue(limit: int = Query(100, ge=1, le=1000), after_id: int = 0, member_id: str | None = None,
+                 _: ApiKey = Depends(operator)) -> list[HeldDecision]:
+    """Held grants waiting for a reviewer, oldest first, with the score and reasons in words; pass the last id
+    seen as after_id for the next page."""
     with transaction() as conn:
-        return [HeldDecision(**row) for row in held_decisions(conn, limit)]
+        return [HeldDecision(**row) for row in held_decisions(conn, limit=limit, after_id=after_id,
+                                                               member_id=member_id)]
 
 
 async def _review(decision_id: int, approve: bool, note: str, key: ApiKey, client: Client) -> ReviewOutcome:

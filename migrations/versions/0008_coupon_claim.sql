@@ -63,7 +63,7 @@ DECLARE
     v_stock_limited boolean;
     v_budget_limited boolean;
     v_refusal text;
-    v_rounds integer := 0;
+    v_started timestamptz := clock_timestamp();
 BEGIN
     SELECT c.code, c.face_value_fen INTO coupon_code, face_fen FROM coupon c WHERE c.idempotency_key = p_key;
     IF FOUND THEN
@@ -129,10 +129,10 @@ BEGIN
 
     -- The stock, last. Prefer a shard this transaction already holds, else any free one with enough
     -- left (SKIP LOCKED: claims spread over the shards instead of queueing on one row). A claim never
-    -- waits for a shard while it could be holding another that someone waits for, except in the rare
-    -- last resort below, so claims do not deadlock.
+    -- blocks on a shard another claim holds: when every shard with enough left is busy it sleeps a
+    -- moment and looks again. Blocking there could deadlock, because FOR UPDATE keeps its lock on a
+    -- row whose re-check failed (a shard emptied meanwhile), so a claim may hold a shard it did not use.
     LOOP
-        v_rounds := v_rounds + 1;
         UPDATE coupon_stock_shard s
            SET stock_left = s.stock_left - 1, budget_left_fen = s.budget_left_fen - v_face,
                issued = s.issued + 1, used_fen = s.used_fen + v_face
@@ -149,10 +149,6 @@ BEGIN
 
         -- Every shard with enough left is busy, or none has: look at the committed totals again.
         -- They count the units that busy claims are taking, so "nothing left" here is final.
-        IF v_rounds > 30 THEN
-            -- Last resort after many lost races: lock every shard (in order) for the true totals.
-            PERFORM 1 FROM coupon_stock_shard f WHERE f.template_id = p_template ORDER BY f.shard FOR UPDATE;
-        END IF;
         SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
                count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0)
           INTO v_stock_limited, v_stock, v_budget_limited, v_budget
@@ -161,38 +157,31 @@ BEGIN
             v_refusal := CASE WHEN v_stock_limited AND v_stock < 1 THEN 'out_of_stock' ELSE 'budget_exhausted' END;
             EXIT;
         END IF;
-        IF v_rounds <= 30 THEN
-            -- Queue behind a busy shard with enough left: its holder has taken its unit and is committing.
-            SELECT f.shard INTO v_shard FROM coupon_stock_shard f
-             WHERE f.template_id = p_template
-               AND (f.stock_left IS NULL OR f.stock_left > 0)
-               AND (f.budget_left_fen IS NULL OR f.budget_left_fen >= v_face)
-             ORDER BY random() LIMIT 1;
-            IF FOUND THEN
-                UPDATE coupon_stock_shard s
-                   SET stock_left = s.stock_left - 1, budget_left_fen = s.budget_left_fen - v_face,
-                       issued = s.issued + 1, used_fen = s.used_fen + v_face
-                 WHERE s.template_id = p_template AND s.shard = v_shard
-                   AND (s.stock_left IS NULL OR s.stock_left > 0)
-                   AND (s.budget_left_fen IS NULL OR s.budget_left_fen >= v_face)
-                RETURNING s.shard INTO v_shard;
-                EXIT WHEN FOUND;
-                CONTINUE;
-            END IF;
-            -- Enough in total but in pieces no claim can use (the face value changed meanwhile): gather.
-            PERFORM 1 FROM coupon_stock_shard f WHERE f.template_id = p_template ORDER BY f.shard FOR UPDATE;
-            v_rounds := 31;
-            CONTINUE;
-        END IF;
-        IF v_rounds > 32 THEN
-            RAISE EXCEPTION 'coupon_claim: no stock shard could be taken for template %', p_template;
-        END IF;
         IF NOT EXISTS (SELECT 1 FROM coupon_stock_shard f WHERE f.template_id = p_template) THEN
             PERFORM coupon_stock_rebalance(p_template, 1);  -- a template written without its shards
-        ELSE
-            PERFORM coupon_stock_spread(p_template, v_face, CASE WHEN v_stock_limited THEN v_stock END,
-                                        CASE WHEN v_budget_limited THEN v_budget END);
+            CONTINUE;
         END IF;
+        IF EXISTS (SELECT 1 FROM coupon_stock_shard f
+                    WHERE f.template_id = p_template
+                      AND (f.stock_left IS NULL OR f.stock_left > 0)
+                      AND (f.budget_left_fen IS NULL OR f.budget_left_fen >= v_face)) THEN
+            -- Busy shards with enough left: their holders have taken their units and are committing.
+            IF clock_timestamp() - v_started > interval '5 seconds' THEN
+                RAISE EXCEPTION 'coupon_claim: the stock shards of template % stayed busy for 5 s; retry', p_template
+                    USING ERRCODE = 'lock_not_available';
+            END IF;
+            PERFORM pg_sleep(0.0005 + random() * 0.002);
+            CONTINUE;
+        END IF;
+        -- Enough in total but in pieces no claim can use (the face value changed meanwhile): gather
+        -- every shard (in order, the one place a claim waits for shards) and spread the exact totals.
+        PERFORM 1 FROM coupon_stock_shard f WHERE f.template_id = p_template ORDER BY f.shard FOR UPDATE;
+        SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
+               count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0)
+          INTO v_stock_limited, v_stock, v_budget_limited, v_budget
+          FROM coupon_stock_shard s WHERE s.template_id = p_template;
+        PERFORM coupon_stock_spread(p_template, v_face, CASE WHEN v_stock_limited THEN v_stock END,
+                                    CASE WHEN v_budget_limited THEN v_budget END);
     END LOOP;
 
     IF v_refusal IS NOT NULL THEN  -- give back the coupon row and the allowance: nothing was issued

@@ -91,3 +91,18 @@ async def test_session_coupons_take_the_session_end_given(http, token):
         ends = conn.execute(text("SELECT valid_until FROM coupon WHERE code IN (:a, :b)"),
                             {"a": issued.json()["coupon_code"], "b": naive.json()["coupon_code"]}).scalars().all()
     assert {e.isoformat() for e in ends} == {"2026-11-11T06:30:00+00:00"}
+
+
+async def test_shards_busy_for_seconds_answer_503_and_write_nothing(http, token):
+    orders, tpl, key = token("order-system"), _template(stock=5), unique("k")
+    claim = {"template_id": tpl, "member_id": unique("m"), "idempotency_key": key}
+    with transaction() as holder:  # another transaction sits on every shard (as a stuck claim would)
+        holder.execute(text("SELECT 1 FROM coupon_stock_shard WHERE template_id = :t FOR UPDATE"), {"t": tpl})
+        busy = await http.post("/v1/coupons/issue", json=claim, headers=orders)
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+        assert "retry" in busy.json()["detail"]
+    with transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM coupon WHERE idempotency_key = :k"), {"k": key}).scalar() == 0
+        assert get_template(conn, tpl).issued == 0
+    retried = await http.post("/v1/coupons/issue", json=claim, headers=orders)
+    assert retried.status_code == 201 and retried.json()["issued"]

@@ -41,8 +41,13 @@ async def _held_decision(client, member: str):
 
 async def test_approving_a_held_order_confirms_its_points(http, token, client, worker):
     order, handle, decision_id = await _held_decision(client, "rv-approve-" + datetime.now().strftime("%H%M%S%f"))
-    queue = (await http.get("/v1/risk/review", headers=token("operator"))).json()
-    held = next(d for d in queue if d["id"] == decision_id)
+    member = order.member_id
+    queue = (await http.get("/v1/risk/review", params={"member_id": member}, headers=token("operator"))).json()
+    assert [d["id"] for d in queue] == [decision_id]
+    held = queue[0]
+    page = (await http.get("/v1/risk/review", params={"after_id": decision_id - 1, "limit": 1},
+                           headers=token("operator"))).json()
+    assert [d["id"] for d in page] == [decision_id]
     assert held["reference"] == f"order:{order.order_id}" and any("enters and leaves" in r for r in held["reasons"])
     r = await http.post(f"/v1/risk/review/{decision_id}/approve", headers=token("operator"))
     assert r.status_code == 200, r.text
