@@ -11,6 +11,7 @@ from activities.settlement import accept_order, apply_refund, confirm_order
 from workflows.campaign import CampaignWorkflow
 from workflows.expire_coupons import ExpireCouponsWorkflow
 from workflows.expire_points import ExpirePointsWorkflow
+from workflows.fold_risk import FoldRiskAggregatesWorkflow
 from workflows.refund_settled import RefundSettledOrderWorkflow
 from workflows.risk_training import RiskTrainingWorkflow
 from workflows.settle_order import SettleOrderWorkflow
@@ -18,7 +19,8 @@ from workflows.trivial import TrivialWorkflow
 from workflows.weekly_report import WeeklyReportWorkflow
 
 WORKFLOWS = [SettleOrderWorkflow, RefundSettledOrderWorkflow, ExpirePointsWorkflow, TrivialWorkflow,
-             ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow, WeeklyReportWorkflow]
+             ExpireCouponsWorkflow, CampaignWorkflow, RiskTrainingWorkflow, WeeklyReportWorkflow,
+             FoldRiskAggregatesWorkflow]
 ACTIVITIES = [accept_order, apply_refund, confirm_order, expire_points, noop,
               expire_coupons, notify_points_expiring_activity, campaign_tick, finish_campaign,
               train_risk_model, promote_risk_model, fold_risk_aggregates, build_report_activity]

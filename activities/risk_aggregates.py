@@ -120,5 +120,6 @@ def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
             done = fold(conn, max_rows=inp.max_rows or None)
         moved = sum(n for n in done.values() if n > 0)
         total += moved
+        activity.heartbeat(total)
         if moved == 0:
             return FoldResult(rows=total)

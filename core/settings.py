@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     # (a lag of a second or two protects against intake transactions that commit out of id order).
     risk_fold_lag_ms: int = 0
     risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
+    # The scorer folds at most this many new rows per source before scoring, in the grant's transaction, so a
+    # burst never stalls a tick or a settlement; the scheduled fold (every risk_fold_every_s) does the rest.
+    risk_fold_tick_rows: int = 50_000
+    risk_fold_every_s: int = 10
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

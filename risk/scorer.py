@@ -103,7 +103,8 @@ class ModelScorer:
             version, model = f"rules-v1 (model {version} does not fit the serving features: retrain)", None
         spec = model.spec if model else FeatureSpec()
         if fold_first:
-            fold(conn)  # what arrived since the last fold, set-wise; skipped while another transaction folds
+            # what arrived since the last fold, set-wise and bounded; skipped while another transaction folds
+            fold(conn, max_rows=settings.risk_fold_tick_rows)
         x = features_for(conn, requests, at, spec)
         names = spec.names()
         ruled = apply_rules(rules_from(settings), names, x)

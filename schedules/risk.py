@@ -1,4 +1,5 @@
-"""The daily risk retraining Schedule (RiskTrainingWorkflow), created or updated idempotently."""
+"""The risk Schedules, created or updated idempotently: daily retraining (RiskTrainingWorkflow) and
+folding new events into the scorer's aggregates every few seconds (FoldRiskAggregatesWorkflow)."""
 
 from datetime import timedelta
 
@@ -6,10 +7,11 @@ from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, Sc
                                ScheduleOverlapPolicy, SchedulePolicy, ScheduleSpec)
 
 from core.settings import get_settings
-from models.risk import TrainInput
+from models.risk import FoldInput, TrainInput
 from schedules.upsert import upsert_schedule
 
 SCHEDULE_ID = "risk-training-daily"
+FOLD_SCHEDULE_ID = "risk-fold"
 
 
 async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(days=1)) -> list[str]:
@@ -21,4 +23,10 @@ async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(day
                                            id="risk-training", task_queue=settings.task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
-    return [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id]
+    fold = Schedule(
+        action=ScheduleActionStartWorkflow("FoldRiskAggregatesWorkflow", FoldInput(max_rows=settings.risk_fold_tick_rows),
+                                           id="risk-fold", task_queue=settings.task_queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.risk_fold_every_s))]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+    return [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id,
+            (await upsert_schedule(client, FOLD_SCHEDULE_ID, fold)).id]

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from activities.risk_sim import write_events
 from core.db import transaction
 from models.risk import PromoteResult, TrainInput
-from schedules.risk import SCHEDULE_ID, ensure_risk_schedules
+from schedules.risk import FOLD_SCHEDULE_ID, SCHEDULE_ID, ensure_risk_schedules
 from simulator.attackers import DeviceFarm, GenuineViewers, simulate
 from tests.conftest import unique
 
@@ -41,9 +41,15 @@ async def test_training_workflow_trains_and_promotes_only_when_not_worse(client,
             conn.execute(text("UPDATE risk_model SET status = 'retired' WHERE status = 'serving'"))
 
 
-async def test_schedule_is_ensured_idempotently(client, worker):
-    assert await ensure_risk_schedules(client) == [SCHEDULE_ID]
-    assert await ensure_risk_schedules(client) == [SCHEDULE_ID]
-    description = await client.get_schedule_handle(SCHEDULE_ID).describe()
-    assert description.schedule.action.workflow == "RiskTrainingWorkflow"
-    assert description.schedule.spec.intervals[0].every == timedelta(days=1)
+async def test_schedules_are_ensured_idempotently(client, worker):
+    try:
+        assert await ensure_risk_schedules(client) == [SCHEDULE_ID, FOLD_SCHEDULE_ID]
+        assert await ensure_risk_schedules(client) == [SCHEDULE_ID, FOLD_SCHEDULE_ID]
+        description = await client.get_schedule_handle(SCHEDULE_ID).describe()
+        assert description.schedule.action.workflow == "RiskTrainingWorkflow"
+        assert description.schedule.spec.intervals[0].every == timedelta(days=1)
+        fold = await client.get_schedule_handle(FOLD_SCHEDULE_ID).describe()
+        assert fold.schedule.action.workflow == "FoldRiskAggregatesWorkflow"
+        assert fold.schedule.spec.intervals[0].every == timedelta(seconds=10)
+    finally:  # the other tests fold in their own transactions, deterministically
+        await client.get_schedule_handle(FOLD_SCHEDULE_ID).delete()

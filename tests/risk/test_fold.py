@@ -1,0 +1,48 @@
+"""Folding new events into the risk aggregates: the scheduled workflow catches up completely, and
+the scorer's own fold (inside the grant's transaction) is bounded so a burst never stalls a grant."""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from activities.risk_sim import write_events
+from core.db import transaction
+from core.settings import get_settings
+from models.risk import FoldInput, FoldResult
+from models.risk_base import GrantRequest
+from risk.scorer import get_scorer
+from simulator.attackers import SimEvent
+from tests.conftest import unique
+
+
+def _events(device: str, n: int) -> list[SimEvent]:
+    now = datetime.now(timezone.utc)
+    return [SimEvent("fold-room", "heartbeat", f"{device}-m{i}", device, "10.3.3.3", now - timedelta(seconds=i), "t")
+            for i in range(n)]
+
+
+def _cursor(conn) -> int:
+    return conn.execute(text("SELECT last_id FROM risk_agg_cursor WHERE source = 'room_event'")).scalar()
+
+
+async def test_the_fold_workflow_folds_everything_new_in_bounded_slices(client, worker):
+    device = unique("fold-dev")
+    with transaction() as conn:
+        write_events(conn, _events(device, 25))
+    result = await client.execute_workflow("FoldRiskAggregatesWorkflow", FoldInput(max_rows=7), id=unique("fold"),
+                                           task_queue=worker, result_type=FoldResult)
+    assert result.rows >= 25
+    with transaction() as conn:
+        assert _cursor(conn) == conn.execute(text("SELECT max(id) FROM room_event")).scalar()
+        events = conn.execute(text("SELECT sum(events) FROM risk_agg_bucket WHERE kind = 'device' AND entity = :d"),
+                              {"d": device}).scalar()
+    assert events == 25
+
+
+def test_the_scorer_folds_at_most_its_bound_before_scoring(conn, monkeypatch):
+    monkeypatch.setattr(get_settings(), "risk_fold_tick_rows", 5)
+    write_events(conn, _events(unique("burst"), 12))
+    before = _cursor(conn)
+    get_scorer().score(conn, [GrantRequest(kind="campaign_points", member_id=unique("m"), device_id=unique("d"),
+                                           ip="10.9.9.9", value=1, reference=unique("g"))])
+    assert 0 < _cursor(conn) - before <= 5
