@@ -7,13 +7,6 @@ from sqlalchemy import BigInteger, Column, DateTime, Float, Index, LargeBinary, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from models.events import RoomEvent
-
-# Serving looks up recent events by device, by IP and by /24-/64 network (risk_network(ip) is a SQL
-# function created in migration 0005).
-Index("ix_room_event_device_time", RoomEvent.device_id, RoomEvent.occurred_at)
-Index("ix_room_event_ip_time", RoomEvent.ip, RoomEvent.occurred_at)
-Index("ix_room_event_network_time", func.risk_network(RoomEvent.ip), RoomEvent.occurred_at)
 
 
 def _now_column() -> Column:

@@ -44,6 +44,8 @@ def parse_times(values: np.ndarray) -> np.ndarray:
 
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network, as PostgreSQL's risk_network() writes it; '' if not an IP."""
+    if "%" in ip:  # a scoped IPv6 address: PostgreSQL's inet has no zones
+        return ""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
