@@ -79,17 +79,19 @@ ON CONFLICT (kind, entity, bucket) DO UPDATE SET orders = risk_agg_bucket.orders
 SELECT count(*) FROM folded"""
 
 # Which ids to fold, for every source not being folded by another transaction (one round trip):
-# the rows after the cursor, at most `limit` ids, stopping before any row younger than the lag (so a
-# row can not be passed over while an older intake transaction still commits). A two-sided id range
-# keeps the (generic, prepared) plan on the primary key.
+# the next `limit` rows after the cursor in id order (ids have gaps: rolled-back intake, ON CONFLICT
+# skips), stopping before any row younger than the lag (so a row can not be passed over while an
+# older intake transaction still commits). Both walk the primary key from the cursor.
 _UPTO = """
 SELECT c.source, c.last_id, coalesce(
     CASE c.source WHEN 'room_event' THEN
-        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND received_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(id)) FROM room_event WHERE id > c.last_id AND id <= c.last_id + :limit)
+        (SELECT coalesce(min(n.id) FILTER (WHERE :lag > 0 AND n.at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(n.id))
+         FROM (SELECT id, received_at AS at FROM room_event WHERE id > c.last_id ORDER BY id LIMIT :limit) AS n)
     ELSE
-        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND created_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(id)) FROM risk_decision WHERE id > c.last_id AND id <= c.last_id + :limit)
+        (SELECT coalesce(min(n.id) FILTER (WHERE :lag > 0 AND n.at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(n.id))
+         FROM (SELECT id, created_at AS at FROM risk_decision WHERE id > c.last_id ORDER BY id LIMIT :limit) AS n)
     END, c.last_id)
 FROM risk_agg_cursor AS c ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
 

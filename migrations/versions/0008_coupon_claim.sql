@@ -64,6 +64,8 @@ DECLARE
     v_budget_limited boolean;
     v_refusal text;
     v_started timestamptz := clock_timestamp();
+    v_usable boolean;
+    v_sharded boolean;
 BEGIN
     SELECT c.code, c.face_value_fen INTO coupon_code, face_fen FROM coupon c WHERE c.idempotency_key = p_key;
     IF FOUND THEN
@@ -147,24 +149,26 @@ BEGIN
         RETURNING s.shard INTO v_shard;
         EXIT WHEN FOUND;
 
-        -- Every shard with enough left is busy, or none has: look at the committed totals again.
-        -- They count the units that busy claims are taking, so "nothing left" here is final.
+        -- Every shard with enough left is busy, or none has: look at the committed totals again,
+        -- and whether any shard alone has enough, in one snapshot (two statements could see a unit
+        -- taken in between and mistake a sell-out for scattered pieces). The totals count the units
+        -- that busy claims are taking, so "nothing left" here is final.
         SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
-               count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0)
-          INTO v_stock_limited, v_stock, v_budget_limited, v_budget
+               count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0),
+               coalesce(bool_or((s.stock_left IS NULL OR s.stock_left > 0)
+                                AND (s.budget_left_fen IS NULL OR s.budget_left_fen >= v_face)), false),
+               count(*) > 0
+          INTO v_stock_limited, v_stock, v_budget_limited, v_budget, v_usable, v_sharded
           FROM coupon_stock_shard s WHERE s.template_id = p_template;
         IF (v_stock_limited AND v_stock < 1) OR (v_budget_limited AND v_budget < v_face) THEN
             v_refusal := CASE WHEN v_stock_limited AND v_stock < 1 THEN 'out_of_stock' ELSE 'budget_exhausted' END;
             EXIT;
         END IF;
-        IF NOT EXISTS (SELECT 1 FROM coupon_stock_shard f WHERE f.template_id = p_template) THEN
+        IF NOT v_sharded THEN
             PERFORM coupon_stock_rebalance(p_template, 1);  -- a template written without its shards
             CONTINUE;
         END IF;
-        IF EXISTS (SELECT 1 FROM coupon_stock_shard f
-                    WHERE f.template_id = p_template
-                      AND (f.stock_left IS NULL OR f.stock_left > 0)
-                      AND (f.budget_left_fen IS NULL OR f.budget_left_fen >= v_face)) THEN
+        IF v_usable THEN
             -- Busy shards with enough left: their holders have taken their units and are committing.
             IF clock_timestamp() - v_started > interval '5 seconds' THEN
                 RAISE EXCEPTION 'coupon_claim: the stock shards of template % stayed busy for 5 s; retry', p_template
