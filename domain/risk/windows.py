@@ -56,6 +56,16 @@ class KeyIndex:
             prev = qt
         return np.where(ok, (qt - prev) / 1000.0, lookback_ms / 1000.0)
 
+    def until_next(self, qcodes: np.ndarray, qt: np.ndarray, cap_ms: int, nth: int = 1) -> np.ndarray:
+        """Seconds until the key's nth event strictly after t (capped at cap_ms). Looks into the
+        future: only for complete offline logs (domain/risk/extended.py), never for serving."""
+        if not len(self.t):
+            return np.full(len(qt), cap_ms / 1000.0)
+        idx = self._at(qcodes, qt, "right") + (nth - 1)
+        safe = np.clip(idx, 0, len(self.t) - 1)
+        ok = (qcodes >= 0) & (idx < len(self.t)) & (self.codes[safe] == qcodes) & (self.t[safe] < qt + cap_ms)
+        return np.where(ok, (self.t[safe] - qt) / 1000.0, cap_ms / 1000.0)
+
     def first_seen_age(self, qcodes: np.ndarray, qt: np.ndarray, cap_ms: int) -> np.ndarray:
         """Seconds since the key's first event at or before t, capped at cap_ms (0 when none). A
         running aggregate keeps the first time ever seen, so this is what serving can know exactly."""
