@@ -78,38 +78,45 @@ ON CONFLICT (kind, entity, bucket) DO UPDATE SET orders = risk_agg_bucket.orders
     grants = risk_agg_bucket.grants + excluded.grants RETURNING 1)
 SELECT count(*) FROM folded"""
 
-# Which ids to fold, for every source not being folded by another transaction (one round trip):
-# the next `limit` rows after the cursor in id order (ids have gaps: rolled-back intake, ON CONFLICT
-# skips), stopping before any row younger than the lag (so a row can not be passed over while an
-# older intake transaction still commits). Both walk the primary key from the cursor.
+# Which ids to fold, for every source asked for and not being folded by another transaction (one
+# round trip): ids from the first one after the cursor up to `limit` further (ids have gaps -
+# rolled-back intake, ON CONFLICT skips - so the range starts at the next existing id, never stalls
+# on a gap), stopping before any row younger than the lag (so a row can not be passed over while an
+# older intake transaction still commits). Two-sided id ranges keep every (generic, prepared) plan
+# on the primary key; "ORDER BY id LIMIT n" let a generic plan sort the whole table.
 _UPTO = """
 SELECT c.source, c.last_id, coalesce(
     CASE c.source WHEN 'room_event' THEN
-        (SELECT coalesce(min(n.id) FILTER (WHERE :lag > 0 AND n.at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(n.id))
-         FROM (SELECT id, received_at AS at FROM room_event WHERE id > c.last_id ORDER BY id LIMIT :limit) AS n)
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND received_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id))
+         FROM room_event WHERE id >= (SELECT min(f.id) FROM room_event AS f WHERE f.id > c.last_id)
+                           AND id < (SELECT min(f.id) FROM room_event AS f WHERE f.id > c.last_id) + :limit)
     ELSE
-        (SELECT coalesce(min(n.id) FILTER (WHERE :lag > 0 AND n.at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(n.id))
-         FROM (SELECT id, created_at AS at FROM risk_decision WHERE id > c.last_id ORDER BY id LIMIT :limit) AS n)
+        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND created_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id))
+         FROM risk_decision WHERE id >= (SELECT min(f.id) FROM risk_decision AS f WHERE f.id > c.last_id)
+                              AND id < (SELECT min(f.id) FROM risk_decision AS f WHERE f.id > c.last_id) + :limit)
     END, c.last_id)
-FROM risk_agg_cursor AS c ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
+FROM risk_agg_cursor AS c WHERE c.source = ANY(CAST(:sources AS text[])) ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
 
 _MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
 SOURCES = {"room_event": FOLD_EVENTS, "risk_decision": FOLD_DECISIONS}
+# parsed once: text() of these long statements cost a fair part of a single grant's scoring
+_UPTO_TEXT = text(_UPTO)
+_FOLD_TEXT = {source: text(f"WITH moved AS ({_MOVE} RETURNING 1) {sql.strip()}") for source, sql in SOURCES.items()}
 
 
-def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = None) -> dict[str, int]:
+def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = None,
+         sources: tuple[str, ...] = tuple(SOURCES)) -> dict[str, int]:
     """Fold what is new in each source; {source: ids folded} (-1: another transaction is folding it)."""
     settings = get_settings()
     lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
     limit = max_rows or settings.risk_fold_max_rows
-    out = dict.fromkeys(SOURCES, -1)
-    for source, after, upto in conn.execute(text(_UPTO), {"lag": lag, "limit": limit}).all():
+    out = dict.fromkeys(sources, -1)
+    for source, after, upto in conn.execute(_UPTO_TEXT, {"lag": lag, "limit": limit, "sources": list(sources)}).all():
         out[source] = max(int(upto - after), 0)
         if upto > after:
-            conn.execute(text(f"WITH moved AS ({_MOVE} RETURNING 1) {SOURCES[source].strip()}"),
-                         {"after": after, "upto": upto, "source": source})
+            conn.execute(_FOLD_TEXT[source], {"after": after, "upto": upto, "source": source})
     return out
 
 

@@ -10,24 +10,27 @@ from models.risk_base import Decision, GrantRequest, RiskVerdict
 STATUS = {Decision.ALLOW: "allowed", Decision.HOLD: "held", Decision.DENY: "denied"}
 
 
+_INSERT = text(  # parsed once
+    "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, value, decision, status, "
+    "score, model_version, hold_above, deny_above, reasons, top_features) "
+    "SELECT * FROM unnest(CAST(:ref AS text[]), CAST(:kind AS text[]), CAST(:member AS text[]), "
+    "CAST(:device AS text[]), CAST(:ip AS text[]), CAST(:room AS text[]), CAST(:value AS bigint[]), "
+    "CAST(:decision AS text[]), CAST(:status AS text[]), CAST(:score AS float8[]), CAST(:version AS text[]), "
+    "CAST(:hold AS float8[]), CAST(:deny AS float8[]), CAST(:reasons AS jsonb[]), CAST(:top AS jsonb[])) "
+    "RETURNING id")
+
+
 def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: list[RiskVerdict],
                     thresholds: list[tuple[float, float]]) -> list[int]:
     if not requests:
         return []
-    rows = conn.execute(text(
-        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, value, decision, status, "
-        "score, model_version, hold_above, deny_above, reasons, top_features) "
-        "SELECT * FROM unnest(CAST(:ref AS text[]), CAST(:kind AS text[]), CAST(:member AS text[]), "
-        "CAST(:device AS text[]), CAST(:ip AS text[]), CAST(:room AS text[]), CAST(:value AS bigint[]), "
-        "CAST(:decision AS text[]), CAST(:status AS text[]), CAST(:score AS float8[]), CAST(:version AS text[]), "
-        "CAST(:hold AS float8[]), CAST(:deny AS float8[]), CAST(:reasons AS jsonb[]), CAST(:top AS jsonb[])) "
-        "RETURNING id"),
-        {"ref": [r.reference for r in requests], "kind": [r.kind for r in requests],
-         "member": [r.member_id for r in requests], "device": [r.device_id for r in requests],
-         "ip": [r.ip for r in requests], "room": [r.room_id for r in requests],
-         "value": [r.value for r in requests], "decision": [v.decision.value for v in verdicts],
-         "status": [STATUS[v.decision] for v in verdicts], "score": [v.score for v in verdicts],
-         "version": [v.model_version for v in verdicts], "hold": [t[0] for t in thresholds],
-         "deny": [t[1] for t in thresholds], "reasons": [json.dumps(v.reasons) for v in verdicts],
-         "top": [json.dumps(v.top_features) for v in verdicts]}).all()
+    rows = conn.execute(_INSERT, {
+        "ref": [r.reference for r in requests], "kind": [r.kind for r in requests],
+        "member": [r.member_id for r in requests], "device": [r.device_id for r in requests],
+        "ip": [r.ip for r in requests], "room": [r.room_id for r in requests],
+        "value": [r.value for r in requests], "decision": [v.decision.value for v in verdicts],
+        "status": [STATUS[v.decision] for v in verdicts], "score": [v.score for v in verdicts],
+        "version": [v.model_version for v in verdicts], "hold": [t[0] for t in thresholds],
+        "deny": [t[1] for t in thresholds], "reasons": [json.dumps(v.reasons) for v in verdicts],
+        "top": [json.dumps(v.top_features) for v in verdicts]}).all()
     return [r[0] for r in rows]

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # burst never stalls a tick or a settlement; the scheduled fold (every risk_fold_every_s) does the rest.
     risk_fold_tick_rows: int = 50_000
     risk_fold_every_s: int = 10
+    # Blocklists and the serving model's version are re-read at most this often per process (0: every call).
+    risk_cache_ms: int = 1000
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

@@ -7,6 +7,7 @@ the grant. With no model promoted yet, rules alone decide (cold start never bloc
 """
 
 import ipaddress
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
@@ -84,6 +85,20 @@ class ModelScorer:
 
     def __init__(self) -> None:
         self.blocklists = RulesScorer()
+        self._cached: tuple[float, list, str | None] | None = None  # (monotonic read time, blocks, version)
+
+    def _blocks_and_version(self, conn: Connection, cache_ms: int) -> tuple[list, str | None]:
+        """The blocklists and the promoted model's version, one round trip, reused for cache_ms: a
+        block or a promotion takes effect within that time, and a single grant saves a round trip."""
+        now = time.monotonic()
+        if self._cached is not None and (now - self._cached[0]) * 1000 < cache_ms:
+            return self._cached[1], self._cached[2]
+        rows = conn.execute(text("SELECT kind, value, reason FROM risk_block UNION ALL "
+                                 "SELECT '~serving', version, '' FROM risk_model WHERE status = 'serving'")).all()
+        blocks = [tuple(r) for r in rows if r[0] != "~serving"]
+        version = next((r[1] for r in rows if r[0] == "~serving"), None)
+        self._cached = (now, blocks, version)
+        return blocks, version
 
     def score(self, conn: Connection, requests: list[GrantRequest], *, at: datetime | None = None,
               fold_first: bool = True) -> list[RiskVerdict]:
@@ -93,18 +108,16 @@ class ModelScorer:
         settings = get_settings()
         at = at or datetime.now(timezone.utc)
         at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # millisecond precision, as the features
-        # one round trip for the blocklists and the promoted model's version
-        rows = conn.execute(text("SELECT kind, value, reason FROM risk_block UNION ALL "
-                                 "SELECT '~serving', version, '' FROM risk_model WHERE status = 'serving'")).all()
-        blocks = [r for r in rows if r[0] != "~serving"]
-        served = serving_model(conn, next((r[1] for r in rows if r[0] == "~serving"), None))
+        blocks, serving = self._blocks_and_version(conn, settings.risk_cache_ms)
+        served = serving_model(conn, serving)
         version, model = served if served else ("rules-v1", None)
         if model is not None and not _fits(model):
             version, model = f"rules-v1 (model {version} does not fit the serving features: retrain)", None
         spec = model.spec if model else FeatureSpec()
         if fold_first:
-            # what arrived since the last fold, set-wise and bounded; skipped while another transaction folds
-            fold(conn, max_rows=settings.risk_fold_tick_rows)
+            # room events that arrived since the last fold, set-wise and bounded; skipped while another
+            # transaction folds. Earlier decisions (the 24 h grant and order counts) fold on the schedule.
+            fold(conn, max_rows=settings.risk_fold_tick_rows, sources=("room_event",))
         x = features_for(conn, requests, at, spec)
         names = spec.names()
         ruled = apply_rules(rules_from(settings), names, x)

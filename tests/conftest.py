@@ -2,6 +2,7 @@
 each on a free port, so several runs can share a machine."""
 
 import asyncio
+import os
 import shutil
 import tempfile
 import uuid
@@ -14,9 +15,12 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from core.migrate import upgrade
-from stack.binaries import temporal_cli
-from tests.stack import free_port, point_settings_at, start_postgres
+# Tests block devices or retire models and score at once: no blocklist cache (test_scorer covers it).
+os.environ.setdefault("LIVEPERKS_RISK_CACHE_MS", "0")
+
+from core.migrate import upgrade  # noqa: E402
+from stack.binaries import temporal_cli  # noqa: E402
+from tests.stack import free_port, point_settings_at, start_postgres  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -88,3 +88,17 @@ def test_a_model_trained_on_other_features_falls_back_to_rules(conn):
     assert promote(conn, save_model(conn, old, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
     verdict = get_scorer().score(conn, [_request()])[0]
     assert verdict.decision == Decision.ALLOW and verdict.model_version.startswith("rules-v1 (model cla-")
+
+
+def test_blocklists_are_reused_for_the_cache_time_then_read_again(conn, monkeypatch):
+    _cold(conn)
+    from core.settings import get_settings
+    from risk.scorer import ModelScorer
+
+    scorer, device = ModelScorer(), unique("d")
+    monkeypatch.setattr(get_settings(), "risk_cache_ms", 60_000)
+    assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.ALLOW
+    conn.execute(text("INSERT INTO risk_block (kind, value, reason) VALUES ('device', :d, 'rack')"), {"d": device})
+    assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.ALLOW  # within the cache time
+    monkeypatch.setattr(get_settings(), "risk_cache_ms", 0)
+    assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.DENY
