@@ -120,6 +120,11 @@ def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = 
     return out
 
 
+# Room events after the cursor, counted by id (an upper bound: ids have gaps), without locking.
+BACKLOG_SQL = ("SELECT coalesce((SELECT max(id) FROM room_event), 0) - last_id FROM risk_agg_cursor "
+               "WHERE source = 'room_event'")
+
+
 @activity.defn(name="fold_risk_aggregates")
 def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
     """For a schedule or an operator: fold until nothing is left (in bounded transactions)."""

@@ -99,8 +99,9 @@ class Settings(BaseSettings):
     # (a lag of a second or two protects against intake transactions that commit out of id order).
     risk_fold_lag_ms: int = 0
     risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
-    # The scorer folds at most this many new rows per source before scoring, in the grant's transaction, so a
-    # burst never stalls a tick or a settlement; the scheduled fold (every risk_fold_every_s) does the rest.
+    # The scorer folds new room events before scoring, in the grant's transaction, when at most this many are
+    # waiting; a bigger backlog (a burst) is left to the scheduled fold (every risk_fold_every_s, in slices of
+    # this size), so a burst never stalls a campaign tick or a settlement.
     risk_fold_tick_rows: int = 50_000
     risk_fold_every_s: int = 10
     # Blocklists and the serving model's version are re-read at most this often per process (0: every call).

@@ -15,8 +15,10 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-# Tests block devices or retire models and score at once: no blocklist cache (test_scorer covers it).
+# Tests block devices or retire models and score at once: no blocklist cache, and the scorer folds
+# whatever waits (no fold schedule runs here); tests/risk covers both settings.
 os.environ.setdefault("LIVEPERKS_RISK_CACHE_MS", "0")
+os.environ.setdefault("LIVEPERKS_RISK_FOLD_TICK_ROWS", "10000000")
 
 from core.migrate import upgrade  # noqa: E402
 from stack.binaries import temporal_cli  # noqa: E402
