@@ -41,6 +41,23 @@ BEGIN
         CASE WHEN t.budget_fen IS NULL THEN NULL ELSE greatest(t.budget_fen - v_used, 0) END);
 END $$;
 
+-- What is left of a template in one snapshot: the refusal it already earns (out_of_stock before
+-- budget_exhausted, NULL while something is left), the stock and budget left (NULL: unlimited),
+-- whether one shard alone has enough for a coupon of p_face, and whether the template has shards.
+CREATE OR REPLACE FUNCTION coupon_stock_state(p_template text, p_face bigint)
+RETURNS TABLE (refusal text, stock bigint, budget bigint, usable boolean, sharded boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT CASE WHEN count(s.stock_left) > 0 AND coalesce(sum(s.stock_left), 0) < 1 THEN 'out_of_stock'
+                WHEN count(s.budget_left_fen) > 0 AND coalesce(sum(s.budget_left_fen), 0) < p_face
+                     THEN 'budget_exhausted' END,
+           CASE WHEN count(s.stock_left) > 0 THEN coalesce(sum(s.stock_left), 0) END,
+           CASE WHEN count(s.budget_left_fen) > 0 THEN coalesce(sum(s.budget_left_fen), 0) END,
+           coalesce(bool_or((s.stock_left IS NULL OR s.stock_left > 0)
+                            AND (s.budget_left_fen IS NULL OR s.budget_left_fen >= p_face)), false),
+           count(*) > 0
+      FROM coupon_stock_shard s WHERE s.template_id = p_template
+$$;
+
 -- Issue one coupon, atomically and idempotently, in the caller's transaction. Outcomes: issued,
 -- already (this key's first coupon), out_of_stock, budget_exhausted, member_limit,
 -- template_inactive, unknown_template. Order of work: cheap reads first (a replayed key, the
@@ -60,8 +77,6 @@ DECLARE
     v_shard integer;
     v_stock bigint;
     v_budget bigint;
-    v_stock_limited boolean;
-    v_budget_limited boolean;
     v_refusal text;
     v_started timestamptz := clock_timestamp();
     v_usable boolean;
@@ -84,15 +99,9 @@ BEGIN
 
     -- Plainly gone in the committed totals: issuing only uses stock and budget up, and a claim that
     -- gives back does so before it commits, so what is exhausted now stays exhausted.
-    SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
-           count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0)
-      INTO v_stock_limited, v_stock, v_budget_limited, v_budget
-      FROM coupon_stock_shard s WHERE s.template_id = p_template;
-    IF v_stock_limited AND v_stock < 1 THEN
-        outcome := 'out_of_stock'; RETURN NEXT; RETURN;
-    END IF;
-    IF v_budget_limited AND v_budget < v_face THEN
-        outcome := 'budget_exhausted'; RETURN NEXT; RETURN;
+    SELECT st.refusal INTO v_refusal FROM coupon_stock_state(p_template, v_face) AS st;
+    IF v_refusal IS NOT NULL THEN
+        outcome := v_refusal; RETURN NEXT; RETURN;
     END IF;
 
     -- The validity window (domain.coupons.validity.validity_window says the same; a test holds them together).
@@ -153,17 +162,9 @@ BEGIN
         -- and whether any shard alone has enough, in one snapshot (two statements could see a unit
         -- taken in between and mistake a sell-out for scattered pieces). The totals count the units
         -- that busy claims are taking, so "nothing left" here is final.
-        SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
-               count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0),
-               coalesce(bool_or((s.stock_left IS NULL OR s.stock_left > 0)
-                                AND (s.budget_left_fen IS NULL OR s.budget_left_fen >= v_face)), false),
-               count(*) > 0
-          INTO v_stock_limited, v_stock, v_budget_limited, v_budget, v_usable, v_sharded
-          FROM coupon_stock_shard s WHERE s.template_id = p_template;
-        IF (v_stock_limited AND v_stock < 1) OR (v_budget_limited AND v_budget < v_face) THEN
-            v_refusal := CASE WHEN v_stock_limited AND v_stock < 1 THEN 'out_of_stock' ELSE 'budget_exhausted' END;
-            EXIT;
-        END IF;
+        SELECT st.refusal, st.usable, st.sharded INTO v_refusal, v_usable, v_sharded
+          FROM coupon_stock_state(p_template, v_face) AS st;
+        EXIT WHEN v_refusal IS NOT NULL;
         IF NOT v_sharded THEN
             PERFORM coupon_stock_rebalance(p_template, 1);  -- a template written without its shards
             CONTINUE;
@@ -180,12 +181,8 @@ BEGIN
         -- Enough in total but in pieces no claim can use (the face value changed meanwhile): gather
         -- every shard (in order, the one place a claim waits for shards) and spread the exact totals.
         PERFORM 1 FROM coupon_stock_shard f WHERE f.template_id = p_template ORDER BY f.shard FOR UPDATE;
-        SELECT count(s.stock_left) > 0, coalesce(sum(s.stock_left), 0),
-               count(s.budget_left_fen) > 0, coalesce(sum(s.budget_left_fen), 0)
-          INTO v_stock_limited, v_stock, v_budget_limited, v_budget
-          FROM coupon_stock_shard s WHERE s.template_id = p_template;
-        PERFORM coupon_stock_spread(p_template, v_face, CASE WHEN v_stock_limited THEN v_stock END,
-                                    CASE WHEN v_budget_limited THEN v_budget END);
+        SELECT st.stock, st.budget INTO v_stock, v_budget FROM coupon_stock_state(p_template, v_face) AS st;
+        PERFORM coupon_stock_spread(p_template, v_face, v_stock, v_budget);
     END LOOP;
 
     IF v_refusal IS NOT NULL THEN  -- give back the coupon row and the allowance: nothing was issued

@@ -50,4 +50,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION coupon_claim(text, text, text, text, text, timestamptz, timestamptz, text)")
     op.execute("DROP FUNCTION coupon_stock_rebalance(text, integer)")
     op.execute("DROP FUNCTION coupon_stock_spread(text, bigint, bigint, bigint)")
+    op.execute("DROP FUNCTION coupon_stock_state(text, bigint)")
     op.drop_table('coupon_stock_shard')
