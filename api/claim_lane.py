@@ -10,10 +10,12 @@ api/routes/coupons.py stays the documented one (OpenAPI) and gives the same answ
 
 from datetime import datetime, timezone
 
-from asyncpg.exceptions import DeadlockDetectedError, LockNotAvailableError, SerializationError
+import orjson
+from asyncpg.exceptions import PostgresError
 from pydantic import ValidationError
 
 from activities.coupon_issue import claim_async
+from api.contention import BUSY_DETAIL, BUSY_STATUS, RETRY_AFTER_S, RETRYABLE_SQLSTATES
 from api.deps import authenticate_token
 from core.async_db import async_pool
 from domain.money import to_yuan
@@ -24,7 +26,7 @@ PATH = "/v1/coupons/issue"
 _ROLES = (Role.OPERATOR, Role.ORDER_SYSTEM)
 _MAX_BODY = 16_384
 _HEADERS = [(b"content-type", b"application/json")]
-_BUSY = (503, b'{"detail":"busy, nothing was written; retry with the same idempotency key"}')
+_BUSY = (BUSY_STATUS, orjson.dumps({"detail": BUSY_DETAIL}))
 
 
 def status_of(out) -> int:
@@ -52,8 +54,8 @@ class ClaimLane:
             return await self.app(scope, _replay(body, more, receive), send)
         status, payload = answer
         headers = _HEADERS + [(b"content-length", str(len(payload)).encode())]
-        if status == 503:
-            headers.append((b"retry-after", b"1"))
+        if status == BUSY_STATUS:
+            headers.append((b"retry-after", RETRY_AFTER_S.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -72,7 +74,9 @@ class ClaimLane:
                                         idempotency_key=req.idempotency_key, source=req.source,
                                         now=datetime.now(timezone.utc), room_id=req.room_id,
                                         session_ends_at=req.session_ends_at)
-        except (DeadlockDetectedError, LockNotAvailableError, SerializationError):
+        except PostgresError as error:
+            if error.sqlstate not in RETRYABLE_SQLSTATES:
+                raise
             return _BUSY  # the claim's transaction rolled back: nothing was written
         response = IssueResponse(issued=out.issued, already=out.already, coupon_code=out.coupon_code,
                                  face_value=to_yuan(out.face_value_fen), reason=out.reason)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from api.claim_lane import ClaimLane
+from api.contention import BUSY_DETAIL, BUSY_STATUS, RETRY_AFTER_S, RETRYABLE_SQLSTATES
 from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
 from core.async_db import async_pool
 from core.temporal import connect
@@ -65,17 +66,12 @@ async def bad_input(_: Request, error: BadInput) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": str(error)})
 
 
-# Contention the database gave up on (a deadlock victim, stock shards busy for seconds): nothing was
-# written, and every write here is idempotent, so the client retries the same request.
-_RETRYABLE_SQLSTATES = {"40001", "40P01", "55P03"}
-
-
 @app.exception_handler(OperationalError)
 async def contention(request: Request, error: OperationalError) -> JSONResponse:
-    if getattr(error.orig, "sqlstate", None) not in _RETRYABLE_SQLSTATES:
+    if getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
         raise error
-    return JSONResponse(status_code=503, headers={"Retry-After": "1"},
-                        content={"detail": "busy, nothing was written; retry with the same idempotency key"})
+    return JSONResponse(status_code=BUSY_STATUS, headers={"Retry-After": RETRY_AFTER_S},
+                        content={"detail": BUSY_DETAIL})
 
 
 @app.get("/healthz", include_in_schema=False)
