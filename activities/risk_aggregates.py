@@ -84,19 +84,18 @@ SELECT count(*) FROM folded"""
 # on a gap), stopping before any row younger than the lag (so a row can not be passed over while an
 # older intake transaction still commits). Two-sided id ranges keep every (generic, prepared) plan
 # on the primary key; "ORDER BY id LIMIT n" let a generic plan sort the whole table.
-_UPTO = """
+def _next_slice(table: str, arrived: str) -> str:
+    """The last id to fold from `table`: from its first id after the cursor, at most :limit ids on."""
+    start = f"(SELECT min(f.id) FROM {table} AS f WHERE f.id > c.last_id)"
+    return f"""(SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND {arrived} > now() - make_interval(secs => :lag / 1000.0)) - 1,
+                         max(id))
+         FROM {table} WHERE id >= {start} AND id < {start} + :limit)"""
+
+
+_UPTO = f"""
 SELECT c.source, c.last_id, coalesce(
-    CASE c.source WHEN 'room_event' THEN
-        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND received_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(id))
-         FROM room_event WHERE id >= (SELECT min(f.id) FROM room_event AS f WHERE f.id > c.last_id)
-                           AND id < (SELECT min(f.id) FROM room_event AS f WHERE f.id > c.last_id) + :limit)
-    ELSE
-        (SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND created_at > now() - make_interval(secs => :lag / 1000.0)) - 1,
-                         max(id))
-         FROM risk_decision WHERE id >= (SELECT min(f.id) FROM risk_decision AS f WHERE f.id > c.last_id)
-                              AND id < (SELECT min(f.id) FROM risk_decision AS f WHERE f.id > c.last_id) + :limit)
-    END, c.last_id)
+    CASE c.source WHEN 'room_event' THEN {_next_slice('room_event', 'received_at')}
+                  ELSE {_next_slice('risk_decision', 'created_at')} END, c.last_id)
 FROM risk_agg_cursor AS c WHERE c.source = ANY(CAST(:sources AS text[])) ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
 
 _MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
