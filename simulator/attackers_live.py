@@ -64,6 +64,12 @@ class ProxyPool(Behaviour):
         return out + [(t, "leave", {})]  # leaves on its clock too
 
 
+def _own_phone(v: Viewer, tag: str, kind: str) -> None:
+    """A scripted account with a phone and an address of its own: `{tag}-{kind}-...` names it."""
+    v.member_id = f"{tag}-{kind}-{v.member_id}"
+    v.device_id, v.ip = f"{tag}-{kind}phone-{v.member_id}", _ip(tag, v.member_id)
+
+
 @dataclass
 class EnterLeaveFarm(Behaviour):
     """One account entering and leaving again and again (every entry is worth a check-in bonus)."""
@@ -72,8 +78,7 @@ class EnterLeaveFarm(Behaviour):
     cycle_s: float = 40.0
 
     def visit(self, v: Viewer, cfg, rng: random.Random) -> Events:
-        v.member_id = f"{self.tag}-churn-{v.member_id}"
-        v.device_id, v.ip = f"{self.tag}-churnphone-{v.member_id}", _ip(self.tag, v.member_id)
+        _own_phone(v, self.tag, "churn")
         v.arrive, v.leave = rng.uniform(0, 30), cfg.duration_s
         out: Events = []
         t = v.arrive
@@ -91,8 +96,7 @@ class CommentSpam(Behaviour):
     every_s: float = 15.0
 
     def visit(self, v: Viewer, cfg, rng: random.Random) -> Events:
-        v.member_id = f"{self.tag}-spam-{v.member_id}"
-        v.device_id, v.ip = f"{self.tag}-spamphone-{v.member_id}", _ip(self.tag, v.member_id)
+        _own_phone(v, self.tag, "spam")
         words = [cfg.host_word, *cfg.keywords]
         out: Events = [(v.arrive, "enter", {})]
         t = v.arrive + rng.uniform(1, 10)
