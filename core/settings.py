@@ -95,8 +95,8 @@ class Settings(BaseSettings):
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
     risk_training_days: int = 7
     # Serving reads running aggregates folded from room events and decisions (activities/risk_aggregates.py).
-    # The scorer folds what is new before scoring; rows younger than the lag wait for the next fold
-    # (a lag of a second or two protects against intake transactions that commit out of id order).
+    # Rows younger than the lag wait for the next fold (a lag of a second or two protects against intake
+    # transactions that commit out of id order).
     risk_fold_lag_ms: int = 0
     risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
     # The scorer folds new room events before scoring, in the grant's transaction, when at most this many are
@@ -104,7 +104,8 @@ class Settings(BaseSettings):
     # this size), so a burst never stalls a campaign tick or a settlement.
     risk_fold_tick_rows: int = 50_000
     risk_fold_every_s: int = 10
-    # Blocklists and the serving model's version are re-read at most this often per process (0: every call).
+    # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
+    # process (0: every call).
     risk_cache_ms: int = 1000
 
     # Operator display.

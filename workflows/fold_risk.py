@@ -1,5 +1,6 @@
-"""Scheduled folding of new room events into the risk aggregates, so the scorer's own fold (bounded,
-in the grant's transaction) only has the last seconds to add, even after a burst with few grants."""
+"""Scheduled folding of new room events and risk decisions into the risk aggregates: the bursts the
+scorer leaves behind (it folds only a small backlog itself, in the grant's transaction) and its
+own decisions, which it never folds."""
 
 from datetime import timedelta
 
