@@ -19,7 +19,7 @@ from activities.risk_aggregates import BACKLOG_SQL, fold
 from activities.risk_decisions import store_decisions
 from core.settings import get_settings
 from domain.risk.features import FeatureSpec
-from domain.risk.rules import apply_rules, by_threshold, default_rules, strictest
+from domain.risk.rules import SEVERITY, apply_rules, default_rules
 from domain.risk.words import top_features
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.live_features import live_features
@@ -30,6 +30,27 @@ class RiskScorer(Protocol):
     def score(self, conn: Connection, requests: list[GrantRequest]) -> list[RiskVerdict]: ...
 
 
+def blocked_reasons(requests: list[GrantRequest], blocks: list) -> dict[int, list[str]]:
+    """{index: reasons} of the requests a blocklist names; set lookups, so a clean batch costs little."""
+    exact = {(kind, value): reason for kind, value, reason in blocks if kind != "network"}
+    networks = [(ipaddress.ip_network(value, strict=False), reason) for kind, value, reason in blocks
+                if kind == "network"]
+    out: dict[int, list[str]] = {}
+    for i, request in enumerate(requests):
+        reasons = [f"{kind} {value} is blocked: {exact[(kind, value)]}"
+                   for kind, value in (("device", request.device_id), ("ip", request.ip),
+                                       ("member", request.member_id)) if value and (kind, value) in exact] if exact else []
+        if request.ip and networks:
+            try:
+                address = ipaddress.ip_address(request.ip)
+                reasons += [f"network {net} is blocked: {why}" for net, why in networks if address in net]
+            except ValueError:
+                reasons.append(f"IP {request.ip!r} is not a valid address")
+        if reasons:
+            out[i] = reasons
+    return out
+
+
 class RulesScorer:
     """Blocklists of devices, IPs, networks and members: certain, so deny outright."""
 
@@ -38,24 +59,10 @@ class RulesScorer:
     def score(self, conn: Connection, requests: list[GrantRequest], blocks: list | None = None) -> list[RiskVerdict]:
         if blocks is None:
             blocks = conn.execute(text("SELECT kind, value, reason FROM risk_block")).all()
-        exact = {(kind, value): reason for kind, value, reason in blocks if kind != "network"}
-        networks = [(ipaddress.ip_network(value, strict=False), reason) for kind, value, reason in blocks
-                    if kind == "network"]
-        return [self._one(r, exact, networks) for r in requests]
-
-    def _one(self, request: GrantRequest, exact: dict, networks: list) -> RiskVerdict:
-        reasons = [f"{kind} {value} is blocked: {exact[(kind, value)]}"
-                   for kind, value in (("device", request.device_id), ("ip", request.ip),
-                                       ("member", request.member_id)) if value and (kind, value) in exact]
-        if request.ip and networks:
-            try:
-                address = ipaddress.ip_address(request.ip)
-                reasons += [f"network {net} is blocked: {why}" for net, why in networks if address in net]
-            except ValueError:
-                reasons.append(f"IP {request.ip!r} is not a valid address")
-        if reasons:
-            return RiskVerdict(decision=Decision.DENY, score=1.0, reasons=reasons, model_version=self.version)
-        return RiskVerdict(decision=Decision.ALLOW, score=0.0, model_version=self.version)
+        blocked = blocked_reasons(requests, blocks)
+        return [RiskVerdict(decision=Decision.DENY, score=1.0, reasons=blocked[i], model_version=self.version)
+                if i in blocked else RiskVerdict(decision=Decision.ALLOW, score=0.0, model_version=self.version)
+                for i in range(len(requests))]
 
 
 def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec) -> np.ndarray:
@@ -87,11 +94,13 @@ _CONTEXT = text("SELECT kind, value, reason FROM risk_block UNION ALL "
                 f"SELECT '~backlog', CAST(({BACKLOG_SQL}) AS text), ''")
 
 
+BY_SEVERITY = {severity: decision for decision, severity in SEVERITY.items()}
+
+
 class ModelScorer:
     """Rules (blocklists, velocity) in front, then the promoted model; decisions stored."""
 
     def __init__(self) -> None:
-        self.blocklists = RulesScorer()
         self._cached: tuple | None = None  # (monotonic read time, blocks, version, backlog)
 
     def _serving_context(self, conn: Connection, cache_ms: int) -> tuple[list, str | None, int]:
@@ -137,22 +146,27 @@ class ModelScorer:
             words = top_features(names, x, model.low[:len(names)], model.mid[:len(names)], model.high[:len(names)])
         else:
             scores, words = np.zeros(len(requests)), [[] for _ in requests]
-        blocked = self.blocklists.score(conn, requests, blocks)
-        verdicts, thresholds = [], []
-        for i, request in enumerate(requests):
-            hold = request.hold_above if request.hold_above is not None else settings.risk_hold_above
-            deny = request.deny_above if request.deny_above is not None else settings.risk_deny_above
-            rule_decision, rule_reasons = ruled[i]
-            score = float(round(scores[i], 6))
-            decision = strictest(blocked[i].decision, rule_decision, by_threshold(score, hold, deny))
-            reasons = blocked[i].reasons + rule_reasons
-            if by_threshold(score, hold, deny) != Decision.ALLOW:
-                reasons.append(f"model {version} score {score:.2f} (hold at {hold:g}, deny at {deny:g})")
+        blocked = blocked_reasons(requests, blocks)
+        default_hold, default_deny = settings.risk_hold_above, settings.risk_deny_above
+        thresholds = [(default_hold if r.hold_above is None else r.hold_above,
+                       default_deny if r.deny_above is None else r.deny_above) for r in requests]
+        hold, deny = np.array(thresholds, dtype=np.float64).T
+        scores = np.round(np.asarray(scores, dtype=np.float64), 6)
+        by_model = np.where(scores >= deny, 2, np.where(scores >= hold, 1, 0))
+        verdicts = []
+        for i, (score, model_severity) in enumerate(zip(scores.tolist(), by_model.tolist())):
+            rule_decision, reasons = ruled[i]
+            severity = max(SEVERITY[rule_decision], model_severity, 2 if i in blocked else 0)
+            if i in blocked:
+                reasons = blocked[i] + reasons
+                score = max(score, 1.0)
+            if model_severity:
+                h, d = thresholds[i]
+                reasons.append(f"model {version} score {score:.2f} (hold at {h:g}, deny at {d:g})")
             # built without re-validation: every field is already of its type (5,000 verdicts a batch)
-            verdicts.append(RiskVerdict.model_construct(decision=decision, score=max(score, blocked[i].score),
+            verdicts.append(RiskVerdict.model_construct(decision=BY_SEVERITY[severity], score=score,
                                                         reasons=reasons, model_version=version,
                                                         top_features=words[i], decision_id=None))
-            thresholds.append((hold, deny))
         for verdict, decision_id in zip(verdicts, store_decisions(conn, requests, verdicts, thresholds)):
             verdict.decision_id = decision_id
         return verdicts

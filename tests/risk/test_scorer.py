@@ -5,10 +5,12 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from sqlalchemy import text
 
+from activities.risk_decisions import COPY_FROM
 from activities.risk_models import promote, save_model
 from activities.risk_sim import write_events
 from domain.risk.features import FeatureSpec
 from models.risk_base import Decision, GrantRequest
+from queries.risk_aggregates import PLANNED_EACH_TIME_FROM
 from risk.model import RiskModel
 from risk.scorer import get_scorer
 from simulator.attackers import SimEvent
@@ -102,3 +104,28 @@ def test_blocklists_are_reused_for_the_cache_time_then_read_again(conn, monkeypa
     assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.ALLOW  # within the cache time
     monkeypatch.setattr(get_settings(), "risk_cache_ms", 0)
     assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.DENY
+
+
+def test_a_big_batch_decides_and_stores_exactly_as_grants_one_at_a_time(conn):
+    """Big batches take other paths (aggregates planned each time, decisions through COPY): same verdicts,
+    same stored rows, ids in request order, awkward text kept byte for byte."""
+    _cold(conn)
+    farm, now = unique("rack"), datetime.now(timezone.utc)
+    write_events(conn, [SimEvent("r", "enter", f"{farm}-acct-{i}", farm, "10.7.7.8", now - timedelta(minutes=i),
+                                 "device_farm") for i in range(12)])
+    n = max(COPY_FROM, PLANNED_EACH_TIME_FROM) + 20
+    requests = [_request(member_id=f"{farm}-acct-{i % 12}" if i % 3 == 0 else unique("m"),
+                         device_id=farm if i % 3 == 0 else unique("d"), value=i,
+                         reference=unique("ref\tTab\\slash\nline 优惠券 🎁")) for i in range(n)]
+    batch = get_scorer().score(conn, requests)
+    single = [get_scorer().score(conn, [r.model_copy(update={"reference": r.reference + "-single"})])[0]
+              for r in requests]
+    assert [(v.decision, v.score, v.reasons) for v in batch] == [(v.decision, v.score, v.reasons) for v in single]
+    assert {v.decision for v in batch} == {Decision.ALLOW, Decision.DENY}
+    stored = conn.execute(text("SELECT id, reference, member_id, device_id, value, decision, status, reasons "
+                               "FROM risk_decision WHERE id = ANY(:ids) ORDER BY id"),
+                          {"ids": [v.decision_id for v in batch]}).all()
+    assert [row[0] for row in stored] == [v.decision_id for v in batch]  # one row each, in request order
+    assert [tuple(row[1:]) for row in stored] == [
+        (r.reference, r.member_id, r.device_id, r.value, v.decision.value,
+         {"allow": "allowed", "deny": "denied"}[v.decision.value], v.reasons) for r, v in zip(requests, batch)]
