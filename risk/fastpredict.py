@@ -19,27 +19,39 @@ class FlatForest:
             at += len(predictor.nodes)
         table = np.concatenate(nodes)
         offsets = np.repeat(np.array(roots), [len(n) for n in nodes])
-        self.feature = table["feature_idx"].astype(np.intp)
+        node_ids = np.arange(len(table))
+        leaf = table["is_leaf"].astype(bool)
+        # A leaf points to itself (compare feature 0, either way back to the leaf), so every row takes
+        # `depth` steps without asking which rows are done.
+        self.feature = np.where(leaf, 0, table["feature_idx"]).astype(np.intp)
         self.threshold = table["num_threshold"].astype(np.float64)
         self.missing_left = table["missing_go_to_left"].astype(bool)
-        self.leaf = table["is_leaf"].astype(bool)
-        self.left = (table["left"].astype(np.intp) + offsets)
-        self.right = (table["right"].astype(np.intp) + offsets)
+        self.children = np.column_stack([np.where(leaf, node_ids, table["left"].astype(np.intp) + offsets),
+                                         np.where(leaf, node_ids, table["right"].astype(np.intp) + offsets)])
         self.value = table["value"].astype(np.float64)
         self.roots = np.array(roots, dtype=np.intp)
         self.baseline = float(np.ravel(boost._baseline_prediction)[0])
-        self.depth = int(table["depth"].max()) + 1
+        self.depth = int(table["depth"].max())
+
+    def __setstate__(self, state: dict) -> None:
+        """Models pickled before leaves pointed to themselves still load and score the same."""
+        if "children" not in state:
+            leaf, ids = state["leaf"], np.arange(len(state["leaf"]))
+            state["feature"] = np.where(leaf, 0, state["feature"])
+            state["children"] = np.column_stack([np.where(leaf, ids, state.pop("left")),
+                                                 np.where(leaf, ids, state.pop("right"))])
+            state["depth"] -= 1
+        self.__dict__.update(state)
 
     def raw(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float64)
         node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        rows = np.arange(len(x))[:, None]
+        row_start = (np.arange(len(x)) * x.shape[1])[:, None]
+        flat = x.ravel()
         for _ in range(self.depth):
-            leaf = self.leaf[node]
-            if leaf.all():
-                break
-            v = x[rows, self.feature[node]]
-            go_left = np.where(np.isnan(v), self.missing_left[node], v <= self.threshold[node])
-            node = np.where(leaf, node, np.where(go_left, self.left[node], self.right[node]))
+            v = flat[row_start + self.feature[node]]
+            go_right = ~((v <= self.threshold[node]) | (np.isnan(v) & self.missing_left[node]))
+            node = self.children[node, go_right.view(np.int8)]
         return self.baseline + self.value[node].sum(axis=1)
 
 
