@@ -24,30 +24,27 @@ said AS (  -- each text once, however many of the batch's members said it; count
              AND t.entity = x.comment_text AND t.sub_kind = 'member' AND t.last_ms > :at - {HOUR}
              LIMIT {COMMENT_ACCOUNTS_CAP}) AS c) AS accounts
     FROM (SELECT DISTINCT comment_text FROM s WHERE s.comment_ms > :at - {HOUR}) AS x),
-b AS (
-    SELECT b.kind, b.entity, sum(events) FILTER (WHERE bucket >= :edge - {HOUR}) AS events_1h, sum(events) AS events_24h,
+q_b AS (SELECT q.kind, q.entity, b.* FROM q CROSS JOIN LATERAL (  -- per entity, down its own index range
+    SELECT sum(events) FILTER (WHERE bucket >= :edge - {HOUR}) AS events_1h, sum(events) AS events_24h,
            sum(churn) FILTER (WHERE bucket >= :edge - {HOUR}) AS churn_1h,
            sum(heartbeats) FILTER (WHERE bucket >= :edge - {HOUR}) AS heartbeats_1h,
            sum(comments) FILTER (WHERE bucket >= :edge - {HOUR}) AS comments_1h,
            sum(orders) AS orders_24h, sum(grants) AS grants_24h
-    FROM risk_agg_bucket AS b JOIN q ON b.kind = q.kind AND b.entity = q.entity
-    WHERE bucket >= :edge - {DAY} AND bucket <= :at GROUP BY 1, 2),
-p AS (
-    SELECT p.kind, p.entity, count(*) FILTER (WHERE sub_kind = 'member' AND last_ms > :at - {HOUR}) AS accounts_1h,
+    FROM risk_agg_bucket AS b WHERE b.kind = q.kind AND b.entity = q.entity
+    AND bucket >= :edge - {DAY} AND bucket <= :at) AS b)
+SELECT b.kind, b.entity, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
+       b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
+       s.first_ms, s.recent_all, s.recent_acts, CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts ELSE 0 END
+FROM q_b AS b
+CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE sub_kind = 'member' AND last_ms > :at - {HOUR}) AS accounts_1h,
            count(*) FILTER (WHERE sub_kind = 'member') AS accounts_24h,
            count(*) FILTER (WHERE sub_kind = 'room' AND last_ms > :at - {HOUR}) AS rooms_1h,
            count(*) FILTER (WHERE sub_kind = 'room') AS rooms_24h,
            count(*) FILTER (WHERE sub_kind = 'ip' AND last_ms > :at - {HOUR}) AS ips_1h,
            count(*) FILTER (WHERE sub_kind = 'device') AS devices_24h
-    FROM risk_agg_pair AS p JOIN q ON p.kind = q.kind AND p.entity = q.entity
-    WHERE last_ms > :at - {DAY} GROUP BY 1, 2)
-SELECT q.kind, q.entity, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
-       b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
-       s.first_ms, s.recent_all, s.recent_acts, CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts ELSE 0 END
-FROM q
-LEFT JOIN b ON b.kind = q.kind AND b.entity = q.entity
-LEFT JOIN p ON p.kind = q.kind AND p.entity = q.entity
-LEFT JOIN s ON s.kind = q.kind AND s.entity = q.entity
+    FROM risk_agg_pair AS p WHERE p.kind = b.kind AND p.entity = b.entity AND last_ms > :at - {DAY}) AS p
+LEFT JOIN s ON s.kind = b.kind AND s.entity = b.entity
 LEFT JOIN said ON said.comment_text = s.comment_text"""
 
 
