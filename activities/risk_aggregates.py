@@ -126,13 +126,16 @@ BACKLOG_SQL = ("SELECT coalesce((SELECT max(id) FROM room_event), 0) - last_id F
 
 @activity.defn(name="fold_risk_aggregates")
 def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
-    """For a schedule or an operator: fold until nothing is left (in bounded transactions)."""
+    """For a schedule or an operator: fold what is waiting, in bounded transactions, up to the head.
+    It stops at the first slice that is not full rather than chase events still arriving: slices of a
+    few seconds' events each cost nearly as much as one of the whole interval (the same viewers' rows
+    are rewritten in every slice), so the next run takes those in one."""
+    limit = inp.max_rows or get_settings().risk_fold_max_rows
     total = 0
     while True:
         with transaction() as conn:
-            done = fold(conn, max_rows=inp.max_rows or None)
-        moved = sum(n for n in done.values() if n > 0)
-        total += moved
+            done = fold(conn, max_rows=limit)
+        total += sum(n for n in done.values() if n > 0)
         activity.heartbeat(total)
-        if moved == 0:
+        if not any(n >= limit for n in done.values()):
             return FoldResult(rows=total)

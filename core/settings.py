@@ -100,9 +100,10 @@ class Settings(BaseSettings):
     risk_fold_lag_ms: int = 0
     risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
     # The scorer folds new room events before scoring, in the grant's transaction, when at most this many are
-    # waiting; a bigger backlog (a burst) is left to the scheduled fold (every risk_fold_every_s, in slices of
-    # this size), so a burst never stalls a campaign tick or a settlement.
-    risk_fold_tick_rows: int = 50_000
+    # waiting (a quiet room's grants see its latest events); a bigger backlog (busy rooms, a burst) is left to
+    # the scheduled fold (every risk_fold_every_s, in slices of risk_fold_max_rows), so it never stalls a
+    # campaign tick or a settlement, and the aggregates lag by at most about that interval.
+    risk_fold_tick_rows: int = 10_000
     risk_fold_every_s: int = 10
     # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
     # process (0: every call).

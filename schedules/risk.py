@@ -24,7 +24,7 @@ async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(day
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
     fold = Schedule(
-        action=ScheduleActionStartWorkflow("FoldRiskAggregatesWorkflow", FoldInput(max_rows=settings.risk_fold_tick_rows),
+        action=ScheduleActionStartWorkflow("FoldRiskAggregatesWorkflow", FoldInput(max_rows=settings.risk_fold_max_rows),
                                            id="risk-fold", task_queue=settings.task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.risk_fold_every_s))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
