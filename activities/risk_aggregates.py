@@ -13,7 +13,7 @@ from temporalio import activity
 
 from core.db import transaction
 from core.settings import get_settings
-from domain.risk.features import BUCKET_MS, RECENT_ACTS, RECENT_ALL
+from domain.risk.features import BUCKET_MS, PAIR_GRAIN_MS, RECENT_ACTS, RECENT_ALL
 from models.risk import FoldInput, FoldResult
 from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
 
@@ -46,10 +46,12 @@ buckets AS (
         churn = risk_agg_bucket.churn + excluded.churn, heartbeats = risk_agg_bucket.heartbeats + excluded.heartbeats,
         comments = risk_agg_bucket.comments + excluded.comments, orders = risk_agg_bucket.orders + excluded.orders
     RETURNING 1),
-pairs AS (
+pairs AS (  -- only pairs new or seen in a later grain: a watching viewer's pairs change once per grain
     INSERT INTO risk_agg_pair (kind, entity, sub_kind, sub, last_ms)
-    SELECT p.kind, p.entity, p.sub_kind, p.sub, max(e.t) FROM e, LATERAL {_PAIRS}
-    WHERE p.entity <> '' AND p.sub <> '' GROUP BY 1, 2, 3, 4
+    SELECT n.* FROM (SELECT p.kind, p.entity, p.sub_kind, p.sub, max(e.t - e.t % {PAIR_GRAIN_MS}) AS last_ms
+                     FROM e, LATERAL {_PAIRS} WHERE p.entity <> '' AND p.sub <> '' GROUP BY 1, 2, 3, 4) AS n
+    WHERE NOT EXISTS (SELECT 1 FROM risk_agg_pair AS o WHERE o.kind = n.kind AND o.entity = n.entity
+                      AND o.sub_kind = n.sub_kind AND o.sub = n.sub AND o.last_ms >= n.last_ms)
     ON CONFLICT (kind, entity, sub_kind, sub) DO UPDATE SET last_ms = greatest(risk_agg_pair.last_ms, excluded.last_ms)
     RETURNING 1),
 entities AS (

@@ -11,7 +11,8 @@ event exists yet; tests/risk/test_features_agree.py proves the two agree on the 
 The definitions are chosen so that such aggregates exist:
 - window COUNTS have a bucket-aligned lower edge: events with floor(q, 10 min) - W <= t <= q, so a
   "1 h" count covers 60..70 minutes and is a sum of 10-minute buckets;
-- DISTINCT counts are exact sliding windows (t - W, t]: a (key, sub-key) row keeps its last time;
+- DISTINCT counts are sliding windows (t - W, t] over times floored to a 5-minute grain: a (key,
+  sub-key) row keeps its last grain, so a viewer's heartbeats rewrite it once per grain, not per event;
 - gaps and regularity use the key's last few events (kept as a short array per key);
 - account age is the time since the member was first seen, capped at the lookback.
 Settlement orders and grants are member-only side events: they feed only the order and grant
@@ -32,6 +33,7 @@ CHURN_TYPES = ("enter", "leave")
 ORDER_TYPES = ("order_paid", "order")
 SIDE_TYPES = ("order", "grant")  # member-only rows from settlement and risk_decision, not room events
 COMMENT_ACCOUNTS_CAP = 50  # "the same text from 50+ accounts" is as telling as from 2,000, and cheaper to count
+PAIR_GRAIN_MS = 300_000  # distinct-count times are floored to this (the fold writes a pair once per grain)
 RECENT_ALL, RECENT_ACTS = 4, 11  # last event times a serving aggregate keeps (gap; regularity of 10 gaps)
 
 
@@ -123,17 +125,17 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
                  idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
-            cols += [DistinctIndex(own, member_e, et, HOUR, span).count(cq, qt),
-                     DistinctIndex(own, member_e, et, DAY, span).count(cq, qt),
-                     DistinctIndex(own, room_e, et, DAY, span).count(cq, qt)]
+            cols += [DistinctIndex(own, member_e, et, HOUR, span, PAIR_GRAIN_MS).count(cq, qt),
+                     DistinctIndex(own, member_e, et, DAY, span, PAIR_GRAIN_MS).count(cq, qt),
+                     DistinctIndex(own, room_e, et, DAY, span, PAIR_GRAIN_MS).count(cq, qt)]
     ip_e, ip_q = codes["ip"]
     device_e, _ = codes["device"]
     member_own = np.where(room_events, member_e, -1)
     orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
     grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
-    cols += [DistinctIndex(member_e, ip_e, et, HOUR, span).count(member_q, qt),
-             DistinctIndex(member_e, device_e, et, DAY, span).count(member_q, qt),
-             DistinctIndex(member_own, room_e, et, HOUR, span).count(member_q, qt),
+    cols += [DistinctIndex(member_e, ip_e, et, HOUR, span, PAIR_GRAIN_MS).count(member_q, qt),
+             DistinctIndex(member_e, device_e, et, DAY, span, PAIR_GRAIN_MS).count(member_q, qt),
+             DistinctIndex(member_own, room_e, et, HOUR, span, PAIR_GRAIN_MS).count(member_q, qt),
              KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
              KeyIndex(member_own, et, span).first_seen_age(member_q, qt, lb),
              orders,
@@ -150,7 +152,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))
         per_value = KeyIndex(np.where(room_events, ke, -1), et, span)
         cols += [per_value.count_since(kq, edge - DAY, qt), per_value.since_previous(kq, qt, lb),
-                 DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]
+                 DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]  # offline only: exact
     cols += extended_columns(log, queries, spec.context, getattr(spec, "long_ms", 0))
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
 
@@ -170,4 +172,5 @@ def _comment_accounts(log: EventLog, types: np.ndarray, member_e: np.ndarray, me
     order = positions[np.lexsort((et[positions], member_e[positions]))]  # KeyIndex's sort order
     last = mine.last_before(member_q, qt, HOUR)
     latest_text = np.where(last >= 0, text_e[order[np.maximum(last, 0)]], -1)
-    return np.minimum(DistinctIndex(text_e, member_e, et, HOUR, span).count(latest_text, qt), COMMENT_ACCOUNTS_CAP)
+    accounts = DistinctIndex(text_e, member_e, et, HOUR, span, PAIR_GRAIN_MS).count(latest_text, qt)
+    return np.minimum(accounts, COMMENT_ACCOUNTS_CAP)

@@ -46,8 +46,11 @@ def test_counts_accounts_churn_gaps_and_age_by_hand():
 
 
 def test_windows_slide():
-    f = _features(3600 + 100)  # distinct counts slide exactly: m2's only event (30 s) left the hour
-    assert f["device_accounts_1h"] == 1 and f["device_accounts_24h"] == 2
+    # distinct counts slide by 5-minute grain: every event here (0..180 s) is in the grain starting at 0,
+    # so both accounts count until 3,600 s and neither after (a later event of either would renew it)
+    assert _features(3599)["device_accounts_1h"] == 2
+    f = _features(3600 + 100)
+    assert f["device_accounts_1h"] == 0 and f["device_accounts_24h"] == 2
     # counts start at a 10-minute edge: 3700 s floors to 3600, minus 1 h = 0, so all 5 still count
     assert f["device_events_1h"] == 5 and f["device_events_24h"] == 5
     f = _features(3600 + 700)  # edge 4200 - 3600 = 600 s: none of the events (0..180 s) is in the hour
