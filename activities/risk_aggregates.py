@@ -18,11 +18,11 @@ from models.risk import FoldInput, FoldResult
 from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
 
 _ROLES = "(VALUES ('device', e.device), ('ip', e.ip), ('network', e.network), ('member', e.member)) AS r(kind, entity)"
-_PAIRS = ("(VALUES ('device', e.device, 'member', e.member), ('ip', e.ip, 'member', e.member), "
-          "('network', e.network, 'member', e.member), ('device', e.device, 'room', e.room), "
-          "('ip', e.ip, 'room', e.room), ('network', e.network, 'room', e.room), ('member', e.member, 'room', e.room), "
-          "('member', e.member, 'ip', e.ip), ('member', e.member, 'device', e.device), "
-          "('text', e.text, 'member', e.member)) AS p(kind, entity, sub_kind, sub)")
+# A room event's pairs, from its (member, device, IP, room) as recorded in risk_agg_presence (alias g).
+_PAIRS = ("(VALUES ('device', g.device, 'member', g.member), ('ip', g.ip, 'member', g.member), "
+          "('network', g.network, 'member', g.member), ('device', g.device, 'room', g.room), "
+          "('ip', g.ip, 'room', g.room), ('network', g.network, 'room', g.room), ('member', g.member, 'room', g.room), "
+          "('member', g.member, 'ip', g.ip), ('member', g.member, 'device', g.device)) AS p(kind, entity, sub_kind, sub)")
 
 
 def _newest(column: str, keep: int) -> str:
@@ -33,7 +33,7 @@ def _newest(column: str, keep: int) -> str:
 
 FOLD_EVENTS = f"""
 , e AS MATERIALIZED (
-    SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, device_id AS device, ip,
+    SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, coalesce(device_id, '') AS device, coalesce(ip, '') AS ip,
            risk_network(ip) AS network, room_id AS room, {COMMENT_KEY} AS text
     FROM room_event WHERE id > :after AND id <= :upto),
 buckets AS (
@@ -46,12 +46,23 @@ buckets AS (
         churn = risk_agg_bucket.churn + excluded.churn, heartbeats = risk_agg_bucket.heartbeats + excluded.heartbeats,
         comments = risk_agg_bucket.comments + excluded.comments, orders = risk_agg_bucket.orders + excluded.orders
     RETURNING 1),
-pairs AS (  -- only pairs new or seen in a later grain: a watching viewer's pairs change once per grain
+presence AS (  -- a watching viewer's heartbeats advance this once per grain; pairs follow only then
+    INSERT INTO risk_agg_presence (member, device, ip, room, grain_ms)
+    SELECT n.* FROM (SELECT e.member, e.device, e.ip, e.room, max(e.t - e.t % {PAIR_GRAIN_MS}) AS grain_ms
+                     FROM e GROUP BY 1, 2, 3, 4) AS n
+    WHERE NOT EXISTS (SELECT 1 FROM risk_agg_presence AS o WHERE o.member = n.member AND o.device = n.device
+                      AND o.ip = n.ip AND o.room = n.room AND o.grain_ms >= n.grain_ms)
+    ON CONFLICT (member, device, ip, room) DO UPDATE
+        SET grain_ms = greatest(risk_agg_presence.grain_ms, excluded.grain_ms)
+    RETURNING member, device, ip, room, grain_ms),
+pairs AS (
     INSERT INTO risk_agg_pair (kind, entity, sub_kind, sub, last_ms)
-    SELECT n.* FROM (SELECT p.kind, p.entity, p.sub_kind, p.sub, max(e.t - e.t % {PAIR_GRAIN_MS}) AS last_ms
-                     FROM e, LATERAL {_PAIRS} WHERE p.entity <> '' AND p.sub <> '' GROUP BY 1, 2, 3, 4) AS n
-    WHERE NOT EXISTS (SELECT 1 FROM risk_agg_pair AS o WHERE o.kind = n.kind AND o.entity = n.entity
-                      AND o.sub_kind = n.sub_kind AND o.sub = n.sub AND o.last_ms >= n.last_ms)
+    SELECT kind, entity, sub_kind, sub, max(last_ms) FROM (
+        SELECT p.*, g.grain_ms AS last_ms
+        FROM (SELECT presence.*, risk_network(presence.ip) AS network FROM presence) AS g, LATERAL {_PAIRS}
+        UNION ALL  -- comments are few: their text -> member pairs go straight in
+        SELECT 'text', e.text, 'member', e.member, e.t - e.t % {PAIR_GRAIN_MS} FROM e WHERE e.text <> '') AS x
+    WHERE entity <> '' AND sub <> '' GROUP BY 1, 2, 3, 4
     ON CONFLICT (kind, entity, sub_kind, sub) DO UPDATE SET last_ms = greatest(risk_agg_pair.last_ms, excluded.last_ms)
     RETURNING 1),
 entities AS (

@@ -45,6 +45,19 @@ class RiskAggPair(SQLModel, table=True):
     last_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
+class RiskAggPresence(SQLModel, table=True):
+    """The last pair grain a (member, device, IP, room) was seen in: the fold writes that event's
+    pairs only when this advances (migration 0011_presence)."""
+
+    __tablename__ = "risk_agg_presence"
+    __table_args__ = HOT_UPDATES
+    member: str = Field(sa_column=Column(Text, primary_key=True))
+    device: str = Field(sa_column=Column(Text, primary_key=True))
+    ip: str = Field(sa_column=Column(Text, primary_key=True))
+    room: str = Field(sa_column=Column(Text, primary_key=True))
+    grain_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
 class RiskAggEntity(SQLModel, table=True):
     """Per entity: first seen, its last event times (gaps, regularity) and its latest comment."""
 
