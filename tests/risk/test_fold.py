@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from activities.risk_sim import write_events
 from core.db import transaction
+from activities.risk_aggregates import fold
 from core.settings import get_settings
 from models.risk import FoldInput, FoldResult
 from models.risk_base import GrantRequest
@@ -55,3 +56,18 @@ def test_the_scorer_folds_a_small_backlog_and_leaves_a_burst_to_the_schedule(con
     monkeypatch.setattr(get_settings(), "risk_fold_tick_rows", 10_000_000)
     _score_one(conn)
     assert _cursor(conn) == conn.execute(text("SELECT max(id) FROM room_event")).scalar()
+
+
+def test_last_times_stay_newest_first_when_a_late_event_arrives(conn):
+    device, t0 = unique("late-dev"), datetime.now(timezone.utc) - timedelta(minutes=5)
+
+    def fold_at(*seconds):
+        write_events(conn, [SimEvent("fold-room", "like", unique("m"), device, "10.4.4.4", t0 + timedelta(seconds=s), "t")
+                            for s in seconds])
+        fold(conn, lag_ms=0)
+        return [round((ms - t0.timestamp() * 1000) / 1000) for ms in conn.execute(text(
+            "SELECT recent_all FROM risk_agg_entity WHERE kind = 'device' AND entity = :d"), {"d": device}).scalar()]
+
+    assert fold_at(10, 20, 30, 40, 50) == [50, 40, 30, 20]
+    assert fold_at(35) == [50, 40, 35, 30]  # late: merged into place
+    assert fold_at(60, 5) == [60, 50, 40, 35]  # one new, one older than everything kept
