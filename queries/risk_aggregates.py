@@ -1,7 +1,7 @@
 """Read the running aggregates of a batch's entities: one statement, one row per entity.
 
 Windows follow domain/risk/features.py: counts from 10-minute buckets since floor(at) - W, distinct
-counts from (entity, sub) rows last seen in (at - W, at], plus the entity's last event times and
+counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last event times and
 how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
 folded yet.
 """
@@ -10,11 +10,18 @@ import re
 
 from sqlalchemy.engine import Connection
 
-from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, HOUR
+from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR
 
 COLUMNS = ("kind", "entity", "events_1h", "events_24h", "churn_1h", "heartbeats_1h", "comments_1h", "orders_24h",
            "grants_24h", "accounts_1h", "accounts_24h", "rooms_1h", "rooms_24h", "ips_1h", "devices_24h",
            "first_ms", "recent_all", "recent_acts", "comment_accounts_1h")
+
+
+def _capped(sub_kind: str, window_ms: int) -> str:
+    """Distinct `sub_kind`s of the entity in the window, counted up to the cap down its key range."""
+    return (f"(SELECT count(*) FROM (SELECT 1 FROM risk_agg_pair AS r WHERE r.kind = b.kind AND r.entity = b.entity "
+            f"AND r.sub_kind = '{sub_kind}' AND r.last_ms > :at - {window_ms} LIMIT {DISTINCT_CAP}) AS c)")
+
 
 _SQL = f"""
 WITH q(kind, entity) AS (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:entities AS text[]))),
@@ -36,14 +43,13 @@ SELECT b.kind, b.entity, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h,
        b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        s.first_ms, s.recent_all, s.recent_acts, CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts ELSE 0 END
 FROM q_b AS b
-CROSS JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE sub_kind = 'member' AND last_ms > :at - {HOUR}) AS accounts_1h,
-           count(*) FILTER (WHERE sub_kind = 'member') AS accounts_24h,
-           count(*) FILTER (WHERE sub_kind = 'room' AND last_ms > :at - {HOUR}) AS rooms_1h,
-           count(*) FILTER (WHERE sub_kind = 'room') AS rooms_24h,
-           count(*) FILTER (WHERE sub_kind = 'ip' AND last_ms > :at - {HOUR}) AS ips_1h,
-           count(*) FILTER (WHERE sub_kind = 'device') AS devices_24h
-    FROM risk_agg_pair AS p WHERE p.kind = b.kind AND p.entity = b.entity AND last_ms > :at - {DAY}) AS p
+CROSS JOIN LATERAL (SELECT  -- each count reads at most DISTINCT_CAP pair rows, and only where it applies
+    CASE WHEN b.kind <> 'member' THEN {_capped("member", HOUR)} END AS accounts_1h,
+    CASE WHEN b.kind <> 'member' THEN {_capped("member", DAY)} END AS accounts_24h,
+    CASE WHEN b.kind = 'member' THEN {_capped("room", HOUR)} END AS rooms_1h,
+    CASE WHEN b.kind <> 'member' THEN {_capped("room", DAY)} END AS rooms_24h,
+    CASE WHEN b.kind = 'member' THEN {_capped("ip", HOUR)} END AS ips_1h,
+    CASE WHEN b.kind = 'member' THEN {_capped("device", DAY)} END AS devices_24h) AS p
 LEFT JOIN s ON s.kind = b.kind AND s.entity = b.entity
 LEFT JOIN said ON said.comment_text = s.comment_text"""
 

@@ -32,6 +32,9 @@ ENTITY_ROLES = ("device", "ip", "network", "member")
 CHURN_TYPES = ("enter", "leave")
 ORDER_TYPES = ("order_paid", "order")
 SIDE_TYPES = ("order", "grant")  # member-only rows from settlement and risk_decision, not room events
+# Distinct counts served from pairs stop here: a /24 with 100 accounts in an hour is as telling as one with
+# 800, and serving reads at most this many pair rows per entity (a busy network's were most of a batch's reads).
+DISTINCT_CAP = 100
 COMMENT_ACCOUNTS_CAP = 50  # "the same text from 50+ accounts" is as telling as from 2,000, and cheaper to count
 PAIR_GRAIN_MS = 300_000  # distinct-count times are floored to this (the fold writes a pair once per grain)
 RECENT_ALL, RECENT_ACTS = 4, 11  # last event times a serving aggregate keeps (gap; regularity of 10 gaps)
@@ -125,17 +128,17 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
                  idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
-            cols += [DistinctIndex(own, member_e, et, HOUR, span, PAIR_GRAIN_MS).count(cq, qt),
-                     DistinctIndex(own, member_e, et, DAY, span, PAIR_GRAIN_MS).count(cq, qt),
-                     DistinctIndex(own, room_e, et, DAY, span, PAIR_GRAIN_MS).count(cq, qt)]
+            cols += [_distinct(own, member_e, et, HOUR, span, cq, qt),
+                     _distinct(own, member_e, et, DAY, span, cq, qt),
+                     _distinct(own, room_e, et, DAY, span, cq, qt)]
     ip_e, ip_q = codes["ip"]
     device_e, _ = codes["device"]
     member_own = np.where(room_events, member_e, -1)
     orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
     grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
-    cols += [DistinctIndex(member_e, ip_e, et, HOUR, span, PAIR_GRAIN_MS).count(member_q, qt),
-             DistinctIndex(member_e, device_e, et, DAY, span, PAIR_GRAIN_MS).count(member_q, qt),
-             DistinctIndex(member_own, room_e, et, HOUR, span, PAIR_GRAIN_MS).count(member_q, qt),
+    cols += [_distinct(member_e, ip_e, et, HOUR, span, member_q, qt),
+             _distinct(member_e, device_e, et, DAY, span, member_q, qt),
+             _distinct(member_own, room_e, et, HOUR, span, member_q, qt),
              KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
              KeyIndex(member_own, et, span).first_seen_age(member_q, qt, lb),
              orders,
@@ -157,6 +160,12 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
 
 
+def _distinct(codes: np.ndarray, sub: np.ndarray, et: np.ndarray, window_ms: int, span: int, qcodes: np.ndarray,
+              qt: np.ndarray) -> np.ndarray:
+    """Distinct sub-keys per key in the window, by pair grain, at most DISTINCT_CAP (as served)."""
+    return np.minimum(DistinctIndex(codes, sub, et, window_ms, span, PAIR_GRAIN_MS).count(qcodes, qt), DISTINCT_CAP)
+
+
 def _comment_accounts(log: EventLog, types: np.ndarray, member_e: np.ndarray, member_q: np.ndarray,
                       et: np.ndarray, qt: np.ndarray, span: int) -> np.ndarray:
     """How many accounts posted, in (t - 1 h, t], the same text as the member's latest comment in
@@ -172,5 +181,5 @@ def _comment_accounts(log: EventLog, types: np.ndarray, member_e: np.ndarray, me
     order = positions[np.lexsort((et[positions], member_e[positions]))]  # KeyIndex's sort order
     last = mine.last_before(member_q, qt, HOUR)
     latest_text = np.where(last >= 0, text_e[order[np.maximum(last, 0)]], -1)
-    accounts = DistinctIndex(text_e, member_e, et, HOUR, span, PAIR_GRAIN_MS).count(latest_text, qt)
+    accounts = _distinct(text_e, member_e, et, HOUR, span, latest_text, qt)
     return np.minimum(accounts, COMMENT_ACCOUNTS_CAP)

@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from activities.risk_aggregates import fold
 from activities.risk_sim import write_events
-from domain.risk.features import EventLog, FeatureSpec, compute
+from domain.risk.features import DISTINCT_CAP, EventLog, FeatureSpec, compute
 from models.risk_base import GrantRequest
 from queries.risk import window_events
 from risk.live_features import request_entities
@@ -50,6 +50,9 @@ def test_batch_and_serving_features_are_the_same(conn):
     crowd.events += [SimEvent(f"{tag}-r1", "enter", f"{tag}-v6-{i}", f"{tag}-v6d", f"2001:db8:1:2::{i + 1}",
                               start + timedelta(minutes=i), "genuine") for i in range(2)]
     crowd.events.append(SimEvent(f"{tag}-r1", "like", f"{tag}-odd", f"{tag}-odd", "not-an-ip", start, "genuine"))
+    # a /24 busier than the distinct-count cap: both sides stop counting at DISTINCT_CAP
+    crowd.events += [SimEvent(f"{tag}-r2", "enter", f"{tag}-nat-{i}", f"{tag}-natd-{i}", f"198.51.100.{i % 250 + 1}",
+                              start + timedelta(seconds=10 * i), "genuine") for i in range(DISTINCT_CAP + 20)]
     members = sorted({e.member_id for e in crowd.events})
     decisions = [(m, rng.choice(["coupon", "campaign_points", "order_points"]), start + timedelta(seconds=rng.uniform(0, 2400)))
                  for m in rng.sample(members, 20) for _ in range(3)]
@@ -58,6 +61,7 @@ def test_batch_and_serving_features_are_the_same(conn):
     grants = [GrantRequest(kind="campaign_points", member_id=e.member_id, device_id=e.device_id, ip=e.ip,
                            room_id=e.room_id) for e in rng.sample(crowd.events, 60)]
     grants += [GrantRequest(kind="coupon", member_id=m, device_id=f"{tag}-v6d", ip="2001:db8:1:2::9") for m in members[:3]]
+    grants += [GrantRequest(kind="coupon", member_id=f"{tag}-nat-0", device_id=f"{tag}-natd-0", ip="198.51.100.1")]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-odd", device_id=f"{tag}-odd", ip="not-an-ip"),
                GrantRequest(kind="coupon", member_id=f"{tag}-nobody")]
 
@@ -83,3 +87,5 @@ def test_batch_and_serving_features_are_the_same(conn):
     assert (last["member_regularity"] >= 0).any() and (last["member_age_s"] > 0).any()
     v6 = grants.index(next(g for g in grants if g.ip == "2001:db8:1:2::9"))
     assert last["network_accounts_1h"][v6] == 2
+    nat = grants.index(next(g for g in grants if g.ip == "198.51.100.1"))
+    assert last["network_accounts_1h"][nat] == DISTINCT_CAP
