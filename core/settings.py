@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
+    # Room events in the last hour with not one player heartbeat: scripts run no player. Genuine viewers
+    # send a heartbeat every 30 s while they watch (the simulator's most active fan reaches 19 events
+    # before its first one); a /24 where 30 events came without any player is a script farm.
+    risk_no_player_member_hold: int = 30
+    risk_no_player_network_hold: int = 30
     risk_training_days: int = 7
     # Serving reads running aggregates folded from room events and decisions (activities/risk_aggregates.py).
     # Rows younger than the lag wait for the next fold (a lag of a second or two protects against intake
