@@ -24,7 +24,6 @@ def test_attackers_are_stopped_and_genuine_viewers_pass(conn):
     played = play(conn, seed=12, genuine=200, minutes=60)
     second = summary(played.stats)
     print("cold start", cold, "\nwith classifier", second, "\nby actor", played.stats)
-    # the issue's target is 0.95; measured 0.85 on these attackers (see docs/risk.md, known gaps):
-    # review labels cover only the attackers held at cold start, the rest train as genuine
-    assert second["attacker_value_stopped"] >= 0.65, second
+    # the issue's target: 95 % of the attackers' value held or denied, at most 1 % of genuine grants
+    assert second["attacker_value_stopped"] >= 0.95, second
     assert second["genuine_stopped_share"] <= 0.01, second
