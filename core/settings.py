@@ -89,7 +89,9 @@ class Settings(BaseSettings):
     risk_accounts_per_ip_hold: int = 0
     risk_accounts_per_network_hold: int = 0
     risk_churn_per_member_hold: int = 12
-    risk_comments_per_member_hold: int = 180  # 3 a minute for an hour (genuine chatty fans pass 30 an hour)
+    # A flood backstop only: excited fans post hundreds of comments an hour (the simulator's reach 760);
+    # scripted comment loops are caught by their timing and by the no-player rules below.
+    risk_comments_per_member_hold: int = 1200
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
