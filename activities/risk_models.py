@@ -62,7 +62,8 @@ def train_from_database(conn: Connection, days: int, kind: str | None = None) ->
     served = serving_model(conn)
     trained = train_and_evaluate(log, event_labels(log, labels(conn)), FeatureSpec(), settings.risk_hold_above,
                                  settings.risk_deny_above, serving=served[1] if served else None, kind=kind)
-    metrics = dict(trained.metrics, ring_labels=rings, serving_on_holdout=trained.serving_metrics,
+    trained.metrics["ring_labels"] = rings
+    metrics = dict(trained.metrics, serving_on_holdout=trained.serving_metrics,
                    serving_version=served[0] if served else None)
     version = save_model(conn, trained.model, metrics, since=since, until=until)
     return TrainResult(version=version, kind=trained.model.kind, metrics=trained.metrics,

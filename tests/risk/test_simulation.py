@@ -12,8 +12,9 @@ def test_attackers_are_stopped_and_genuine_viewers_pass(conn):
     first = play(conn, seed=11, genuine=200, minutes=60)
     cold = summary(first.stats)
     print("cold start by actor", first.stats)
-    # rules alone: a hunter's first two rooms and a farm phone's first three accounts look like anyone
-    assert cold["attacker_value_stopped"] >= 0.6, cold
+    # rules alone: a hunter's first two rooms, a farm phone's first three accounts and a script's first
+    # minutes (before 30 events without a player) look like anyone
+    assert cold["attacker_value_stopped"] >= 0.7, cold  # 0.74-0.82 over five seeds
     assert cold["genuine_stopped_share"] <= 0.01, cold
 
     assert review_truthfully(conn, first.held) > 0
