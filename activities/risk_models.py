@@ -15,7 +15,7 @@ from models.risk import PromoteInput, PromoteResult, TrainInput, TrainResult
 from queries.risk import labels, window_events
 from risk.model import RiskModel, sha256
 from risk.serving import serving_model
-from risk.training import event_labels, train_and_evaluate
+from risk.training import event_labels, ring_members, train_and_evaluate
 
 
 def save_model(conn: Connection, model: RiskModel, metrics: dict, *, since: datetime | None, until: datetime | None,
@@ -36,6 +36,21 @@ def _json(value) -> str:
     return json.dumps(value, default=str)
 
 
+def label_rings(conn: Connection, log) -> int:
+    """Propagate confirmed fraud to the accounts sharing its device or IP in the training window
+    (risk.training.ring_members), stored as labels with source 'ring' (idempotent). Returns how many
+    ring labels the window has."""
+    ring = ring_members(log, labels(conn, exclude_sources=("ring",)))
+    if ring:
+        conn.execute(text(
+            "INSERT INTO risk_label (entity_kind, entity, label, source, reference, note) "
+            "SELECT 'member', m, 'fraud', 'ring', via, 'shares ' || via || ' with a confirmed fraud account' "
+            "FROM unnest(CAST(:m AS text[]), CAST(:via AS text[])) AS x(m, via) "
+            "ON CONFLICT ON CONSTRAINT uq_risk_label_key DO NOTHING"),
+            {"m": list(ring), "via": list(ring.values())})
+    return len(ring)
+
+
 def train_from_database(conn: Connection, days: int, kind: str | None = None) -> TrainResult:
     settings = get_settings()
     until = datetime.now(timezone.utc)
@@ -43,9 +58,11 @@ def train_from_database(conn: Connection, days: int, kind: str | None = None) ->
     log = window_events(conn, since=since, until=until)
     if len(log) < 50:
         return TrainResult(skipped=f"only {len(log)} events in the last {days} days; need 50")
+    rings = label_rings(conn, log)
     served = serving_model(conn)
     trained = train_and_evaluate(log, event_labels(log, labels(conn)), FeatureSpec(), settings.risk_hold_above,
                                  settings.risk_deny_above, serving=served[1] if served else None, kind=kind)
+    trained.metrics["ring_labels"] = rings
     metrics = dict(trained.metrics, serving_on_holdout=trained.serving_metrics,
                    serving_version=served[0] if served else None)
     version = save_model(conn, trained.model, metrics, since=since, until=until)

@@ -89,10 +89,17 @@ class Settings(BaseSettings):
     risk_accounts_per_ip_hold: int = 0
     risk_accounts_per_network_hold: int = 0
     risk_churn_per_member_hold: int = 12
-    risk_comments_per_member_hold: int = 180  # 3 a minute for an hour (genuine chatty fans pass 30 an hour)
+    # A flood backstop only: excited fans post hundreds of comments an hour (the simulator's reach 760);
+    # scripted comment loops are caught by their timing and by the no-player rules below.
+    risk_comments_per_member_hold: int = 1200
     risk_rooms_per_member_hold: int = 3
     risk_ips_per_member_hold: int = 5
     risk_scripted_regularity: float = 0.1  # gap variation at or below this (6+ gaps) looks scripted
+    # Room events in the last hour with not one player heartbeat: scripts run no player. Genuine viewers
+    # send a heartbeat every 30 s while they watch (the simulator's most active fan reaches 19 events
+    # before its first one); a /24 where 30 events came without any player is a script farm.
+    risk_no_player_member_hold: int = 30
+    risk_no_player_network_hold: int = 30
     risk_training_days: int = 7
     # Serving reads running aggregates folded from room events and decisions (activities/risk_aggregates.py).
     # Rows younger than the lag wait for the next fold (a lag of a second or two protects against intake

@@ -45,10 +45,13 @@ def networks_of(conn: Connection, ips: list[str]) -> list[str]:
                                        {"ips": ips})]
 
 
-def labels(conn: Connection) -> dict[tuple[str, str], str]:
-    """(entity_kind, entity) -> 'fraud' or 'genuine' (fraud wins if both were recorded)."""
+def labels(conn: Connection, exclude_sources: tuple[str, ...] = ()) -> dict[tuple[str, str], str]:
+    """(entity_kind, entity) -> 'fraud' or 'genuine' (fraud wins if both were recorded), optionally
+    without the labels of some sources (e.g. 'ring')."""
     out: dict[tuple[str, str], str] = {}
-    for kind, entity, label in conn.execute(text("SELECT entity_kind, entity, label FROM risk_label")):
+    for kind, entity, label in conn.execute(text(
+            "SELECT entity_kind, entity, label FROM risk_label WHERE source <> ALL(CAST(:skip AS text[]))"),
+            {"skip": list(exclude_sources)}):
         if out.get((kind, entity)) != "fraud":
             out[(kind, entity)] = label
     return out

@@ -85,4 +85,6 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
              np.where(grants > 0, np.minimum(orders / np.maximum(grants, 1), 1.0), -1.0)]
     ip = idx["ip"]
     cols += [c["events_1h"][ip], gap[ip]]  # without context columns the IP+context key is the IP
+    # events in the last hour from an entity that sent no player heartbeat in it
+    cols += [np.where(c["heartbeats_1h"][idx[role]] > 0, 0.0, c["events_1h"][idx[role]]) for role in ENTITY_ROLES]
     return np.column_stack(cols)

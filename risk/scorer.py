@@ -84,7 +84,8 @@ def rules_from(settings) -> list:
                          settings.risk_accounts_per_ip_hold, settings.risk_accounts_per_network_hold,
                          settings.risk_churn_per_member_hold, settings.risk_comments_per_member_hold,
                          settings.risk_rooms_per_member_hold, settings.risk_scripted_regularity,
-                         settings.risk_ips_per_member_hold)
+                         settings.risk_ips_per_member_hold, settings.risk_no_player_member_hold,
+                         settings.risk_no_player_network_hold)
 
 
 # Blocklists, the serving model's version and how many room events wait for the fold (by id: an upper

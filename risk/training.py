@@ -26,6 +26,38 @@ def event_labels(log: EventLog, labels: dict[tuple[str, str], str]) -> np.ndarra
     return y
 
 
+RING_MAX_ACCOUNTS = 20  # an IP with more accounts than this is likely carrier NAT, not a ring
+
+
+def ring_members(log: EventLog, labels: dict[tuple[str, str], str],
+                 max_accounts: int = RING_MAX_ACCOUNTS) -> dict[str, str]:
+    """Accounts of the same ring as a confirmed fraud account: member -> the shared entity
+    ("device:ID" or "ip:ADDR") it was seen on in the log. One hop from confirmed labels (a review
+    rejection, a chargeback), never from ring labels themselves, so a ring does not grow by chains.
+    A device counts when it is labelled fraud or a fraud account used it; an IP when a fraud account
+    used it and it had at most `max_accounts` accounts in the log (more looks like carrier NAT). A
+    device or IP that an account labelled genuine also used is skipped (a reviewer vouched for
+    someone there), and accounts labelled genuine never inherit the label."""
+    fraud = {(k, e) for (k, e), label in labels.items() if label == "fraud"}
+    genuine = {e for (k, e), label in labels.items() if k == "member" and label == "genuine"}
+    member = log.column("member").astype(str)
+    out: dict[str, str] = {}
+    for role in ("device", "ip"):
+        users: dict[str, set[str]] = {}
+        for entity, m in set(zip(log.column(role).astype(str), member)):
+            if entity and m:
+                users.setdefault(entity, set()).add(m)
+        for entity, accounts in sorted(users.items()):
+            confirmed = {m for m in accounts if ("member", m) in fraud}
+            if not (confirmed or (role, entity) in fraud) or accounts & genuine:
+                continue
+            if role == "ip" and len(accounts) > max_accounts:
+                continue
+            for m in sorted(accounts - confirmed):
+                out.setdefault(m, f"{role}:{entity}")
+    return out
+
+
 @dataclass
 class Trained:
     model: RiskModel

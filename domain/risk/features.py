@@ -74,6 +74,7 @@ class FeatureSpec:
         out += ["member_ips_1h", "member_devices_24h", "member_rooms_1h", "member_heartbeats_1h",
                 "member_age_s", "member_orders_24h", "member_comments_1h", "member_comment_accounts_1h",
                 "member_grants_24h", "member_grant_order_share", "ipctx_events_1h", "ipctx_gap_s"]
+        out += [f"{role}_events_no_player_1h" for role in ENTITY_ROLES]
         for c in self.context:
             out += [f"ip_{c}_events_24h", f"ip_{c}_gap_s", f"ip_distinct_{c}_24h"]
         return out + extended_names(self.context, getattr(self, "long_ms", 0))
@@ -115,6 +116,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     room_events = ~np.isin(types, SIDE_TYPES)
     churn = np.isin(types, CHURN_TYPES)
     cols: list[np.ndarray] = []
+    unplayed: list[np.ndarray] = []
     codes = {role: _codes(log.column(role), queries.column(role)) for role in ENTITY_ROLES + ("room",)}
     member_e, member_q = codes["member"]
     room_e, _ = codes["room"]
@@ -124,7 +126,10 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         idx = KeyIndex(own, et, span)
         # heartbeats are periodic by design in every client, so regularity looks at the other events
         acts = KeyIndex(np.where(types != "heartbeat", own, -1), et, span)
-        cols += [idx.count_since(cq, edge - HOUR, qt), idx.count_since(cq, edge - DAY, qt),
+        events_1h = idx.count_since(cq, edge - HOUR, qt)
+        heartbeats_1h = KeyIndex(np.where(types == "heartbeat", own, -1), et, span).count_since(cq, edge - HOUR, qt)
+        unplayed.append(np.where(heartbeats_1h > 0, 0.0, events_1h))
+        cols += [events_1h, idx.count_since(cq, edge - DAY, qt),
                  idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
@@ -150,6 +155,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     ce, cq = _codes(_combo(log, [log.column("ip")] + ctx_e), _combo(queries, [queries.column("ip")] + ctx_q))
     combo = KeyIndex(np.where(room_events, ce, -1), et, span)
     cols += [combo.count_since(cq, edge - HOUR, qt), combo.since_previous(cq, qt, lb)]
+    cols += unplayed  # events in the last hour from an entity that sent no player heartbeat in it
     for c, ve, vq in zip(spec.context, ctx_e, ctx_q):
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))

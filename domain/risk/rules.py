@@ -25,7 +25,8 @@ def default_rules(accounts_per_device_hold: int = 4, accounts_per_device_deny: i
                   accounts_per_ip_hold: int = 0, accounts_per_network_hold: int = 0,
                   churn_per_member_hold: int = 12, comments_per_member_hold: int = 30,
                   rooms_per_member_hold: int = 3, scripted_regularity: float = 0.1,
-                  ips_per_member_hold: int = 5) -> list[VelocityRule]:
+                  ips_per_member_hold: int = 5, no_player_member_hold: int = 30,
+                  no_player_network_hold: int = 30) -> list[VelocityRule]:
     return [VelocityRule("device_accounts_1h", accounts_per_device_hold, Decision.HOLD),
             VelocityRule("device_accounts_1h", accounts_per_device_deny, Decision.DENY),
             VelocityRule("ip_accounts_1h", accounts_per_ip_hold, Decision.HOLD),
@@ -34,7 +35,9 @@ def default_rules(accounts_per_device_hold: int = 4, accounts_per_device_deny: i
             VelocityRule("member_comments_1h", comments_per_member_hold, Decision.HOLD),
             VelocityRule("member_rooms_1h", rooms_per_member_hold, Decision.HOLD),
             VelocityRule("member_regularity", scripted_regularity, Decision.HOLD, below=True),
-            VelocityRule("member_ips_1h", ips_per_member_hold, Decision.HOLD)]
+            VelocityRule("member_ips_1h", ips_per_member_hold, Decision.HOLD),
+            VelocityRule("member_events_no_player_1h", no_player_member_hold, Decision.HOLD),
+            VelocityRule("network_events_no_player_1h", no_player_network_hold, Decision.HOLD)]
 
 
 def apply_rules(rules: list[VelocityRule], names: list[str], x: np.ndarray) -> list[tuple[Decision, list[str]]]:

@@ -27,7 +27,8 @@ TEMPLATES = {
     "rooms_24h": "{v} rooms visited from {who} in 24 hours",
     "churn_1h": "{v} room enters and leaves from {who} in 1 hour",
     "gap_s": "only {v} s between events from {who}",
-    "regularity": "machine-regular timing from {who} (gap variation {v})"}
+    "regularity": "machine-regular timing from {who} (gap variation {v})",
+    "events_no_player_1h": "{v} events from {who} in 1 hour without a single player heartbeat"}
 
 
 def _n(v: float) -> str:

@@ -115,3 +115,19 @@ def test_gate_keeps_the_serving_model_when_the_candidate_is_worse():
     assert not ok and "roc_auc 0.8 is worse than serving 0.9" in why
     assert should_promote({"roc_auc": 0.898, "pr_auc": 0.6}, {"roc_auc": 0.90, "pr_auc": 0.6})[0]
     assert not should_promote({"roc_auc": None, "pr_auc": None}, {"roc_auc": 0.9, "pr_auc": 0.6})[0]
+
+
+def test_events_without_a_player_by_hand():
+    f = _features(180)  # m1 and d1: no heartbeat in the hour, so every event counts
+    assert f["member_events_no_player_1h"] == 4 and f["device_events_no_player_1h"] == 5
+    assert f["network_events_no_player_1h"] == 5
+    watched = EVENTS + [(150, "heartbeat", "m2", "d2", "10.0.0.2")]  # m2 runs a player, on its own device
+    spec = FeatureSpec()
+    x = dict(zip(spec.names(), compute(_log(watched), _log([(180, "grant", "m2", "d2", "10.0.0.2")]), spec)[0]))
+    assert x["member_events_no_player_1h"] == 0 and x["device_events_no_player_1h"] == 0
+    assert x["network_events_no_player_1h"] == 0  # one player on the /24 is enough
+    assert x["member_events_1h"] == 2 and x["member_heartbeats_1h"] == 1
+    rules = apply_rules(default_rules(), ["member_events_no_player_1h", "network_events_no_player_1h"],
+                        np.array([[30, 0], [0, 30], [29, 29]], dtype=float))
+    assert [r[0] for r in rules] == [Decision.HOLD, Decision.HOLD, Decision.ALLOW]
+    assert rules[0][1][0].startswith("30 events from this account in 1 hour without a single player heartbeat")

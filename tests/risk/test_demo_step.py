@@ -27,6 +27,6 @@ async def test_demo_step_catches_attackers(client, worker, http, token, monkeypa
         with transaction() as conn:  # leave no model serving for the other tests' settlements
             conn.execute(text("UPDATE risk_model SET status = 'retired' WHERE status = 'serving'"))
     rows = {label: value for _, label, value in ctx.summary}
-    # the issue's target is 95 %; the ported simulator attackers reach ~70 % (docs/risk.md, known gaps)
-    assert float(rows["with the model: attacker value held or denied"].rstrip("%")) >= 60
+    # the issue's target is 95 %; measured 98.4 % here (150 genuine viewers an hour, seed 7; docs/risk.md)
+    assert float(rows["with the model: attacker value held or denied"].rstrip("%")) >= 90
     assert float(rows["with the model: genuine grants held or denied"].split("%")[0]) <= 1.0

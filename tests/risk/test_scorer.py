@@ -68,8 +68,9 @@ def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(co
     model = RiskModel("classifier", spec).fit(x, None, y)
     assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
     member, now = unique("busy"), datetime.now(timezone.utc)
-    write_events(conn, [SimEvent("r", "like", member, unique("d"), "10.3.3.3", now - timedelta(seconds=50 * i + (i * i) % 37),
-                                 "x") for i in range(40)])
+    # a busy viewer with a player (a heartbeat among the likes): no rule fires, the model decides
+    write_events(conn, [SimEvent("r", "heartbeat" if i % 4 == 0 else "like", member, unique("d"), "10.3.3.3",
+                                 now - timedelta(seconds=50 * i + (i * i) % 37), "x") for i in range(40)])
     strict, lenient = get_scorer().score(conn, [_request(member_id=member, hold_above=0.5, deny_above=1.01),
                                                 _request(member_id=member, hold_above=1.01, deny_above=1.01)])
     assert strict.model_version.startswith("cla-") and strict.score > 0.5

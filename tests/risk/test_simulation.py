@@ -12,8 +12,9 @@ def test_attackers_are_stopped_and_genuine_viewers_pass(conn):
     first = play(conn, seed=11, genuine=200, minutes=60)
     cold = summary(first.stats)
     print("cold start by actor", first.stats)
-    # rules alone: a hunter's first two rooms and a farm phone's first three accounts look like anyone
-    assert cold["attacker_value_stopped"] >= 0.6, cold
+    # rules alone: a hunter's first two rooms, a farm phone's first three accounts and a script's first
+    # minutes (before 30 events without a player) look like anyone
+    assert cold["attacker_value_stopped"] >= 0.7, cold  # 0.74-0.82 over five seeds
     assert cold["genuine_stopped_share"] <= 0.01, cold
 
     assert review_truthfully(conn, first.held) > 0
@@ -24,7 +25,6 @@ def test_attackers_are_stopped_and_genuine_viewers_pass(conn):
     played = play(conn, seed=12, genuine=200, minutes=60)
     second = summary(played.stats)
     print("cold start", cold, "\nwith classifier", second, "\nby actor", played.stats)
-    # the issue's target is 0.95; measured 0.85 on these attackers (see docs/risk.md, known gaps):
-    # review labels cover only the attackers held at cold start, the rest train as genuine
-    assert second["attacker_value_stopped"] >= 0.65, second
+    # the issue's target: 95 % of the attackers' value held or denied, at most 1 % of genuine grants
+    assert second["attacker_value_stopped"] >= 0.95, second
     assert second["genuine_stopped_share"] <= 0.01, second
