@@ -19,6 +19,7 @@ from activities import campaign_budget as budget
 from activities import ledger
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
+from core.pgarray import array_literal
 from core.settings import get_settings
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.scorer import get_scorer
@@ -77,7 +78,7 @@ def _row(g: Grant, status: str, reason: str = "", score: float = 0.0) -> dict:
 
 def _record(conn: Connection, records: list[dict]) -> None:
     if records:
-        conn.execute(RECORD, {name: [r[name] for r in records] for name, _ in COLUMNS})
+        conn.execute(RECORD, {name: array_literal([r[name] for r in records]) for name, _ in COLUMNS})
 
 
 def _unlimited_points(conn: Connection, campaign_id: str) -> set[str]:
@@ -91,8 +92,8 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     out = BatchOutcome()
     if not grants:
         return out
-    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(:k)"),
-                            {"k": [g.key for g in grants]}).scalars())
+    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(CAST(:k AS text[]))"),
+                            {"k": array_literal([g.key for g in grants])}).scalars())
     fresh = sorted((g for g in grants if g.key not in done), key=lambda g: (g.member_id, g.key))
     coupon_members = sorted({g.member_id for g in fresh if g.kind == "coupon"})
     for m in coupon_members:  # sorted: racing campaigns lock members in the same order

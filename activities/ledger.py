@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
 from domain.errors import BadInput, InsufficientPoints
 from models.ledger import MEMBER_BUCKETS, SYSTEM_ISSUED, Bucket
 
@@ -203,7 +204,7 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
         return set()
     members = sorted({c.member_id for c in credits})
     conn.execute(text("INSERT INTO member_balance (member_id) SELECT unnest(CAST(:m AS text[])) ON CONFLICT DO NOTHING"),
-                 {"m": members})
+                 {"m": array_literal(members)})
     before = dict(conn.execute(text("SELECT member_id, available FROM member_balance WHERE member_id = ANY(:m) "
                                     "ORDER BY member_id FOR UPDATE"), {"m": members}).all())
     rows = conn.execute(text(
@@ -211,8 +212,9 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
         "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
         "CAST(:r AS text[]), CAST(:d AS text[])) AS t(k, m, r, d) ON CONFLICT (idempotency_key) DO NOTHING "
         "RETURNING id, idempotency_key"),
-        {"kind": kind, "k": [c.key for c in credits], "m": [c.member_id for c in credits],
-         "r": [c.reference for c in credits], "d": [_json(c.detail or {}) for c in credits]}).all()
+        {"kind": kind, "k": array_literal([c.key for c in credits]), "m": array_literal([c.member_id for c in credits]),
+         "r": array_literal([c.reference for c in credits]),
+         "d": array_literal([_json(c.detail or {}) for c in credits])}).all()
     entry = {key: entry_id for entry_id, key in rows}
     applied = [c for c in credits if c.key in entry]
     if not applied:
@@ -220,10 +222,10 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     conn.execute(text(
         "INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT e, m, b, a FROM unnest("
         "CAST(:e AS bigint[]), CAST(:m AS text[]), CAST(:b AS text[]), CAST(:a AS bigint[])) AS t(e, m, b, a)"),
-        {"e": [entry[c.key] for c in applied for _ in (0, 1)],
-         "m": [x for c in applied for x in (None, c.member_id)],
-         "b": [x for c in applied for x in (SYSTEM_ISSUED, Bucket.AVAILABLE.value)],
-         "a": [x for c in applied for x in (-c.points, c.points)]})
+        {"e": array_literal([entry[c.key] for c in applied for _ in (0, 1)]),
+         "m": array_literal([x for c in applied for x in (None, c.member_id)]),
+         "b": array_literal([x for c in applied for x in (SYSTEM_ISSUED, Bucket.AVAILABLE.value)]),
+         "a": array_literal([x for c in applied for x in (-c.points, c.points)])})
     totals: dict[str, int] = defaultdict(int)
     lots = []
     for c in applied:  # lots in order, as one credit_available after another would make them
@@ -234,11 +236,12 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     conn.execute(text(
         "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
         "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m"),
-        {"m": list(totals), "p": list(totals.values())})
+        {"m": array_literal(totals), "p": array_literal(totals.values())})
     conn.execute(text(
         "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
         "SELECT m, e, :s, a, r, :now, :exp FROM unnest(CAST(:m AS text[]), CAST(:e AS bigint[]), "
         "CAST(:a AS bigint[]), CAST(:r AS bigint[])) AS t(m, e, a, r)"),
-        {"s": source, "now": now, "exp": now + lifetime, "m": [x[0] for x in lots], "e": [x[1] for x in lots],
-         "a": [x[2] for x in lots], "r": [x[3] for x in lots]})
+        {"s": source, "now": now, "exp": now + lifetime, "m": array_literal([x[0] for x in lots]),
+         "e": array_literal([x[1] for x in lots]), "a": array_literal([x[2] for x in lots]),
+         "r": array_literal([x[3] for x in lots])})
     return set(entry)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
+
 # one statement for the whole batch (arrays, not executemany: a tick writes thousands)
 INSERT = text("INSERT INTO notification (member_id, kind, title, body, data, idempotency_key) "
               "SELECT m, k, t, b, CAST(d AS jsonb), key FROM unnest(CAST(:m AS text[]), CAST(:k AS text[]), "
@@ -30,7 +32,8 @@ def notify(conn: Connection, *, member_id: str, kind: str, title: str, body: str
 
 def notify_many(conn: Connection, notes: list[Note]) -> None:
     if notes:
-        conn.execute(INSERT, {"m": [n.member_id for n in notes], "k": [n.kind for n in notes],
-                              "t": [n.title for n in notes], "b": [n.body for n in notes],
-                              "d": [json.dumps(n.data, ensure_ascii=False, default=str) for n in notes],
-                              "key": [n.idempotency_key for n in notes]})
+        columns = {"m": [n.member_id for n in notes], "k": [n.kind for n in notes],
+                   "t": [n.title for n in notes], "b": [n.body for n in notes],
+                   "d": [json.dumps(n.data, ensure_ascii=False, default=str) for n in notes],
+                   "key": [n.idempotency_key for n in notes]}
+        conn.execute(INSERT, {name: array_literal(values) for name, values in columns.items()})

@@ -5,6 +5,7 @@ import json
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 
 STATUS = {Decision.ALLOW: "allowed", Decision.HOLD: "held", Decision.DENY: "denied"}
@@ -57,7 +58,7 @@ def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: li
         return []
     if len(requests) >= COPY_FROM:
         return _copy_decisions(conn, requests, verdicts, thresholds)
-    rows = conn.execute(_INSERT, {
+    rows = conn.execute(_INSERT, {name: array_literal(values) for name, values in {
         "ref": [r.reference for r in requests], "kind": [r.kind for r in requests],
         "member": [r.member_id for r in requests], "device": [r.device_id for r in requests],
         "ip": [r.ip for r in requests], "room": [r.room_id for r in requests],
@@ -65,5 +66,5 @@ def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: li
         "status": [STATUS[v.decision] for v in verdicts], "score": [v.score for v in verdicts],
         "version": [v.model_version for v in verdicts], "hold": [t[0] for t in thresholds],
         "deny": [t[1] for t in thresholds], "reasons": [json.dumps(v.reasons) for v in verdicts],
-        "top": [json.dumps(v.top_features) for v in verdicts]}).all()
+        "top": [json.dumps(v.top_features) for v in verdicts]}.items()}).all()
     return [r[0] for r in rows]

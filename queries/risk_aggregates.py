@@ -10,6 +10,7 @@ import re
 
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
 from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR
 
 COLUMNS = ("kind", "entity", "events_1h", "events_24h", "churn_1h", "heartbeats_1h", "comments_1h", "orders_24h",
@@ -57,7 +58,7 @@ LEFT JOIN said ON said.comment_text = s.comment_text"""
 def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], at_ms: int) -> list[tuple]:
     """Plain tuples in COLUMNS order (NULL counts: nothing in the window), straight from the driver
     in the caller's transaction: SQLAlchemy Row objects cost more than the query for big batches."""
-    params = {"kinds": kinds, "entities": entities, "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS}
+    params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS}
     # A prepared statement soon runs a generic plan costed for a few entities: right for one grant
     # (saves ~1 ms of planning), five times slower for thousands. Big batches are planned each time.
     prepare = None if len(kinds) <= PLANNED_EACH_TIME_FROM else False
