@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # campaign tick or a settlement, and the aggregates lag by at most about that interval.
     risk_fold_tick_rows: int = 10_000
     risk_fold_every_s: int = 10
+    # Buckets, pairs and presence older than this are dropped (windows read 24 h back), once per prune interval.
+    risk_aggregate_keep_hours: int = 48
+    risk_prune_every_s: int = 3600
     # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
     # process (0: every call).
     risk_cache_ms: int = 1000

@@ -108,3 +108,4 @@ class FoldInput(BaseModel):
 
 class FoldResult(BaseModel):
     rows: int  # ids advanced over all sources
+    pruned: int = 0  # aggregate rows dropped as too old to be read (activities/risk_prune.py)

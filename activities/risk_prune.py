@@ -1,0 +1,44 @@
+"""Drop risk aggregates no window can read any more, so the tables stay the size of a few days.
+
+Buckets, pairs and presence rows older than the keep time go (windows reach back 24 h from the
+moment scored; the default keeps 48 h). Entity rows stay: they hold when an account was first seen,
+and an account's age must not restart. Pairs and presence go by the same cutoff, so a presence row
+that stays always keeps its pairs (they were written when it last advanced, no earlier than it).
+Deletes run in bounded chunks, one transaction each.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from core.db import transaction
+
+_OLD = {"risk_agg_bucket": "bucket < :before", "risk_agg_pair": "last_ms < :before",
+        "risk_agg_presence": "grain_ms < :before"}
+_DELETE = {table: text(f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {old} LIMIT :n))")
+           for table, old in _OLD.items()}
+# A 'prune' row beside the fold cursors: when the aggregates were last pruned (its last_id is unused).
+_DUE = text("INSERT INTO risk_agg_cursor (source, last_id, folded_at) VALUES ('prune', 0, now()) "
+            "ON CONFLICT (source) DO UPDATE SET folded_at = now() "
+            "WHERE risk_agg_cursor.folded_at < now() - make_interval(secs => :every) RETURNING 1")
+
+
+def prune_chunk(conn: Connection, *, before_ms: int, limit: int) -> dict[str, int]:
+    """At most `limit` rows per table older than `before_ms`; {table: rows deleted}."""
+    return {table: conn.execute(sql, {"before": before_ms, "n": limit}).rowcount for table, sql in _DELETE.items()}
+
+
+def prune_if_due(*, keep_hours: int, every_s: int, limit: int = 50_000, heartbeat=lambda n: None) -> int:
+    """Prune once per `every_s` (whoever gets there first); rows deleted (0 when not due)."""
+    with transaction() as conn:
+        if conn.execute(_DUE, {"every": every_s}).first() is None:
+            return 0
+        before_ms = conn.execute(text("SELECT (extract(epoch FROM now() - make_interval(hours => :h)) * 1000)::bigint"),
+                                 {"h": keep_hours}).scalar_one()
+    total = 0
+    while True:
+        with transaction() as conn:
+            done = prune_chunk(conn, before_ms=before_ms, limit=limit)
+        total += sum(done.values())
+        heartbeat(total)
+        if max(done.values()) < limit:
+            return total
