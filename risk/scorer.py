@@ -8,7 +8,7 @@ the grant. With no model promoted yet, rules alone decide (cold start never bloc
 
 import ipaddress
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Protocol
 
 import numpy as np
