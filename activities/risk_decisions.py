@@ -11,9 +11,10 @@ from models.risk_base import Decision, GrantRequest, RiskVerdict
 STATUS = {Decision.ALLOW: "allowed", Decision.HOLD: "held", Decision.DENY: "denied"}
 
 
+_STORED = ("reference, kind, member_id, device_id, ip, room_id, value, decision, status, score, model_version, "
+           "hold_above, deny_above, reasons, top_features")
 _INSERT = text(  # parsed once
-    "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, value, decision, status, "
-    "score, model_version, hold_above, deny_above, reasons, top_features) "
+    f"INSERT INTO risk_decision ({_STORED}) "
     "SELECT * FROM unnest(CAST(:ref AS text[]), CAST(:kind AS text[]), CAST(:member AS text[]), "
     "CAST(:device AS text[]), CAST(:ip AS text[]), CAST(:room AS text[]), CAST(:value AS bigint[]), "
     "CAST(:decision AS text[]), CAST(:status AS text[]), CAST(:score AS float8[]), CAST(:version AS text[]), "
@@ -21,35 +22,21 @@ _INSERT = text(  # parsed once
     "RETURNING id")
 
 
-_COLUMNS = ("id, reference, kind, member_id, device_id, ip, room_id, value, decision, status, score, model_version, "
-            "hold_above, deny_above, reasons, top_features")
 _IDS = "SELECT nextval(pg_get_serial_sequence('risk_decision', 'id')) FROM generate_series(1, %s)"
 COPY_FROM = 256  # rows: below this one prepared INSERT is quicker; above, binding arrays costs more than COPY
-_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_decisions(conn: Connection, requests: list[GrantRequest], verdicts: list[RiskVerdict],
                     thresholds: list[tuple[float, float]]) -> list[int]:
-    """The same rows through COPY (text format), with ids drawn first so they can be returned."""
+    """The same rows through COPY, with ids drawn first so they can be returned."""
     cur = conn.connection.driver_connection.cursor()
     ids = [row[0] for row in cur.execute(_IDS, (len(requests),)).fetchall()]
-    lines = []
-    for i, r, v, (hold, deny) in zip(ids, requests, verdicts, thresholds):
-        fields = (r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id)
-        lines.append(f"{i}\t{_join(fields)}\t{int(r.value)}\t"
-                     f"{v.decision.value}\t{STATUS[v.decision]}\t{float(v.score)!r}\t{_text(v.model_version)}\t"
-                     f"{float(hold)!r}\t{float(deny)!r}\t{_text(json.dumps(v.reasons))}\t{_text(json.dumps(v.top_features))}\n")
-    with cur.copy(f"COPY risk_decision ({_COLUMNS}) FROM STDIN") as copy:
-        copy.write("".join(lines))
+    with cur.copy(f"COPY risk_decision (id, {_STORED}) FROM STDIN") as copy:
+        for i, r, v, (hold, deny) in zip(ids, requests, verdicts, thresholds):
+            copy.write_row((i, r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value,
+                            v.decision.value, STATUS[v.decision], v.score, v.model_version, hold, deny,
+                            json.dumps(v.reasons), json.dumps(v.top_features)))
     return ids
-
-
-def _text(value: str) -> str:
-    return value.translate(_ESCAPE)
-
-
-def _join(fields: tuple[str, ...]) -> str:
-    return "\t".join(f.translate(_ESCAPE) for f in fields)
 
 
 def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: list[RiskVerdict],
