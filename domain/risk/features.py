@@ -117,6 +117,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     churn = np.isin(types, CHURN_TYPES)
     cols: list[np.ndarray] = []
     unplayed: list[np.ndarray] = []
+    heartbeats: dict[str, np.ndarray] = {}
     codes = {role: _codes(log.column(role), queries.column(role)) for role in ENTITY_ROLES + ("room",)}
     member_e, member_q = codes["member"]
     room_e, _ = codes["room"]
@@ -127,8 +128,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         # heartbeats are periodic by design in every client, so regularity looks at the other events
         acts = KeyIndex(np.where(types != "heartbeat", own, -1), et, span)
         events_1h = idx.count_since(cq, edge - HOUR, qt)
-        heartbeats_1h = KeyIndex(np.where(types == "heartbeat", own, -1), et, span).count_since(cq, edge - HOUR, qt)
-        unplayed.append(np.where(heartbeats_1h > 0, 0.0, events_1h))
+        heartbeats[role] = KeyIndex(np.where(types == "heartbeat", own, -1), et, span).count_since(cq, edge - HOUR, qt)
+        unplayed.append(np.where(heartbeats[role] > 0, 0.0, events_1h))
         cols += [events_1h, idx.count_since(cq, edge - DAY, qt),
                  idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
@@ -144,7 +145,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     cols += [_distinct(member_e, ip_e, et, HOUR, span, member_q, qt),
              _distinct(member_e, device_e, et, DAY, span, member_q, qt),
              _distinct(member_own, room_e, et, HOUR, span, member_q, qt),
-             KeyIndex(np.where(types == "heartbeat", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
+             heartbeats["member"],  # heartbeats are room events, so the member's own index counts them all
              KeyIndex(member_own, et, span).first_seen_age(member_q, qt, lb),
              orders,
              KeyIndex(np.where(types == "comment", member_e, -1), et, span).count_since(member_q, edge - HOUR, qt),
