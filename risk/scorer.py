@@ -19,7 +19,7 @@ from activities.risk_aggregates import BACKLOG_SQL, fold
 from activities.risk_decisions import store_decisions
 from core.settings import get_settings
 from domain.risk.features import FeatureSpec
-from domain.risk.rules import SEVERITY, apply_rules, default_rules
+from domain.risk.rules import BY_SEVERITY, SEVERITY, apply_rules, default_rules, threshold_severity
 from domain.risk.words import top_features
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.live_features import live_features
@@ -95,9 +95,6 @@ _CONTEXT = text("SELECT kind, value, reason FROM risk_block UNION ALL "
                 f"SELECT '~backlog', CAST(({BACKLOG_SQL}) AS text), ''")
 
 
-BY_SEVERITY = {severity: decision for decision, severity in SEVERITY.items()}
-
-
 class ModelScorer:
     """Rules (blocklists, velocity) in front, then the promoted model; decisions stored."""
 
@@ -153,17 +150,17 @@ class ModelScorer:
                        default_deny if r.deny_above is None else r.deny_above) for r in requests]
         hold, deny = np.array(thresholds, dtype=np.float64).T
         scores = np.round(np.asarray(scores, dtype=np.float64), 6)
-        by_model = np.where(scores >= deny, 2, np.where(scores >= hold, 1, 0))
+        by_model = threshold_severity(scores, hold, deny)
+        deny_severity = SEVERITY[Decision.DENY]
         verdicts = []
         for i, (score, model_severity) in enumerate(zip(scores.tolist(), by_model.tolist())):
             rule_decision, reasons = ruled[i]
-            severity = max(SEVERITY[rule_decision], model_severity, 2 if i in blocked else 0)
-            if i in blocked:
-                reasons = blocked[i] + reasons
-                score = max(score, 1.0)
+            severity = max(SEVERITY[rule_decision], model_severity)
             if model_severity:
                 h, d = thresholds[i]
                 reasons.append(f"model {version} score {score:.2f} (hold at {h:g}, deny at {d:g})")
+            if i in blocked:  # a blocklist is certain: deny, with its reasons first
+                severity, reasons, score = deny_severity, blocked[i] + reasons, max(score, 1.0)
             # built without re-validation: every field is already of its type (5,000 verdicts a batch)
             verdicts.append(RiskVerdict.model_construct(decision=BY_SEVERITY[severity], score=score,
                                                         reasons=reasons, model_version=version,

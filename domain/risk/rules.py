@@ -11,6 +11,7 @@ from domain.risk.words import describe
 from models.risk_base import Decision
 
 SEVERITY = {Decision.ALLOW: 0, Decision.HOLD: 1, Decision.DENY: 2}
+BY_SEVERITY = {severity: decision for decision, severity in SEVERITY.items()}
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,11 @@ def apply_rules(rules: list[VelocityRule], names: list[str], x: np.ndarray) -> l
     return out
 
 
+def threshold_severity(scores: np.ndarray, hold_above, deny_above) -> np.ndarray:
+    """The SEVERITY of each score's decision by the thresholds (scalars, or one per score)."""
+    return np.where(scores >= deny_above, SEVERITY[Decision.DENY],
+                    np.where(scores >= hold_above, SEVERITY[Decision.HOLD], SEVERITY[Decision.ALLOW]))
+
+
 def by_threshold(score: float, hold_above: float, deny_above: float) -> Decision:
-    if score >= deny_above:
-        return Decision.DENY
-    if score >= hold_above:
-        return Decision.HOLD
-    return Decision.ALLOW
-
-
-def strictest(*decisions: Decision) -> Decision:
-    return max(decisions, key=SEVERITY.__getitem__)
+    return BY_SEVERITY[int(threshold_severity(np.float64(score), hold_above, deny_above))]
