@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import StratifiedKFold
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.pipeline import Pipeline
@@ -80,7 +81,10 @@ class RiskModel:
             shape = dict(learning_rate=0.1, max_iter=150, max_leaf_nodes=15, min_samples_leaf=30, l2_regularization=1.0)
         boost = HistGradientBoostingClassifier(**shape, random_state=seed)
         pipeline = Pipeline([("encode", encode), ("boost", boost)])
-        folds = int(min(3, max(2, min(np.bincount(y.astype(int), minlength=2)))))
+        # Folds drawn at random (seeded), not in row order: rows come in time order, with ties in no fixed
+        # order, so row-order folds made the calibration depend on how the database returned equal times.
+        folds = StratifiedKFold(n_splits=int(min(3, max(2, min(np.bincount(y.astype(int), minlength=2))))),
+                                shuffle=True, random_state=seed)
         self.pipeline = CalibratedClassifierCV(pipeline, method="sigmoid", cv=folds, ensemble=False)
         self.pipeline.fit(self._matrix(x, ctx), y.astype(int))
         self.fast = None if k else FastCalibrated(self.pipeline)
