@@ -1,7 +1,7 @@
 """Serving features for a whole batch of grants from the running aggregates, vectorized.
 
-One query fetches one row per distinct entity of the batch (queries/risk_aggregates.py); numpy
-turns those rows into the same matrix `domain.risk.features.compute` gives for the same query
+One query fetches every distinct entity of the batch as arrays (queries/risk_aggregates.py); numpy
+turns them into the same matrix `domain.risk.features.compute` gives for the same query
 points (tests/risk/test_features_agree.py). Only specs without context columns are served (live
 models are trained on room events, which have none).
 """
@@ -11,12 +11,11 @@ from functools import lru_cache
 import numpy as np
 from sqlalchemy.engine import Connection
 
-from domain.risk.features import ENTITY_ROLES, RECENT_ACTS, RECENT_ALL, FeatureSpec
+from domain.risk.features import ENTITY_ROLES, FeatureSpec
 from models.risk_base import GrantRequest
-from queries.risk_aggregates import COLUMNS, entity_aggregates
+from queries.risk_aggregates import COUNTS, entity_aggregates
 from risk.logfile import network_of
 
-_COUNTS = COLUMNS[2:15]
 _network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come back again and again
 
 
@@ -26,13 +25,9 @@ def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:
             "member": [r.member_id for r in requests]}
 
 
-def _times(arrays: tuple, width: int) -> np.ndarray:
-    """Stored last-times arrays (largest first) as an (entities x width) float matrix, NaN-padded."""
-    out = np.full((len(arrays) + 1, width), np.nan)
-    for i, values in enumerate(arrays):
-        if values:
-            out[i, :len(values)] = values[:width]
-    return out
+def _with_empty(values: np.ndarray, fill: float) -> np.ndarray:
+    """`values` and one more row for the empty entity (a grant without a device, say)."""
+    return np.concatenate([values, np.full((1, *values.shape[1:]), fill)])
 
 
 def _gap(recent: np.ndarray, at: int, lookback: int) -> np.ndarray:
@@ -57,20 +52,16 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
         raise ValueError("serving supports feature specs without context columns only")
     lb = spec.lookback_ms
     per_role = request_entities(requests)
+    # sorted: the query walks each table's key in order
     keys = sorted({(role, e) for role, values in per_role.items() for e in values if e})
-    rows = entity_aggregates(conn, [k for k, _ in keys], [e for _, e in keys], at_ms) if keys else []
-    n = len(rows)  # index n is the empty entity: zero counts, no times
-    cols = list(zip(*rows)) if rows else [()] * len(COLUMNS)
-    at = dict(zip(zip(cols[0], cols[1]), range(n)))
-    counts = np.zeros((n + 1, len(_COUNTS)))
-    if n:
-        counts[:n] = np.nan_to_num(np.array(cols[2:15], dtype=np.float64).T)
-    first = np.array(list(cols[15]) + [None], dtype=np.float64)  # None -> NaN
-    comment_accounts = np.nan_to_num(np.array(list(cols[18]) + [0], dtype=np.float64))
-    gap = _gap(_times(cols[16], RECENT_ALL), at_ms, lb)
-    regular = _regularity(_times(cols[17], RECENT_ACTS), at_ms, lb)
-    c = {name: counts[:, i] for i, name in enumerate(_COUNTS)}
+    got = entity_aggregates(conn, [k for k, _ in keys], [e for _, e in keys], at_ms)
+    n = len(keys)  # index n is the empty entity: zero counts, no times
+    at = dict(zip(keys, range(n)))
     idx = {role: np.array([at.get((role, e), n) for e in values], dtype=np.intp) for role, values in per_role.items()}
+    c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
+    first = _with_empty(got["first_ms"], np.nan)
+    gap = _gap(_with_empty(got["recent_all"], np.nan), at_ms, lb)
+    regular = _regularity(_with_empty(got["recent_acts"], np.nan), at_ms, lb)
     cols = []
     for role in ENTITY_ROLES:
         i = idx[role]
@@ -81,7 +72,7 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
     age = np.where(first <= at_ms, np.minimum(at_ms - first, lb) / 1000.0, 0.0)
     orders, grants = c["orders_24h"][m], c["grants_24h"][m]
     cols += [c["ips_1h"][m], c["devices_24h"][m], c["rooms_1h"][m], c["heartbeats_1h"][m], age[m], orders,
-             c["comments_1h"][m], comment_accounts[m], grants,
+             c["comments_1h"][m], c["comment_accounts_1h"][m], grants,
              np.where(grants > 0, np.minimum(orders / np.maximum(grants, 1), 1.0), -1.0)]
     ip = idx["ip"]
     cols += [c["events_1h"][ip], gap[ip]]  # without context columns the IP+context key is the IP
