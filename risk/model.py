@@ -97,7 +97,7 @@ class RiskModel:
             raw = -self.pipeline.score_samples(x)
             rank = np.searchsorted(self.train_scores, raw, side="right") / max(len(self.train_scores), 1)
             return rank ** ANOMALY_SHARPNESS
-        if getattr(self, "fast", None) is not None:
+        if getattr(self, "fast", None) is not None and len(x) <= FAST_UP_TO:
             return self.fast(x)
         return self.pipeline.predict_proba(self._matrix(x, ctx))[:, 1]
 
@@ -109,6 +109,12 @@ class RiskModel:
     @staticmethod
     def from_bytes(blob: bytes) -> "RiskModel":
         return pickle.loads(blob)
+
+
+# The numpy walk takes every row down every tree to the deepest leaf; scikit-learn's compiled
+# predictor pays ~1.5 ms a call but ~2.5 us a row (150 trees, depth 13: 1 row 0.09 vs 1.57 ms,
+# 128 rows 1.9 vs 2.1 ms, 1,000 rows 20 vs 4 ms, 5,000 rows 83 vs 14 ms). Same output either way.
+FAST_UP_TO = 128
 
 
 def sha256(blob: bytes) -> str:
