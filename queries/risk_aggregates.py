@@ -46,15 +46,19 @@ q_b AS (SELECT q.kind, q.entity, q.ord, b.* FROM q CROSS JOIN LATERAL (  -- per 
     FROM risk_agg_bucket AS b WHERE b.kind = q.kind AND b.entity = q.entity
     AND bucket >= :edge - {DAY} AND bucket <= :at) AS b),
 per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
-       b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
+       b.grants_24h, p.accounts_1h, a.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
        -- every entity's times cut or NULL-padded to one width, so they stack into one 2-D array
        (coalesce(s.recent_all, '{{}}') || array_fill(CAST(NULL AS bigint), ARRAY[{RECENT_ALL}]))[1:{RECENT_ALL}] AS recent_all,
        (coalesce(s.recent_acts, '{{}}') || array_fill(CAST(NULL AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
 FROM q_b AS b
+CROSS JOIN LATERAL (  -- a device's, IP's or network's accounts in 24 h and, from the same rows, in 1 h
+    SELECT count(*) AS accounts_24h, count(*) FILTER (WHERE c.last_ms > :at - {HOUR}) AS accounts_1h_below_cap
+    FROM (SELECT r.last_ms FROM risk_agg_pair AS r WHERE b.kind <> 'member' AND r.kind = b.kind AND r.entity = b.entity
+          AND r.sub_kind = 'member' AND r.last_ms > :at - {DAY} LIMIT {DISTINCT_CAP}) AS c) AS a
 CROSS JOIN LATERAL (SELECT  -- each count reads at most DISTINCT_CAP pair rows, and only where it applies
-    CASE WHEN b.kind <> 'member' THEN {_capped("member", HOUR)} END AS accounts_1h,
-    CASE WHEN b.kind <> 'member' THEN {_capped("member", DAY)} END AS accounts_24h,
+    CASE WHEN a.accounts_24h < {DISTINCT_CAP} THEN a.accounts_1h_below_cap  -- else the 24 h rows were cut short
+         WHEN b.kind <> 'member' THEN {_capped("member", HOUR)} END AS accounts_1h,
     CASE WHEN b.kind = 'member' THEN {_capped("room", HOUR)} END AS rooms_1h,
     CASE WHEN b.kind <> 'member' THEN {_capped("room", DAY)} END AS rooms_24h,
     CASE WHEN b.kind = 'member' THEN {_capped("ip", HOUR)} END AS ips_1h,
