@@ -14,7 +14,7 @@ from temporalio import activity
 from activities.risk_prune import prune_if_due
 from core.db import transaction
 from core.settings import get_settings
-from domain.risk.features import BUCKET_MS, PAIR_GRAIN_MS, RECENT_ACTS, RECENT_ALL
+from domain.risk.features import BUCKET_MS, PAIR_GRAIN_MS, RECENT_ACTS
 from models.risk import FoldInput, FoldResult
 from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
 
@@ -71,15 +71,18 @@ pairs AS (
     WHERE entity <> '' AND sub <> '' GROUP BY 1, 2, 3, 4
     ON CONFLICT (kind, entity, sub_kind, sub) DO UPDATE SET last_ms = greatest(risk_agg_pair.last_ms, excluded.last_ms)
     RETURNING 1),
-entities AS (
-    INSERT INTO risk_agg_entity (kind, entity, first_ms, recent_all, recent_acts, comment_ms, comment_text)
-    SELECT r.kind, r.entity, min(e.t), (array_agg(e.t ORDER BY e.t DESC))[1:{RECENT_ALL}],
+entities AS (  -- actions only (heartbeats are half the events), but for a member's first-seen time:
+               -- only a viewer whose presence advanced can be new, so only their heartbeats come in
+    INSERT INTO risk_agg_entity (kind, entity, first_ms, recent_acts, comment_ms, comment_text)
+    SELECT r.kind, r.entity, min(e.t),
            coalesce((array_agg(e.t ORDER BY e.t DESC) FILTER (WHERE e.type <> 'heartbeat'))[1:{RECENT_ACTS}], '{{}}'),
            max(e.t) FILTER (WHERE e.text <> '' AND r.kind = 'member'),
            coalesce((array_agg(e.text ORDER BY e.t DESC, e.text DESC) FILTER (WHERE e.text <> '' AND r.kind = 'member'))[1], '')
-    FROM e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2
+    FROM e, LATERAL {_ROLES}
+    WHERE r.entity <> '' AND (e.type <> 'heartbeat' OR (r.kind = 'member' AND e.member IN (SELECT member FROM presence)))
+    GROUP BY 1, 2
     ON CONFLICT (kind, entity) DO UPDATE SET first_ms = least(risk_agg_entity.first_ms, excluded.first_ms),
-        recent_all = {_newest('recent_all', RECENT_ALL)}, recent_acts = {_newest('recent_acts', RECENT_ACTS)},
+        recent_acts = {_newest('recent_acts', RECENT_ACTS)},
         comment_ms = greatest(risk_agg_entity.comment_ms, excluded.comment_ms),
         comment_text = CASE WHEN excluded.comment_ms >= coalesce(risk_agg_entity.comment_ms, -1)
                             THEN excluded.comment_text ELSE risk_agg_entity.comment_text END

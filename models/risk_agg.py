@@ -59,14 +59,13 @@ class RiskAggPresence(SQLModel, table=True):
 
 
 class RiskAggEntity(SQLModel, table=True):
-    """Per entity: first seen, its last event times (gaps, regularity) and its latest comment."""
+    """Per entity: first seen, its last action times (action gap, regularity) and its latest comment."""
 
     __tablename__ = "risk_agg_entity"
     __table_args__ = HOT_UPDATES
     kind: str = Field(primary_key=True)
     entity: str = Field(primary_key=True)
     first_ms: int = Field(sa_column=Column(BigInteger, nullable=False))
-    recent_all: list[int] = Field(sa_column=Column(ARRAY(BigInteger), nullable=False, server_default="{}"))
     recent_acts: list[int] = Field(sa_column=Column(ARRAY(BigInteger), nullable=False, server_default="{}"))
     comment_ms: int | None = Field(default=None, sa_column=Column(BigInteger))
     comment_text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

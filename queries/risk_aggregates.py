@@ -1,7 +1,7 @@
 """Read the running aggregates of a batch's entities: one statement, one array per column.
 
 Windows follow domain/risk/features.py: counts from 10-minute buckets since floor(at) - W, distinct
-counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last event times and
+counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last action times and
 how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
 folded yet.
 
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 import numpy as np
 
 from core.pgarray import array_literal
-from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR, RECENT_ACTS, RECENT_ALL
+from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR, RECENT_ACTS
 
 COUNTS = ("events_1h", "events_24h", "churn_1h", "heartbeats_1h", "comments_1h", "orders_24h", "grants_24h",
           "accounts_1h", "accounts_24h", "rooms_1h", "rooms_24h", "ips_1h", "devices_24h", "comment_accounts_1h")
@@ -48,8 +48,7 @@ q_b AS (SELECT q.kind, q.entity, q.ord, b.* FROM q CROSS JOIN LATERAL (  -- per 
 per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
        b.grants_24h, p.accounts_1h, a.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
-       -- every entity's times cut or NULL-padded to one width, so they stack into one 2-D array
-       (coalesce(s.recent_all, '{{}}') || array_fill(CAST(NULL AS bigint), ARRAY[{RECENT_ALL}]))[1:{RECENT_ALL}] AS recent_all,
+       -- every entity's times NULL-padded to one width, so they stack into one 2-D array
        (coalesce(s.recent_acts, '{{}}') || array_fill(CAST(NULL AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
 FROM q_b AS b
 CROSS JOIN LATERAL (  -- a device's, IP's or network's accounts in 24 h and, from the same rows, in 1 h
@@ -66,26 +65,25 @@ CROSS JOIN LATERAL (SELECT  -- each count reads at most DISTINCT_CAP pair rows, 
 LEFT JOIN s ON s.kind = b.kind AND s.entity = b.entity
 LEFT JOIN said ON said.comment_text = s.comment_text)
 SELECT {", ".join(f"array_agg(coalesce({c}, 0) ORDER BY ord)" for c in COUNTS)},
-       array_agg(first_ms ORDER BY ord), array_agg(recent_all ORDER BY ord), array_agg(recent_acts ORDER BY ord)
+       array_agg(first_ms ORDER BY ord), array_agg(recent_acts ORDER BY ord)
 FROM per_entity"""
 
 
 def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], at_ms: int) -> dict[str, np.ndarray]:
     """{column: array over the entities asked for, in that order}: COUNTS (0 when nothing is in the window),
-    first_ms (NaN: never seen), recent_all and recent_acts (entities x width, largest first, NaN-padded).
+    first_ms (NaN: never seen), recent_acts (entities x RECENT_ACTS, largest first, NaN-padded).
     Straight from the driver in the caller's transaction."""
     if not kinds:
         return {**{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
-                "recent_all": np.zeros((0, RECENT_ALL)), "recent_acts": np.zeros((0, RECENT_ACTS))}
+                "recent_acts": np.zeros((0, RECENT_ACTS))}
     params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS}
     # A prepared statement soon runs a generic plan costed for a few entities: right for one grant
     # (saves ~1 ms of planning), five times slower for thousands. Big batches are planned each time.
     prepare = None if len(kinds) <= PLANNED_EACH_TIME_FROM else False
     row = conn.connection.driver_connection.execute(_DRIVER_SQL, params, prepare=prepare, binary=True).fetchone()
     out = {name: np.array(values, dtype=np.float64) for name, values in zip(COUNTS, row)}
-    first, recent_all, recent_acts = row[len(COUNTS):]
+    first, recent_acts = row[len(COUNTS):]
     out["first_ms"] = np.array(first, dtype=np.float64)  # None -> NaN
-    out["recent_all"] = np.array(recent_all, dtype=np.float64).reshape(len(kinds), RECENT_ALL)
     out["recent_acts"] = np.array(recent_acts, dtype=np.float64).reshape(len(kinds), RECENT_ACTS)
     return out
 

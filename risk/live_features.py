@@ -31,7 +31,7 @@ def _with_empty(values: np.ndarray, fill: float) -> np.ndarray:
 
 
 def _gap(recent: np.ndarray, at: int, lookback: int) -> np.ndarray:
-    """Seconds since the last event strictly before `at` in the lookback, else the lookback."""
+    """Seconds since the last action strictly before `at` in the lookback, else the lookback."""
     before = np.where((recent < at) & (recent > at - lookback), recent, -np.inf).max(axis=1)
     return np.where(np.isfinite(before), (at - before) / 1000.0, lookback / 1000.0)
 
@@ -60,8 +60,8 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
     idx = {role: np.array([at.get((role, e), n) for e in values], dtype=np.intp) for role, values in per_role.items()}
     c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
     first = _with_empty(got["first_ms"], np.nan)
-    gap = _gap(_with_empty(got["recent_all"], np.nan), at_ms, lb)
-    regular = _regularity(_with_empty(got["recent_acts"], np.nan), at_ms, lb)
+    acts = _with_empty(got["recent_acts"], np.nan)
+    gap, regular = _gap(acts, at_ms, lb), _regularity(acts, at_ms, lb)
     cols = []
     for role in ENTITY_ROLES:
         i = idx[role]

@@ -46,6 +46,7 @@ class RiskModel:
     high: np.ndarray | None = None  # 99th percentile
     extra: dict = field(default_factory=dict)
     fast: FastCalibrated | None = None  # numpy scoring path for numeric-only classifiers
+    trained_names: tuple[str, ...] = ()  # as trained: a renamed or redefined feature no longer fits
 
     @property
     def feature_names(self) -> list[str]:
@@ -62,6 +63,7 @@ class RiskModel:
         (offline evaluation; chosen on an inner time-based validation of the training part);
         otherwise quicker trees to train daily. Either way one boosted model trained on all rows,
         the CV folds only fit its sigmoid calibration."""
+        self.trained_names = tuple(self.spec.names())
         genuine = x if y is None or not (y == 0).any() else x[y == 0]
         self.low, self.mid, self.high = (np.percentile(genuine, q, axis=0) for q in (1, 50, 99))
         if self.kind == "anomaly":

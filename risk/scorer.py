@@ -74,7 +74,8 @@ def _fits(model) -> bool:
     """Trained on today's serving features? (A model from before a feature change must not crash a
     settlement: rules decide until it is retrained.)"""
     try:
-        return not model.spec.context and len(model.low) == len(model.spec.names())
+        names = model.spec.names()
+        return not model.spec.context and tuple(model.trained_names) == tuple(names) and len(model.low) == len(names)
     except Exception:  # noqa: BLE001 - an old pickle may lack fields the code now expects
         return False
 

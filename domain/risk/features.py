@@ -37,7 +37,7 @@ SIDE_TYPES = ("order", "grant")  # member-only rows from settlement and risk_dec
 DISTINCT_CAP = 100
 COMMENT_ACCOUNTS_CAP = 50  # "the same text from 50+ accounts" is as telling as from 2,000, and cheaper to count
 PAIR_GRAIN_MS = 300_000  # distinct-count times are floored to this (the fold writes a pair once per grain)
-RECENT_ALL, RECENT_ACTS = 4, 11  # last event times a serving aggregate keeps (gap; regularity of 10 gaps)
+RECENT_ACTS = 11  # last action times a serving aggregate keeps (the action gap; regularity of 10 gaps)
 
 
 @dataclass
@@ -67,13 +67,13 @@ class FeatureSpec:
     def names(self) -> list[str]:
         out = []
         for role in ENTITY_ROLES:
-            out += [f"{role}_events_1h", f"{role}_events_24h", f"{role}_gap_s", f"{role}_regularity",
+            out += [f"{role}_events_1h", f"{role}_events_24h", f"{role}_action_gap_s", f"{role}_regularity",
                     f"{role}_churn_1h"]
             if role != "member":
                 out += [f"{role}_accounts_1h", f"{role}_accounts_24h", f"{role}_rooms_24h"]
         out += ["member_ips_1h", "member_devices_24h", "member_rooms_1h", "member_heartbeats_1h",
                 "member_age_s", "member_orders_24h", "member_comments_1h", "member_comment_accounts_1h",
-                "member_grants_24h", "member_grant_order_share", "ipctx_events_1h", "ipctx_gap_s"]
+                "member_grants_24h", "member_grant_order_share", "ipctx_events_1h", "ipctx_action_gap_s"]
         out += [f"{role}_events_no_player_1h" for role in ENTITY_ROLES]
         for c in self.context:
             out += [f"ip_{c}_events_24h", f"ip_{c}_gap_s", f"ip_distinct_{c}_24h"]
@@ -125,13 +125,14 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         ce, cq = codes[role]
         own = np.where(room_events, ce, -1)
         idx = KeyIndex(own, et, span)
-        # heartbeats are periodic by design in every client, so regularity looks at the other events
+        # heartbeats are periodic by design in every client, so gaps and regularity look at the other
+        # events (actions): a watcher's heartbeat gap says nothing, and serving need not track them
         acts = KeyIndex(np.where(types != "heartbeat", own, -1), et, span)
         events_1h = idx.count_since(cq, edge - HOUR, qt)
         heartbeats[role] = KeyIndex(np.where(types == "heartbeat", own, -1), et, span).count_since(cq, edge - HOUR, qt)
         unplayed.append(np.where(heartbeats[role] > 0, 0.0, events_1h))
         cols += [events_1h, idx.count_since(cq, edge - DAY, qt),
-                 idx.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
+                 acts.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
             cols += [_distinct(own, member_e, et, HOUR, span, cq, qt),
@@ -155,7 +156,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     ctx_q = [queries.context[c] for c in spec.context]
     ce, cq = _codes(_combo(log, [log.column("ip")] + ctx_e), _combo(queries, [queries.column("ip")] + ctx_q))
     combo = KeyIndex(np.where(room_events, ce, -1), et, span)
-    cols += [combo.count_since(cq, edge - HOUR, qt), combo.since_previous(cq, qt, lb)]
+    combo_acts = KeyIndex(np.where(room_events & (types != "heartbeat"), ce, -1), et, span)
+    cols += [combo.count_since(cq, edge - HOUR, qt), combo_acts.since_previous(cq, qt, lb)]
     cols += unplayed  # events in the last hour from an entity that sent no player heartbeat in it
     for c, ve, vq in zip(spec.context, ctx_e, ctx_q):
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))

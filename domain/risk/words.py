@@ -19,14 +19,14 @@ NAMED = {
     "member_grant_order_share": lambda v: (f"only {v:.0%} of this account's grants in 24 hours led to an order"
                                            if v >= 0 else "no grants to this account in 24 hours"),
     "ipctx_events_1h": lambda v: f"{_n(v)} events with the same IP and attributes in 1 hour",
-    "ipctx_gap_s": lambda v: f"only {_n(v)} s since the same IP and attributes were last seen",
+    "ipctx_action_gap_s": lambda v: f"only {_n(v)} s since the same IP and attributes last acted",
 }
 TEMPLATES = {
     "events_1h": "{v} events from {who} in 1 hour", "events_24h": "{v} events from {who} in 24 hours",
     "accounts_1h": "{v} accounts on {who} in 1 hour", "accounts_24h": "{v} accounts on {who} in 24 hours",
     "rooms_24h": "{v} rooms visited from {who} in 24 hours",
     "churn_1h": "{v} room enters and leaves from {who} in 1 hour",
-    "gap_s": "only {v} s between events from {who}",
+    "action_gap_s": "only {v} s between actions from {who}",
     "regularity": "machine-regular timing from {who} (gap variation {v})",
     "events_no_player_1h": "{v} events from {who} in 1 hour without a single player heartbeat"}
 

@@ -35,8 +35,13 @@ def test_counts_accounts_churn_gaps_and_age_by_hand():
     assert f["ip_events_1h"] == 4 and f["ip_accounts_1h"] == 1
     assert f["network_events_1h"] == 5 and f["network_accounts_1h"] == 2
     assert f["member_events_1h"] == 4 and f["member_churn_1h"] == 3 and f["member_comments_1h"] == 1
-    assert f["member_gap_s"] == 60 and f["device_gap_s"] == 60
+    assert f["member_action_gap_s"] == 60 and f["device_action_gap_s"] == 60
     assert f["member_age_s"] == 180
+    # a player heartbeat is not an action: the action gap still runs from the leave at 120 s
+    watching = EVENTS + [(170, "heartbeat", "m1", "d1", "10.0.0.1")]
+    g = dict(zip(FeatureSpec().names(), compute(_log(watching), _log([(180, "grant", "m1", "d1", "10.0.0.1")]),
+                                                FeatureSpec())[0]))
+    assert g["member_action_gap_s"] == 60 and g["member_events_1h"] == 5 and g["member_heartbeats_1h"] == 1
     assert f["member_regularity"] == -1  # 3 gaps: too few to judge
     clockwork = [(i * 30.0, "like", "bot", "d9", "10.0.0.9") for i in range(8)]
     spec = FeatureSpec()
@@ -74,7 +79,7 @@ def test_comment_repetition_and_grants_that_led_to_an_order_by_hand():
     assert f["member_comment_accounts_1h"] == 3  # m1's latest comment, "free coupon", came from m1, m2, m3
     assert f["member_grants_24h"] == 3 and f["member_orders_24h"] == 1
     assert f["member_grant_order_share"] == 1 / 3
-    assert f["member_events_1h"] == 2 and f["member_gap_s"] == 90  # grants and orders are not room events
+    assert f["member_events_1h"] == 2 and f["member_action_gap_s"] == 90  # grants and orders are not room events
     assert at(100, "m4")["member_comment_accounts_1h"] == 2  # "hello": m1 (earlier) and m4
     assert at(100, "m9")["member_grant_order_share"] == -1  # no grants: no share
     assert at(3620, "m1")["member_comment_accounts_1h"] == 0  # m1's comments left the hour
@@ -103,9 +108,9 @@ def test_velocity_rules_and_thresholds():
 def test_operator_words():
     assert describe("device_accounts_1h", 47) == "47 accounts on this device in 1 hour"
     assert describe("ip_churn_1h", 30) == "30 room enters and leaves from this IP in 1 hour"
-    words = top_features(["device_accounts_1h", "member_gap_s"], np.array([[47.0, 0.5], [1.0, 100.0]]),
+    words = top_features(["device_accounts_1h", "member_action_gap_s"], np.array([[47.0, 0.5], [1.0, 100.0]]),
                          low=np.array([1.0, 5.0]), mid=np.array([1.0, 60.0]), high=np.array([2.0, 600.0]))
-    assert words[0] == ["47 accounts on this device in 1 hour", "only 0.5 s between events from this account"]
+    assert words[0] == ["47 accounts on this device in 1 hour", "only 0.5 s between actions from this account"]
     assert words[1] == []
 
 

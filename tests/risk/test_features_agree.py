@@ -53,6 +53,9 @@ def test_batch_and_serving_features_are_the_same(conn):
     # a /24 busier than the distinct-count cap: both sides stop counting at DISTINCT_CAP
     crowd.events += [SimEvent(f"{tag}-r2", "enter", f"{tag}-nat-{i}", f"{tag}-natd-{i}", f"198.51.100.{i % 250 + 1}",
                               start + timedelta(seconds=10 * i), "genuine") for i in range(DISTINCT_CAP + 20)]
+    # a viewer whose app only ever sent player heartbeats (the enter was lost): still first seen at 3 min
+    crowd.events += [SimEvent(f"{tag}-r1", "heartbeat", f"{tag}-hb-only", f"{tag}-hbd", "203.0.113.7",
+                              start + timedelta(minutes=3 + i), "genuine") for i in range(0, 60, 2)]
     members = sorted({e.member_id for e in crowd.events})
     decisions = [(m, rng.choice(["coupon", "campaign_points", "order_points"]), start + timedelta(seconds=rng.uniform(0, 2400)))
                  for m in rng.sample(members, 20) for _ in range(3)]
@@ -62,6 +65,7 @@ def test_batch_and_serving_features_are_the_same(conn):
                            room_id=e.room_id) for e in rng.sample(crowd.events, 60)]
     grants += [GrantRequest(kind="coupon", member_id=m, device_id=f"{tag}-v6d", ip="2001:db8:1:2::9") for m in members[:3]]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-nat-0", device_id=f"{tag}-natd-0", ip="198.51.100.1")]
+    grants += [GrantRequest(kind="coupon", member_id=f"{tag}-hb-only", device_id=f"{tag}-hbd", ip="203.0.113.7")]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-odd", device_id=f"{tag}-odd", ip="not-an-ip"),
                GrantRequest(kind="coupon", member_id=f"{tag}-nobody")]
 
@@ -87,5 +91,7 @@ def test_batch_and_serving_features_are_the_same(conn):
     assert (last["member_regularity"] >= 0).any() and (last["member_age_s"] > 0).any()
     v6 = grants.index(next(g for g in grants if g.ip == "2001:db8:1:2::9"))
     assert last["network_accounts_1h"][v6] == 2
+    hb_only = grants.index(next(g for g in grants if g.ip == "203.0.113.7"))
+    assert last["member_age_s"][hb_only] == 38 * 60 and last["member_heartbeats_1h"][hb_only] == 20
     nat = grants.index(next(g for g in grants if g.ip == "198.51.100.1"))
     assert last["network_accounts_1h"][nat] == DISTINCT_CAP

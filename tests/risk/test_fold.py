@@ -66,8 +66,8 @@ def test_last_times_stay_newest_first_when_a_late_event_arrives(conn):
                             for s in seconds])
         fold(conn, lag_ms=0)
         return [round((ms - t0.timestamp() * 1000) / 1000) for ms in conn.execute(text(
-            "SELECT recent_all FROM risk_agg_entity WHERE kind = 'device' AND entity = :d"), {"d": device}).scalar()]
+            "SELECT recent_acts FROM risk_agg_entity WHERE kind = 'device' AND entity = :d"), {"d": device}).scalar()]
 
-    assert fold_at(10, 20, 30, 40, 50) == [50, 40, 30, 20]
-    assert fold_at(35) == [50, 40, 35, 30]  # late: merged into place
-    assert fold_at(60, 5) == [60, 50, 40, 35]  # one new, one older than everything kept
+    assert fold_at(*range(10, 130, 10)) == list(range(120, 10, -10))  # the newest 11 of 12
+    assert fold_at(35) == [120, 110, 100, 90, 80, 70, 60, 50, 40, 35, 30]  # late: merged into place
+    assert fold_at(130, 5) == [130, 120, 110, 100, 90, 80, 70, 60, 50, 40, 35]  # one new, one older than all kept

@@ -93,6 +93,22 @@ def test_a_model_trained_on_other_features_falls_back_to_rules(conn):
     assert verdict.decision == Decision.ALLOW and verdict.model_version.startswith("rules-v1 (model cla-")
 
 
+def test_a_model_trained_before_a_feature_was_redefined_falls_back_to_rules(conn):
+    _cold(conn)
+    spec = FeatureSpec()
+    rng = np.random.default_rng(5)
+    x = rng.gamma(1.0, 1.0, size=(400, len(spec.names())))
+    y = (rng.random(400) < 0.3).astype(int)
+    current = RiskModel("classifier", spec).fit(x, None, y)
+    # as pickled before gaps ran from actions: as many columns, one name (and meaning) different
+    old = RiskModel.from_bytes(current.to_bytes())
+    old.trained_names = tuple(n.replace("member_action_gap_s", "member_gap_s") for n in current.trained_names)
+    for model, fits in ((current, True), (old, False)):
+        assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test", force=True).promoted
+        verdict = get_scorer().score(conn, [_request()])[0]
+        assert verdict.model_version.startswith("rules-v1 (model cla-") != fits, verdict.model_version
+
+
 def test_blocklists_are_reused_for_the_cache_time_then_read_again(conn, monkeypatch):
     _cold(conn)
     from core.settings import get_settings
