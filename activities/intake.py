@@ -1,17 +1,24 @@
-"""Store room events: COPY into a temp table, then INSERT ... ON CONFLICT (event_id) DO NOTHING.
+"""Store room events: the new ones COPY straight into room_event, idempotent by event id.
 
 A transaction-scoped advisory lock per room serialises writers of one room, so
 within a room `room_event.id` grows in commit order: a campaign cursor that has
-read up to id N never later finds a committed event of that room below N.
+read up to id N never later finds a committed event of that room below N. Under that lock the
+batch's event ids already stored are looked up (one index probe each) and only the others are
+copied: COPY inserts rows in bulk, where INSERT ... SELECT ... ON CONFLICT inserted them one by one
+speculatively (85 ms per 2,000 events, the database's biggest cost at 20,000 events/s). An id
+stored meanwhile by another room's writer (ids are unique across rooms) fails the COPY: the batch
+then goes the old way, through a temp table and ON CONFLICT DO NOTHING.
 """
 
 import json
 from datetime import datetime, timedelta, timezone
 
 import orjson
+from psycopg.errors import UniqueViolation
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
 from core.settings import get_settings
 from domain.errors import BadInput
 from domain.intake import ValidEvent, split_batch
@@ -32,17 +39,39 @@ def copy_events(conn: Connection, room_id: str, events: list[ValidEvent]) -> int
     """Bulk-insert; returns how many were new."""
     if not events:
         return 0
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r))"), {"r": room_id})
+    # split_batch refused ids repeated within the batch; one repeated anyway fails the COPY, as below
+    stored = set(conn.execute(_STORED, {"ids": array_literal([e.event_id for e in events])}).scalars())
+    new = sorted((e for e in events if e.event_id not in stored), key=lambda e: e.occurred_at)
+    if not new:
+        return 0
+    try:
+        with conn.begin_nested():
+            with conn.connection.driver_connection.cursor() as cur:
+                with cur.copy(f"COPY room_event ({COLUMNS}) FROM STDIN") as copy:
+                    _write(copy, room_id, new)
+        return len(new)
+    except UniqueViolation:  # another room's writer stored one of these ids since the lookup
+        return _insert_new_ones(conn, room_id, new)
+
+
+_STORED = text("SELECT event_id FROM room_event WHERE event_id = ANY(CAST(:ids AS text[]))")
+
+
+def _write(copy, room_id: str, events: list[ValidEvent]) -> None:
+    dumps = orjson.dumps
+    for e in events:  # most payloads are empty (heartbeats): no encoder call for those
+        copy.write_row((e.event_id, room_id, e.type, e.member_id, e.device_id, e.ip, e.occurred_at,
+                        dumps(e.payload).decode() if e.payload else "{}"))
+
+
+def _insert_new_ones(conn: Connection, room_id: str, events: list[ValidEvent]) -> int:
     conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS room_event_in (event_id text, room_id text, type text, "
                       "member_id text, device_id text, ip text, occurred_at timestamptz, payload jsonb) "
                       "ON COMMIT DELETE ROWS"))
-    raw = conn.connection.driver_connection
-    dumps = orjson.dumps
-    with raw.cursor() as cur:
+    with conn.connection.driver_connection.cursor() as cur:
         with cur.copy(f"COPY room_event_in ({COLUMNS}) FROM STDIN") as copy:
-            for e in events:  # most payloads are empty (heartbeats): no encoder call for those
-                copy.write_row((e.event_id, room_id, e.type, e.member_id, e.device_id, e.ip, e.occurred_at,
-                                dumps(e.payload).decode() if e.payload else "{}"))
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r))"), {"r": room_id})
+            _write(copy, room_id, events)
     inserted = conn.execute(text(f"INSERT INTO room_event ({COLUMNS}) SELECT {COLUMNS} FROM room_event_in "
                                  "ORDER BY occurred_at ON CONFLICT (event_id) DO NOTHING"))
     return inserted.rowcount

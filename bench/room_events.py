@@ -112,6 +112,16 @@ def _lag(campaign_id: str) -> int:
             {"c": campaign_id}).scalar()
 
 
+def _caught_up(campaign_id: str) -> bool:
+    """Every cursor at its room's newest event: one index probe per room (counting the rows after each
+    cursor, as _lag does, took ~0.1 s of the database's CPU on every poll while catching up)."""
+    with transaction() as conn:
+        return bool(conn.execute(text(
+            "SELECT coalesce(bool_and(c.last_event_id >= coalesce((SELECT max(e.id) FROM room_event e "
+            "WHERE e.room_id = c.room_id), 0)), false) FROM campaign_cursor c WHERE c.campaign_id = :c"),
+            {"c": campaign_id}).scalar())
+
+
 def _evaluated(campaign_id: str) -> int:
     with transaction() as conn:
         return conn.execute(text("SELECT coalesce(sum(events), 0)::bigint FROM campaign_cursor WHERE campaign_id = :c"),
@@ -238,7 +248,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     sampler = asyncio.create_task(sample())
     started = time.monotonic()
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
-    while _lag("bench") != 0 and time.monotonic() - started < post_s + args.catch_up_s:
+    while not _caught_up("bench") and time.monotonic() - started < post_s + args.catch_up_s:
         await asyncio.sleep(0.1)
     caught_up = time.monotonic() - started
     lag = _lag("bench")  # events not evaluated when the wait ended (0: caught up)
