@@ -1,6 +1,6 @@
 """Store risk decisions inside the caller's transaction: one INSERT for a few, COPY for a batch."""
 
-import json
+import orjson
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -9,6 +9,11 @@ from core.pgarray import array_literal
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 
 STATUS = {Decision.ALLOW: "allowed", Decision.HOLD: "held", Decision.DENY: "denied"}
+
+
+def _json(values: list[str]) -> str:
+    """A list of words as JSON text; most grants have no reasons at all."""
+    return orjson.dumps(values).decode() if values else "[]"
 
 
 _STORED = ("reference, kind, member_id, device_id, ip, room_id, value, decision, status, score, model_version, "
@@ -35,7 +40,7 @@ def _copy_decisions(conn: Connection, requests: list[GrantRequest], verdicts: li
         for i, r, v, (hold, deny) in zip(ids, requests, verdicts, thresholds):
             copy.write_row((i, r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value,
                             v.decision.value, STATUS[v.decision], v.score, v.model_version, hold, deny,
-                            json.dumps(v.reasons), json.dumps(v.top_features)))
+                            _json(v.reasons), _json(v.top_features)))
     return ids
 
 
@@ -52,6 +57,6 @@ def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: li
         "value": [r.value for r in requests], "decision": [v.decision.value for v in verdicts],
         "status": [STATUS[v.decision] for v in verdicts], "score": [v.score for v in verdicts],
         "version": [v.model_version for v in verdicts], "hold": [t[0] for t in thresholds],
-        "deny": [t[1] for t in thresholds], "reasons": [json.dumps(v.reasons) for v in verdicts],
-        "top": [json.dumps(v.top_features) for v in verdicts]}.items()}).all()
+        "deny": [t[1] for t in thresholds], "reasons": [_json(v.reasons) for v in verdicts],
+        "top": [_json(v.top_features) for v in verdicts]}.items()}).all()
     return [r[0] for r in rows]
