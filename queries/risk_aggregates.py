@@ -79,10 +79,18 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
         return {**{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
                 "recent_acts": np.zeros((0, RECENT_ACTS))}
     params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS}
-    # A prepared statement soon runs a generic plan costed for a few entities: right for one grant
-    # (saves ~1 ms of planning), five times slower for thousands. Big batches are planned each time.
-    prepare = None if len(kinds) <= PLANNED_EACH_TIME_FROM else False
-    row = conn.connection.driver_connection.execute(_DRIVER_SQL, params, prepare=prepare, binary=True).fetchone()
+    raw = conn.connection.driver_connection
+    if len(kinds) > PLANNED_EACH_TIME_FROM:  # planned each time: a generic plan is five times slower for thousands
+        row = raw.execute(_DRIVER_SQL, params, prepare=False, binary=True).fetchone()
+    else:
+        # A few entities (a single grant): the generic plan, costed for a few, runs in ~0.4 ms, but left to
+        # itself the plan cache keeps making a custom plan (1.2 ms of planning). Forced for this statement
+        # only, in one round trip (4 entities: 1.56 -> 0.64 ms).
+        with raw.pipeline():
+            raw.execute(_GENERIC_PLAN)
+            cursor = raw.execute(_DRIVER_SQL, params, prepare=True, binary=True)
+            raw.execute(_PLAN_AS_USUAL)
+        row = cursor.fetchone()
     out = {name: np.array(values, dtype=np.float64) for name, values in zip(COUNTS, row)}
     first, recent_acts = row[len(COUNTS):]
     out["first_ms"] = np.array(first, dtype=np.float64)  # None -> NaN
@@ -91,6 +99,8 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
 
 
 PLANNED_EACH_TIME_FROM = 256  # entities
+_GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
+_PLAN_AS_USUAL = "SET LOCAL plan_cache_mode = DEFAULT"
 
 
 _DRIVER_SQL = re.sub(r"(?<![:\w]):([a-z_]\w*)", r"%(\1)s", _SQL)  # :name -> %(name)s, not [1:4] or ::type
