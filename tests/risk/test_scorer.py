@@ -58,14 +58,21 @@ def test_velocity_rule_denies_a_device_farm_in_words(conn):
     assert verdict.reasons[0].startswith("12 accounts on this device in 1 hour")
 
 
+def _fit_on_noise(seed: int, rows: int, fraud_share: float, columns: int | None = None,
+                  busy_fraud: bool = False) -> RiskModel:
+    """A classifier on random features (busy_fraud: fraud rows have 30 more member events an hour)."""
+    spec = FeatureSpec()
+    rng = np.random.default_rng(seed)
+    x = rng.gamma(1.0, 1.0, size=(rows, columns or len(spec.names())))
+    y = (rng.random(rows) < fraud_share).astype(int)
+    if busy_fraud:
+        x[y == 1, spec.names().index("member_events_1h")] += 30
+    return RiskModel("classifier", spec).fit(x, None, y)
+
+
 def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(conn):
     _cold(conn)
-    spec = FeatureSpec()
-    rng = np.random.default_rng(3)
-    x = rng.gamma(1.0, 1.0, size=(2000, len(spec.names())))
-    y = (rng.random(2000) < 0.2).astype(int)
-    x[y == 1, spec.names().index("member_events_1h")] += 30
-    model = RiskModel("classifier", spec).fit(x, None, y)
+    model = _fit_on_noise(3, 2000, 0.2, busy_fraud=True)
     assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
     member, now = unique("busy"), datetime.now(timezone.utc)
     # a busy viewer with a player (a heartbeat among the likes): no rule fires, the model decides
@@ -83,11 +90,7 @@ def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(co
 
 def test_a_model_trained_on_other_features_falls_back_to_rules(conn):
     _cold(conn)
-    spec = FeatureSpec()
-    rng = np.random.default_rng(4)
-    x = rng.gamma(1.0, 1.0, size=(400, len(spec.names()) - 3))  # as before a feature change
-    y = (rng.random(400) < 0.3).astype(int)
-    old = RiskModel("classifier", spec).fit(x, None, y)
+    old = _fit_on_noise(4, 400, 0.3, columns=len(FeatureSpec().names()) - 3)  # as before a feature change
     assert promote(conn, save_model(conn, old, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
     verdict = get_scorer().score(conn, [_request()])[0]
     assert verdict.decision == Decision.ALLOW and verdict.model_version.startswith("rules-v1 (model cla-")
@@ -95,11 +98,7 @@ def test_a_model_trained_on_other_features_falls_back_to_rules(conn):
 
 def test_a_model_trained_before_a_feature_was_redefined_falls_back_to_rules(conn):
     _cold(conn)
-    spec = FeatureSpec()
-    rng = np.random.default_rng(5)
-    x = rng.gamma(1.0, 1.0, size=(400, len(spec.names())))
-    y = (rng.random(400) < 0.3).astype(int)
-    current = RiskModel("classifier", spec).fit(x, None, y)
+    current = _fit_on_noise(5, 400, 0.3)
     # as pickled before gaps ran from actions: as many columns, one name (and meaning) different
     old = RiskModel.from_bytes(current.to_bytes())
     old.trained_names = tuple(n.replace("member_action_gap_s", "member_gap_s") for n in current.trained_names)
