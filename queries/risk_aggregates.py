@@ -12,9 +12,8 @@ query's sums.
 
 import re
 
-from sqlalchemy.engine import Connection
-
 import numpy as np
+from sqlalchemy.engine import Connection
 
 from core.pgarray import array_literal
 from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR, RECENT_ACTS
