@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from core.gc_tuning import tune_gc
 from core.settings import get_settings
 from core.temporal import connect
 from registry import ACTIVITIES, WORKFLOWS
@@ -29,6 +30,7 @@ async def main() -> None:
     # Cached bytecode (__pycache__, git-ignored) turns that into a file read.
     sys.dont_write_bytecode = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    tune_gc()
     client = await connect()
     worker = build_worker(client)
     logging.info("worker polling task queue %s", get_settings().task_queue)

@@ -12,6 +12,7 @@ from api.claim_lane import ClaimLane
 from api.contention import BUSY_DETAIL, BUSY_STATUS, RETRY_AFTER_S, RETRYABLE_SQLSTATES
 from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
 from core.async_db import async_pool
+from core.gc_tuning import tune_gc
 from core.temporal import connect
 from domain.errors import BadInput
 
@@ -25,6 +26,7 @@ class LiveperksAPI(FastAPI):
 
 @asynccontextmanager
 async def lifespan(_: FastAPI):
+    tune_gc()
     # Open the claim lane's connections before the first claim storm, not during it. Without a
     # database now the API still starts; the lane opens its pool on the first claim instead.
     try:

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
     # process (0: every call).
     risk_cache_ms: int = 1000
+    # Garbage-collector thresholds of the API and the worker (core/gc_tuning.py); "" keeps CPython's 700,10,10.
+    gc_thresholds: str = "50000,20,100"
 
     # Operator display.
     timezone: str = "Asia/Shanghai"

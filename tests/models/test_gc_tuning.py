@@ -1,0 +1,31 @@
+"""The services' garbage-collector thresholds come from LIVEPERKS_GC_THRESHOLDS, checked."""
+
+import gc
+
+import pytest
+
+from core.gc_tuning import tune_gc
+from core.settings import get_settings
+
+
+@pytest.fixture
+def thresholds():
+    before = gc.get_threshold()
+    yield
+    gc.set_threshold(*before)
+
+
+def test_thresholds_from_the_setting(thresholds, monkeypatch):
+    monkeypatch.setattr(get_settings(), "gc_thresholds", "40000, 15, 60")
+    assert tune_gc() == (40000, 15, 60) == gc.get_threshold()
+    monkeypatch.setattr(get_settings(), "gc_thresholds", "")
+    gc.set_threshold(700, 10, 10)
+    assert tune_gc() == (700, 10, 10)  # empty: CPython's own
+
+
+@pytest.mark.parametrize("bad", ["50000,20", "0,10,10", "a,b,c"])
+def test_a_bad_setting_is_refused(thresholds, monkeypatch, bad):
+    monkeypatch.setattr(get_settings(), "gc_thresholds", bad)
+    with pytest.raises(ValueError, match="three positive integers"):
+        tune_gc()
+    assert gc.get_threshold() != (50000, 20) and gc.get_threshold()[0] != 0
