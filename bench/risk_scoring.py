@@ -26,6 +26,7 @@ from activities.risk_models import promote, train_from_database
 from activities.risk_review import record_label
 from activities.risk_sim import write_events
 from bench.stack import bench_stack, emit
+from core.gc_tuning import tune_gc
 from core.db import transaction
 from models.risk_base import GrantRequest
 from risk.live_features import request_entities
@@ -61,6 +62,7 @@ async def main() -> None:
         # which a scoring service does not carry.
         del crowd
         gc.collect()
+        tune_gc()  # the scorer runs in the worker, which collects this way (core/gc_tuning.py)
         scorer, latencies = get_scorer(), []
         for request in (grants * 2)[:SINGLE + 20]:
             with transaction() as conn:
