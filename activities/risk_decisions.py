@@ -31,16 +31,25 @@ _IDS = "SELECT nextval(pg_get_serial_sequence('risk_decision', 'id')) FROM gener
 COPY_FROM = 256  # rows: below this one prepared INSERT is quicker; above, binding arrays costs more than COPY
 
 
-def _copy_decisions(conn: Connection, requests: list[GrantRequest], verdicts: list[RiskVerdict],
-                    thresholds: list[tuple[float, float]]) -> list[int]:
-    """The same rows through COPY, with ids drawn first so they can be returned."""
+# _INSERT's parameters, in _STORED's column order
+_PARAMS = ("ref", "kind", "member", "device", "ip", "room", "value", "decision", "status", "score", "version",
+           "hold", "deny", "reasons", "top")
+
+
+def _rows(requests: list[GrantRequest], verdicts: list[RiskVerdict], thresholds: list[tuple[float, float]]):
+    """Each decision's values in _STORED's column order, for COPY and for INSERT alike."""
+    for r, v, (hold, deny) in zip(requests, verdicts, thresholds):
+        yield (r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value, v.decision.value,
+               STATUS[v.decision], v.score, v.model_version, hold, deny, _json(v.reasons), _json(v.top_features))
+
+
+def _copy_decisions(conn: Connection, rows: list[tuple]) -> list[int]:
+    """The rows through COPY, with ids drawn first so they can be returned."""
     cur = conn.connection.driver_connection.cursor()
-    ids = [row[0] for row in cur.execute(_IDS, (len(requests),)).fetchall()]
+    ids = [row[0] for row in cur.execute(_IDS, (len(rows),)).fetchall()]
     with cur.copy(f"COPY risk_decision (id, {_STORED}) FROM STDIN") as copy:
-        for i, r, v, (hold, deny) in zip(ids, requests, verdicts, thresholds):
-            copy.write_row((i, r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value,
-                            v.decision.value, STATUS[v.decision], v.score, v.model_version, hold, deny,
-                            _json(v.reasons), _json(v.top_features)))
+        for i, row in zip(ids, rows):
+            copy.write_row((i, *row))
     return ids
 
 
@@ -48,15 +57,8 @@ def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: li
                     thresholds: list[tuple[float, float]]) -> list[int]:
     if not requests:
         return []
-    if len(requests) >= COPY_FROM:
-        return _copy_decisions(conn, requests, verdicts, thresholds)
-    rows = conn.execute(_INSERT, {name: array_literal(values) for name, values in {
-        "ref": [r.reference for r in requests], "kind": [r.kind for r in requests],
-        "member": [r.member_id for r in requests], "device": [r.device_id for r in requests],
-        "ip": [r.ip for r in requests], "room": [r.room_id for r in requests],
-        "value": [r.value for r in requests], "decision": [v.decision.value for v in verdicts],
-        "status": [STATUS[v.decision] for v in verdicts], "score": [v.score for v in verdicts],
-        "version": [v.model_version for v in verdicts], "hold": [t[0] for t in thresholds],
-        "deny": [t[1] for t in thresholds], "reasons": [_json(v.reasons) for v in verdicts],
-        "top": [_json(v.top_features) for v in verdicts]}.items()}).all()
-    return [r[0] for r in rows]
+    rows = list(_rows(requests, verdicts, thresholds))
+    if len(rows) >= COPY_FROM:
+        return _copy_decisions(conn, rows)
+    stored = conn.execute(_INSERT, {name: array_literal(column) for name, column in zip(_PARAMS, zip(*rows))}).all()
+    return [r[0] for r in stored]
