@@ -51,9 +51,9 @@ def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
 def _recent_coupons(conn: Connection, members: list[str], now: datetime) -> Counter:
     window = timedelta(seconds=get_settings().coupon_cap_window_seconds)
     rows = conn.execute(text(
-        "SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(:m) AND reward_kind = 'coupon' "
-        "AND status IN ('granted', 'held') AND created_at > :since GROUP BY member_id"),
-        {"m": members, "since": now - window}).all()
+        "SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(CAST(:m AS text[])) "
+        "AND reward_kind = 'coupon' AND status IN ('granted', 'held') AND created_at > :since GROUP BY member_id"),
+        {"m": array_literal(members), "since": now - window}).all()
     return Counter(dict(rows))
 
 

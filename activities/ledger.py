@@ -205,8 +205,8 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     members = sorted({c.member_id for c in credits})
     conn.execute(text("INSERT INTO member_balance (member_id) SELECT unnest(CAST(:m AS text[])) ON CONFLICT DO NOTHING"),
                  {"m": array_literal(members)})
-    before = dict(conn.execute(text("SELECT member_id, available FROM member_balance WHERE member_id = ANY(:m) "
-                                    "ORDER BY member_id FOR UPDATE"), {"m": members}).all())
+    before = dict(conn.execute(text("SELECT member_id, available FROM member_balance WHERE member_id = ANY(CAST(:m AS text[])) "
+                                    "ORDER BY member_id FOR UPDATE"), {"m": array_literal(members)}).all())
     rows = conn.execute(text(
         "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
         "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
