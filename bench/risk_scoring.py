@@ -26,8 +26,8 @@ from activities.risk_models import promote, train_from_database
 from activities.risk_review import record_label
 from activities.risk_sim import write_events
 from bench.stack import bench_stack, emit
-from core.gc_tuning import tune_gc
 from core.db import transaction
+from core.gc_tuning import tune_gc
 from models.risk_base import GrantRequest
 from risk.live_features import request_entities
 from risk.scorer import get_scorer

@@ -36,8 +36,8 @@ from activities.api_keys import create_key
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
 from bench.stack import bench_stack, emit
-from core.gc_tuning import tune_gc
 from core.db import transaction
+from core.gc_tuning import tune_gc
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
 from simulator import SessionConfig, simulate

@@ -13,7 +13,8 @@ The definitions are chosen so that such aggregates exist:
   "1 h" count covers 60..70 minutes and is a sum of 10-minute buckets;
 - DISTINCT counts are sliding windows (t - W, t] over times floored to a 5-minute grain: a (key,
   sub-key) row keeps its last grain, so a viewer's heartbeats rewrite it once per grain, not per event;
-- gaps and regularity use the key's last few events (kept as a short array per key);
+- the action gap and regularity use the key's last few actions (any room event but a player
+  heartbeat), kept as a short array per key;
 - account age is the time since the member was first seen, capped at the lookback.
 Settlement orders and grants are member-only side events: they feed only the order and grant
 features, never event counts, gaps or regularity.
