@@ -20,9 +20,24 @@ _network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come bac
 
 
 def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:
-    return {"device": [r.device_id for r in requests], "ip": [r.ip for r in requests],
+    return {"device": [r.device_id or "" for r in requests], "ip": [r.ip or "" for r in requests],
             "network": [_network(r.ip) if r.ip else "" for r in requests],
-            "member": [r.member_id for r in requests]}
+            "member": [r.member_id or "" for r in requests]}
+
+
+def distinct_entities(per_role: dict[str, list[str]]) -> tuple[list[str], list[str], dict[str, np.ndarray]]:
+    """The distinct (kind, entity) pairs, sorted (the query walks each table's key in order), and per role
+    each request's position among them; a request without that entity points one past the end (n),
+    at the empty entity."""
+    kinds, entities, positions = [], [], {}
+    for role in sorted(per_role):
+        unique, inverse = np.unique(np.array(per_role[role], dtype=str), return_inverse=True)
+        skip = int(len(unique) > 0 and unique[0] == "")  # "" sorts first: no such entity
+        positions[role] = np.where(inverse < skip, -1, inverse - skip + len(entities))
+        entities += unique[skip:].tolist()
+        kinds += [role] * (len(unique) - skip)
+    n = len(entities)
+    return kinds, entities, {role: np.where(p < 0, n, p).astype(np.intp) for role, p in positions.items()}
 
 
 def _with_empty(values: np.ndarray, fill: float) -> np.ndarray:
@@ -52,12 +67,8 @@ def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, sp
         raise ValueError("serving supports feature specs without context columns only")
     lb = spec.lookback_ms
     per_role = request_entities(requests)
-    # sorted: the query walks each table's key in order
-    keys = sorted({(role, e) for role, values in per_role.items() for e in values if e})
-    got = entity_aggregates(conn, [k for k, _ in keys], [e for _, e in keys], at_ms)
-    n = len(keys)  # index n is the empty entity: zero counts, no times
-    at = dict(zip(keys, range(n)))
-    idx = {role: np.array([at.get((role, e), n) for e in values], dtype=np.intp) for role, values in per_role.items()}
+    kinds, entities, idx = distinct_entities(per_role)
+    got = entity_aggregates(conn, kinds, entities, at_ms)
     c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
     first = _with_empty(got["first_ms"], np.nan)
     acts = _with_empty(got["recent_acts"], np.nan)
