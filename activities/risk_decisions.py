@@ -1,12 +1,13 @@
 """Store risk decisions inside the caller's transaction: one INSERT for a few, COPY for a batch."""
 
-import orjson
+from typing import NamedTuple
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from core.pgarray import array_literal
-from models.risk_base import Decision, GrantRequest, RiskVerdict
+from models.risk_base import Decision, GrantRequest
 
 STATUS = {Decision.ALLOW: "allowed", Decision.HOLD: "held", Decision.DENY: "denied"}
 
@@ -36,11 +37,21 @@ _PARAMS = ("ref", "kind", "member", "device", "ip", "room", "value", "decision",
            "hold", "deny", "reasons", "top")
 
 
-def _rows(requests: list[GrantRequest], verdicts: list[RiskVerdict], thresholds: list[tuple[float, float]]):
+class Outcome(NamedTuple):
+    """A scored grant's decision, before it is stored (and gets its id)."""
+
+    decision: Decision
+    score: float
+    reasons: list[str]
+    top_features: list[str]
+
+
+def _rows(requests: list[GrantRequest], outcomes: list[Outcome], version: str,
+          thresholds: list[tuple[float, float]]):
     """Each decision's values in _STORED's column order, for COPY and for INSERT alike."""
-    for r, v, (hold, deny) in zip(requests, verdicts, thresholds):
-        yield (r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value, v.decision.value,
-               STATUS[v.decision], v.score, v.model_version, hold, deny, _json(v.reasons), _json(v.top_features))
+    for r, (decision, score, reasons, words), (hold, deny) in zip(requests, outcomes, thresholds):
+        yield (r.reference, r.kind, r.member_id, r.device_id, r.ip, r.room_id, r.value, decision.value,
+               STATUS[decision], score, version, hold, deny, _json(reasons), _json(words))
 
 
 def _copy_decisions(conn: Connection, rows: list[tuple]) -> list[int]:
@@ -53,11 +64,12 @@ def _copy_decisions(conn: Connection, rows: list[tuple]) -> list[int]:
     return ids
 
 
-def store_decisions(conn: Connection, requests: list[GrantRequest], verdicts: list[RiskVerdict],
+def store_decisions(conn: Connection, requests: list[GrantRequest], outcomes: list[Outcome], version: str,
                     thresholds: list[tuple[float, float]]) -> list[int]:
+    """The decisions' ids, in order."""
     if not requests:
         return []
-    rows = list(_rows(requests, verdicts, thresholds))
+    rows = list(_rows(requests, outcomes, version, thresholds))
     if len(rows) >= COPY_FROM:
         return _copy_decisions(conn, rows)
     stored = conn.execute(_INSERT, {name: array_literal(column) for name, column in zip(_PARAMS, zip(*rows))}).all()

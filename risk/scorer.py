@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from activities.risk_aggregates import BACKLOG_SQL, fold
-from activities.risk_decisions import store_decisions
+from activities.risk_decisions import Outcome, store_decisions
 from core.settings import get_settings
 from domain.risk.features import FeatureSpec
 from domain.risk.rules import BY_SEVERITY, SEVERITY, apply_rules, default_rules, threshold_severity
@@ -153,7 +153,7 @@ class ModelScorer:
         scores = np.round(np.asarray(scores, dtype=np.float64), 6)
         by_model = threshold_severity(scores, hold, deny)
         deny_severity = SEVERITY[Decision.DENY]
-        verdicts = []
+        outcomes = []
         for i, (score, model_severity) in enumerate(zip(scores.tolist(), by_model.tolist())):
             rule_decision, reasons = ruled[i]
             severity = max(SEVERITY[rule_decision], model_severity)
@@ -162,13 +162,12 @@ class ModelScorer:
                 reasons.append(f"model {version} score {score:.2f} (hold at {h:g}, deny at {d:g})")
             if i in blocked:  # a blocklist is certain: deny, with its reasons first
                 severity, reasons, score = deny_severity, blocked[i] + reasons, max(score, 1.0)
-            # built without re-validation: every field is already of its type (5,000 verdicts a batch)
-            verdicts.append(RiskVerdict.model_construct(decision=BY_SEVERITY[severity], score=score,
-                                                        reasons=reasons, model_version=version,
-                                                        top_features=words[i], decision_id=None))
-        for verdict, decision_id in zip(verdicts, store_decisions(conn, requests, verdicts, thresholds)):
-            verdict.decision_id = decision_id
-        return verdicts
+            outcomes.append(Outcome(BY_SEVERITY[severity], score, reasons, words[i]))
+        ids = store_decisions(conn, requests, outcomes, version, thresholds)
+        # built without re-validation: every field is already of its type (5,000 verdicts a batch)
+        return [RiskVerdict.model_construct(decision=o.decision, score=o.score, reasons=o.reasons, model_version=version,
+                                            top_features=o.top_features, decision_id=decision_id)
+                for o, decision_id in zip(outcomes, ids)]
 
 
 _scorer = ModelScorer()
