@@ -63,4 +63,8 @@ def top_features(names: list[str], x: np.ndarray, low: np.ndarray, mid: np.ndarr
     below = np.where(x >= 0, (low - x) / (np.abs(mid - low) + 1.0), 0.0)
     excess = np.where(low_risky, below, above)
     order = np.argsort(-excess, axis=1)[:, :top]
-    return [[describe(names[j], x[i, j]) for j in order[i] if excess[i, j] > 0] for i in range(len(x))]
+    telling = np.take_along_axis(excess, order, axis=1) > 0
+    values = np.take_along_axis(x, order, axis=1)
+    # plain Python values: indexing numpy element by element cost more than the words (5,000 rows)
+    return [[describe(names[j], v) for j, v, t in zip(js, vs, ts) if t]
+            for js, vs, ts in zip(order.tolist(), values.tolist(), telling.tolist())]
