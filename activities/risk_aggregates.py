@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from temporalio import activity
 
+from activities.risk_compact import compact_if_due
 from activities.risk_prune import prune_if_due
 from core.db import transaction
 from core.settings import get_settings
@@ -149,7 +150,8 @@ BACKLOG_SQL = ("SELECT coalesce((SELECT max(id) FROM room_event), 0) - last_id F
 @activity.defn(name="fold_risk_aggregates")
 def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
     """For a schedule or an operator: fold what is waiting, in bounded transactions, up to the head
-    (then, once an hour, drop aggregates too old to be read).
+    (then, once an hour, drop aggregates too old to be read, and every ten minutes merge the buckets of
+    closed hours).
     It stops at the first slice that is not full rather than chase events still arriving: slices of a
     few seconds' events each cost nearly as much as one of the whole interval (the same viewers' rows
     are rewritten in every slice), so the next run takes those in one."""
@@ -164,4 +166,5 @@ def fold_risk_aggregates(inp: FoldInput) -> FoldResult:
             settings = get_settings()
             pruned = prune_if_due(keep_hours=settings.risk_aggregate_keep_hours,
                                   every_s=settings.risk_prune_every_s, heartbeat=activity.heartbeat)
-            return FoldResult(rows=total, pruned=pruned)
+            merged = compact_if_due(every_s=settings.risk_compact_every_s, heartbeat=activity.heartbeat)
+            return FoldResult(rows=total, pruned=pruned, merged=merged)

@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     # Buckets, pairs and presence older than this are dropped (windows read 24 h back), once per prune interval.
     risk_aggregate_keep_hours: int = 48
     risk_prune_every_s: int = 3600
+    # 10-minute buckets of closed hours are merged into hourly ones this often (activities/risk_compact.py).
+    risk_compact_every_s: int = 600
     # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
     # process (0: every call).
     risk_cache_ms: int = 1000

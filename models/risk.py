@@ -109,3 +109,4 @@ class FoldInput(BaseModel):
 class FoldResult(BaseModel):
     rows: int  # ids advanced over all sources
     pruned: int = 0  # aggregate rows dropped as too old to be read (activities/risk_prune.py)
+    merged: int = 0  # 10-minute buckets merged into hourly ones (activities/risk_compact.py)

@@ -1,6 +1,7 @@
 """Read the running aggregates of a batch's entities: one statement, one array per column.
 
-Windows follow domain/risk/features.py: counts from 10-minute buckets since floor(at) - W, distinct
+Windows follow domain/risk/features.py: 1 h counts from 10-minute buckets since floor(at, 10 min) - 1 h,
+24 h counts from buckets (hourly ones too, once merged: activities/risk_compact.py) since floor(at, 1 h) - 24 h, distinct
 counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last action times and
 how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
 folded yet.
@@ -45,7 +46,7 @@ q_b AS (SELECT q.kind, q.entity, q.ord, b.* FROM q CROSS JOIN LATERAL (  -- per 
            sum(comments) FILTER (WHERE bucket >= :edge - {HOUR}) AS comments_1h,
            sum(orders) AS orders_24h, sum(grants) AS grants_24h
     FROM risk_agg_bucket AS b WHERE b.kind = q.kind AND b.entity = q.entity
-    AND bucket >= :edge - {DAY} AND bucket <= :at) AS b),
+    AND bucket >= :day_edge - {DAY} AND bucket <= :at) AS b),
 per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
        b.grants_24h, p.accounts_1h, a.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
@@ -77,7 +78,8 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
     if not kinds:
         return {**{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
                 "recent_acts": np.zeros((0, RECENT_ACTS))}
-    params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS}
+    params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS,
+              "day_edge": at_ms - at_ms % HOUR}
     raw = conn.connection.driver_connection
     if len(kinds) > PLANNED_EACH_TIME_FROM:  # planned each time: a generic plan is five times slower for thousands
         row = raw.execute(_DRIVER_SQL, params, prepare=False, binary=True).fetchone()

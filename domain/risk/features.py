@@ -9,8 +9,9 @@ scored as of itself). Serving does not run this code on raw events: it reads run
 event exists yet; tests/risk/test_features_agree.py proves the two agree on the database.
 
 The definitions are chosen so that such aggregates exist:
-- window COUNTS have a bucket-aligned lower edge: events with floor(q, 10 min) - W <= t <= q, so a
-  "1 h" count covers 60..70 minutes and is a sum of 10-minute buckets;
+- window COUNTS have an aligned lower edge: a "1 h" count covers events with floor(q, 10 min) - 1 h <= t <= q
+  (60..70 minutes, a sum of 10-minute buckets), a "24 h" count those with floor(q, 1 h) - 24 h <= t <= q
+  (24..25 hours, so buckets older than a few hours can be merged into hourly ones);
 - DISTINCT counts are sliding windows (t - W, t] over times floored to a 5-minute grain: a (key,
   sub-key) row keeps its last grain, so a viewer's heartbeats rewrite it once per grain, not per event;
 - the action gap and regularity use the key's last few actions (any room event but a player
@@ -109,9 +110,9 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     """Feature matrix (len(queries) x len(spec.names())), float64."""
     lb = spec.lookback_ms
     t0 = min(int(log.t_ms.min()) if len(log) else 0, int(queries.t_ms.min()) if len(queries) else 0)
-    t0 -= t0 % BUCKET_MS  # keeps bucket edges where they are in absolute time
+    t0 -= t0 % HOUR  # keeps bucket and hour edges where they are in absolute time
     et, qt = log.t_ms.astype(np.int64) - t0, queries.t_ms.astype(np.int64) - t0
-    edge = qt - qt % BUCKET_MS
+    edge, day_edge = qt - qt % BUCKET_MS, qt - qt % HOUR
     span = int(max(et.max() if len(et) else 0, qt.max() if len(qt) else 0)) + 2 * lb + 2
     types = log.etype.astype(str)
     room_events = ~np.isin(types, SIDE_TYPES)
@@ -132,7 +133,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         events_1h = idx.count_since(cq, edge - HOUR, qt)
         heartbeats[role] = KeyIndex(np.where(types == "heartbeat", own, -1), et, span).count_since(cq, edge - HOUR, qt)
         unplayed.append(np.where(heartbeats[role] > 0, 0.0, events_1h))
-        cols += [events_1h, idx.count_since(cq, edge - DAY, qt),
+        cols += [events_1h, idx.count_since(cq, day_edge - DAY, qt),
                  acts.since_previous(cq, qt, lb), acts.regularity(cq, qt, lb),
                  KeyIndex(np.where(churn, own, -1), et, span).count_since(cq, edge - HOUR, qt)]
         if role != "member":
@@ -142,8 +143,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     ip_e, ip_q = codes["ip"]
     device_e, _ = codes["device"]
     member_own = np.where(room_events, member_e, -1)
-    orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
-    grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, edge - DAY, qt)
+    orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, day_edge - DAY, qt)
+    grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, day_edge - DAY, qt)
     cols += [_distinct(member_e, ip_e, et, HOUR, span, member_q, qt),
              _distinct(member_e, device_e, et, DAY, span, member_q, qt),
              _distinct(member_own, room_e, et, HOUR, span, member_q, qt),
@@ -164,7 +165,7 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
         ke, kq = _codes(_combo(log, [log.column("ip"), ve]), _combo(queries, [queries.column("ip"), vq]))
         sub_e, _ = _codes(ve.astype(str), vq.astype(str))
         per_value = KeyIndex(np.where(room_events, ke, -1), et, span)
-        cols += [per_value.count_since(kq, edge - DAY, qt), per_value.since_previous(kq, qt, lb),
+        cols += [per_value.count_since(kq, day_edge - DAY, qt), per_value.since_previous(kq, qt, lb),
                  DistinctIndex(ip_e, sub_e, et, DAY, span).count(ip_q, qt)]  # offline only: exact
     cols += extended_columns(log, queries, spec.context, getattr(spec, "long_ms", 0))
     return np.column_stack(cols) if cols else np.zeros((len(queries), 0))
