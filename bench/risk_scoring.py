@@ -1,6 +1,7 @@
 """Risk scoring speed: one grant at a time (p50/p99 ms) and batches (grants and entities per second).
 
     python -m bench.risk_scoring
+    python -m bench.risk_scoring --history-hours 24   # entities with a day of aggregates, as in production
 
 Seeds a simulated hour of rooms with labeled attackers, folds them into the running aggregates,
 trains and promotes a classifier on it (labels as confirmed rings), then scores through
@@ -10,33 +11,42 @@ rows written.
 
 Entities: a grant names up to four (device, IP, its /24 or /64 network, member). batch_entities_per_s
 counts the DISTINCT entities whose aggregates a batch read, per second of scoring; batch_per_s
-counts grants. Both are reported because "entities/s" can mean either.
+counts grants. Both are reported because "entities/s" can mean either. Those two are one caller's
+batches back to back; concurrent_* are BENCH_CALLERS callers (default: one per core) scoring at once,
+as the worker's activity threads do, which is what the machine can score.
 """
 
+import argparse
 import asyncio
 import gc
+import os
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+from sqlalchemy import text
 
 from activities.risk_aggregates import fold
+from activities.risk_compact import compact_if_due
 from activities.risk_models import promote, train_from_database
 from activities.risk_review import record_label
 from activities.risk_sim import write_events
 from bench.stack import bench_stack, emit
-from core.db import transaction
+from core.db import get_engine, transaction
 from core.gc_tuning import tune_gc
+from domain.risk.features import HOUR
 from models.risk_base import GrantRequest
 from risk.live_features import request_entities
 from risk.scorer import get_scorer
 from simulator.attackers import everyone, simulate
 
 SINGLE, BATCH, BATCHES = 400, 5000, 4
+CALLERS = int(os.environ.get("BENCH_CALLERS", os.cpu_count() or 2))
 
 
-async def main() -> None:
+async def main(history_hours: int) -> None:
     async with bench_stack():
         rng = random.Random(1)
         crowd = simulate(rng, [f"room-{i}" for i in range(12)], datetime.now(timezone.utc) - timedelta(minutes=61), 60,
@@ -49,6 +59,7 @@ async def main() -> None:
         with transaction() as conn:
             fold(conn, lag_ms=0)
         fold_s = time.perf_counter() - t
+        merged = _older_history(history_hours)
         t = time.perf_counter()
         with transaction() as conn:
             trained = train_from_database(conn, days=2, kind="classifier")
@@ -73,21 +84,70 @@ async def main() -> None:
         people = sorted({(g.member_id, g.device_id, g.ip) for g in grants})
         elapsed, scored, entities = 0.0, 0, 0
         for b in range(BATCHES):
-            batch = [GrantRequest(kind="campaign_points", member_id=m, device_id=d, ip=ip, value=1,
-                                  reference=f"bench:{b}:{i}") for i, (m, d, ip) in enumerate(rng.choices(people, k=BATCH))]
+            batch = _batch(rng, people, f"serial:{b}")
             with transaction() as conn:
                 began = time.perf_counter()
                 scorer.score(conn, batch)
                 elapsed += time.perf_counter() - began
             scored += len(batch)
-            entities += len({(role, e) for role, values in request_entities(batch).items() for e in values if e})
+            entities += _entities(batch)
+        together = _concurrent(scorer, [[_batch(rng, people, f"caller{c}:{b}") for b in range(BATCHES)]
+                                        for c in range(CALLERS)])
         emit({"events": events, "fold_s": round(fold_s, 1),
               "fold_events_per_s": round(events / fold_s), "train_s": round(train_s, 1), "model": trained.version,
               "model_roc_auc": trained.metrics.get("roc_auc"), "single_grants": len(latencies),
               "single_p50_ms": round(float(np.percentile(latencies, 50)), 2),
               "single_p99_ms": round(float(np.percentile(latencies, 99)), 2),
-              "batch_size": BATCH, "batch_per_s": round(scored / elapsed), "batch_entities_per_s": round(entities / elapsed)})
+              "history_hours": history_hours, "buckets_merged": merged, "batch_size": BATCH, "batch_per_s": round(scored / elapsed), "batch_entities_per_s": round(entities / elapsed),
+              **together})
+
+
+def _older_history(hours: int) -> int:
+    """Give every entity `hours` of buckets, as a day-long device, IP or network has, by repeating the
+    simulated hour's buckets 2..hours-1 hours back, then merge closed hours (activities/risk_compact.py)
+    and let VACUUM do what autovacuum does; the 10-minute rows merged."""
+    if hours <= 1:
+        return 0
+    with transaction() as conn:
+        conn.execute(text(
+            "INSERT INTO risk_agg_bucket (kind, entity, bucket, events, churn, heartbeats, comments, orders, grants) "
+            "SELECT kind, entity, bucket - k * :hour, events, churn, heartbeats, comments, orders, grants "
+            "FROM risk_agg_bucket, generate_series(2, :back) AS k ON CONFLICT DO NOTHING"), {"hour": HOUR, "back": hours - 1})
+    merged = compact_if_due(every_s=0)
+    with get_engine().connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE risk_agg_bucket"))
+    return merged
+
+
+def _batch(rng: random.Random, people: list[tuple[str, str, str]], name: str) -> list[GrantRequest]:
+    return [GrantRequest(kind="campaign_points", member_id=m, device_id=d, ip=ip, value=1, reference=f"bench:{name}:{i}")
+            for i, (m, d, ip) in enumerate(rng.choices(people, k=BATCH))]
+
+
+def _entities(batch: list[GrantRequest]) -> int:
+    return len({(role, e) for role, values in request_entities(batch).items() for e in values if e})
+
+
+def _concurrent(scorer, per_caller: list[list[list[GrantRequest]]]) -> dict:
+    """Callers scoring batches at the same time, each in its own transaction, as the worker's activity
+    threads do (one per core by default): what the machine scores, rather than what one caller waits for."""
+    def run(batches: list[list[GrantRequest]]) -> None:
+        for batch in batches:
+            with transaction() as conn:
+                scorer.score(conn, batch)
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(len(per_caller)) as pool:
+        list(pool.map(run, per_caller))
+    elapsed = time.perf_counter() - began
+    batches = [b for caller in per_caller for b in caller]
+    return {"concurrent_callers": len(per_caller), "concurrent_batch_per_s": round(sum(map(len, batches)) / elapsed),
+            "concurrent_entities_per_s": round(sum(map(_entities, batches)) / elapsed)}
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--history-hours", type=int, default=1,
+                        help="hours of aggregates per entity (beyond 1: the simulated hour's buckets repeated "
+                             "further back, then merged into hourly rows as the scheduled fold does)")
+    asyncio.run(main(parser.parse_args().history_hours))
