@@ -12,9 +12,9 @@ from sqlalchemy.engine import Connection
 
 from core.db import transaction
 from domain.risk.features import BUCKET_MS, HOUR
+from models.risk_agg import BUCKET_COUNTS
 
 RESOLUTION_KEPT_MS = 2 * HOUR  # 1 h windows of moments up to an hour back stay exact
-_COUNTS = ("events", "churn", "heartbeats", "comments", "orders", "grants")
 
 # One statement: the rows of closed hours that are not at an hour's start go, and their sums are added
 # to the row at the start (made if missing). Bounded per run; the rest waits for the next.
@@ -22,12 +22,12 @@ _MERGE = text(f"""
 WITH gone AS (
     DELETE FROM risk_agg_bucket WHERE ctid = ANY(ARRAY(
         SELECT ctid FROM risk_agg_bucket WHERE bucket < :before AND bucket % {HOUR} <> 0 LIMIT :n))
-    RETURNING kind, entity, bucket - bucket % {HOUR} AS hour, {", ".join(_COUNTS)}),
+    RETURNING kind, entity, bucket - bucket % {HOUR} AS hour, {", ".join(BUCKET_COUNTS)}),
 merged AS (
-    INSERT INTO risk_agg_bucket (kind, entity, bucket, {", ".join(_COUNTS)})
-    SELECT kind, entity, hour, {", ".join(f"sum({c})" for c in _COUNTS)} FROM gone GROUP BY 1, 2, 3
+    INSERT INTO risk_agg_bucket (kind, entity, bucket, {", ".join(BUCKET_COUNTS)})
+    SELECT kind, entity, hour, {", ".join(f"sum({c})" for c in BUCKET_COUNTS)} FROM gone GROUP BY 1, 2, 3
     ON CONFLICT (kind, entity, bucket) DO UPDATE SET
-        {", ".join(f"{c} = risk_agg_bucket.{c} + excluded.{c}" for c in _COUNTS)}
+        {", ".join(f"{c} = risk_agg_bucket.{c} + excluded.{c}" for c in BUCKET_COUNTS)}
     RETURNING 1)
 SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM merged)""")
 

@@ -3,7 +3,7 @@ definitions they serve and activities/risk_aggregates.py for the fold that keeps
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, Text, func
+from sqlalchemy import BigInteger, Column, DateTime, Integer, PrimaryKeyConstraint, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
@@ -12,15 +12,22 @@ from sqlmodel import Field, SQLModel
 HOT_UPDATES = {"postgresql_with": {"fillfactor": 60}}
 
 
+BUCKET_COUNTS = ("events", "churn", "heartbeats", "comments", "orders", "grants")
+
+
 def _count() -> Column:
     return Column(Integer, nullable=False, server_default="0")
 
 
 class RiskAggBucket(SQLModel, table=True):
-    """Event counts of one entity (device, ip, network, member) in one 10-minute bucket."""
+    """Event counts of one entity (device, ip, network, member) in one 10-minute bucket, or in one
+    hour once merged (activities/risk_compact.py)."""
 
     __tablename__ = "risk_agg_bucket"
-    __table_args__ = HOT_UPDATES
+    # The counts ride in the key's index: merged hours never change again, so once vacuumed a day of
+    # an entity's buckets is read from the index alone (migration 0013).
+    __table_args__ = (PrimaryKeyConstraint("kind", "entity", "bucket", postgresql_include=list(BUCKET_COUNTS)),
+                      HOT_UPDATES)
     kind: str = Field(primary_key=True)
     entity: str = Field(primary_key=True)
     bucket: int = Field(sa_column=Column(BigInteger, primary_key=True))  # epoch ms of the bucket start
