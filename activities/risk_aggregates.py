@@ -14,6 +14,8 @@ from temporalio import activity
 from activities.risk_compact import compact_if_due
 from activities.risk_prune import prune_if_due
 from core.db import transaction
+from core.driver_sql import pyformat
+from core.pgarray import array_literal
 from core.settings import get_settings
 from domain.risk.features import BUCKET_MS, PAIR_GRAIN_MS, RECENT_ACTS
 from models.risk import FoldInput, FoldResult
@@ -123,8 +125,8 @@ FROM risk_agg_cursor AS c WHERE c.source = ANY(CAST(:sources AS text[])) ORDER B
 
 _MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
 SOURCES = {"room_event": FOLD_EVENTS, "risk_decision": FOLD_DECISIONS}
+_UPTO_DRIVER = pyformat(_UPTO)
 # parsed once: text() of these long statements cost a fair part of a single grant's scoring
-_UPTO_TEXT = text(_UPTO)
 _FOLD_TEXT = {source: text(f"WITH moved AS ({_MOVE} RETURNING 1) {sql.strip()}") for source, sql in SOURCES.items()}
 
 
@@ -135,7 +137,10 @@ def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = 
     lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
     limit = max_rows or settings.risk_fold_max_rows
     out = dict.fromkeys(sources, -1)
-    for source, after, upto in conn.execute(_UPTO_TEXT, {"lag": lag, "limit": limit, "sources": list(sources)}).all():
+    # straight through the driver, prepared: every grant scored asks, and usually nothing is new
+    slices = conn.connection.driver_connection.execute(
+        _UPTO_DRIVER, {"lag": lag, "limit": limit, "sources": array_literal(sources)}, prepare=True).fetchall()
+    for source, after, upto in slices:
         out[source] = max(int(upto - after), 0)
         if upto > after:
             conn.execute(_FOLD_TEXT[source], {"after": after, "upto": upto, "source": source})

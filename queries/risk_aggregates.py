@@ -11,11 +11,10 @@ builds each array in C): one Python object per value of a 9,000-entity batch cos
 query's sums.
 """
 
-import re
-
 import numpy as np
 from sqlalchemy.engine import Connection
 
+from core.driver_sql import pyformat
 from core.pgarray import array_literal
 from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR, RECENT_ACTS
 
@@ -104,4 +103,4 @@ _GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
 _PLAN_AS_USUAL = "SET LOCAL plan_cache_mode = DEFAULT"
 
 
-_DRIVER_SQL = re.sub(r"(?<![:\w]):([a-z_]\w*)", r"%(\1)s", _SQL)  # :name -> %(name)s, not [1:4] or ::type
+_DRIVER_SQL = pyformat(_SQL)
