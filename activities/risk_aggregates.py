@@ -7,6 +7,8 @@ taken with SKIP LOCKED: while one transaction folds, others score with what is f
 waits). A fold runs inside the caller's transaction, so it commits or rolls back with it.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from temporalio import activity
@@ -130,21 +132,42 @@ _UPTO_DRIVER = pyformat(_UPTO)
 _FOLD_TEXT = {source: text(f"WITH moved AS ({_MOVE} RETURNING 1) {sql.strip()}") for source, sql in SOURCES.items()}
 
 
+@dataclass(frozen=True)
+class FoldInTwo:
+    """A fold in two steps, so a caller can send the first with its own read in one round trip:
+    `claim` (SQL for the driver, and its parameters) picks the slices and locks their cursors;
+    `apply` folds the slices claimed and says how many ids each source moved on."""
+
+    claim: tuple[str, dict]
+    sources: tuple[str, ...]
+
+    def apply(self, conn: Connection, claimed: list[tuple]) -> dict[str, int]:
+        """{source: ids folded} (-1: another transaction is folding it)."""
+        out = dict.fromkeys(self.sources, -1)
+        for source, after, upto in claimed:
+            out[source] = max(int(upto - after), 0)
+            if upto > after:
+                conn.execute(_FOLD_TEXT[source], {"after": after, "upto": upto, "source": source})
+        return out
+
+    def run(self, conn: Connection) -> dict[str, int]:
+        sql, params = self.claim
+        return self.apply(conn, conn.connection.driver_connection.execute(sql, params, prepare=True).fetchall())
+
+
+def fold_in_two(*, lag_ms: int | None = None, max_rows: int | None = None,
+               sources: tuple[str, ...] = tuple(SOURCES)) -> FoldInTwo:
+    settings = get_settings()
+    lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
+    params = {"lag": lag, "limit": max_rows or settings.risk_fold_max_rows, "sources": array_literal(sources)}
+    # straight through the driver, prepared: every grant scored asks, and usually nothing is new
+    return FoldInTwo((_UPTO_DRIVER, params), tuple(sources))
+
+
 def fold(conn: Connection, *, lag_ms: int | None = None, max_rows: int | None = None,
          sources: tuple[str, ...] = tuple(SOURCES)) -> dict[str, int]:
     """Fold what is new in each source; {source: ids folded} (-1: another transaction is folding it)."""
-    settings = get_settings()
-    lag = settings.risk_fold_lag_ms if lag_ms is None else lag_ms
-    limit = max_rows or settings.risk_fold_max_rows
-    out = dict.fromkeys(sources, -1)
-    # straight through the driver, prepared: every grant scored asks, and usually nothing is new
-    slices = conn.connection.driver_connection.execute(
-        _UPTO_DRIVER, {"lag": lag, "limit": limit, "sources": array_literal(sources)}, prepare=True).fetchall()
-    for source, after, upto in slices:
-        out[source] = max(int(upto - after), 0)
-        if upto > after:
-            conn.execute(_FOLD_TEXT[source], {"after": after, "upto": upto, "source": source})
-    return out
+    return fold_in_two(lag_ms=lag_ms, max_rows=max_rows, sources=sources).run(conn)
 
 
 # Room events after the cursor, counted by id (an upper bound: ids have gaps), without locking.

@@ -70,16 +70,22 @@ SELECT {", ".join(f"array_agg(coalesce({c}, 0) ORDER BY ord)" for c in COUNTS)},
 FROM per_entity"""
 
 
-def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], at_ms: int) -> dict[str, np.ndarray]:
+def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], at_ms: int, *,
+                      along: tuple[str, dict] | None = None) -> dict:
     """{column: array over the entities asked for, in that order}: COUNTS (0 when nothing is in the window),
     first_ms (NaN: never seen), recent_acts (entities x RECENT_ACTS, largest first, NaN-padded).
-    Straight from the driver in the caller's transaction."""
+    Straight from the driver in the caller's transaction. `along`: a statement (driver SQL, parameters)
+    run just before the read, in the same round trip for a few entities; its rows under "along"."""
+    out: dict = {}
+    raw = conn.connection.driver_connection
+    if along is not None and (not kinds or len(kinds) > PLANNED_EACH_TIME_FROM):
+        out["along"] = raw.execute(*along, prepare=True).fetchall()
+        along = None
     if not kinds:
-        return {**{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
+        return {**out, **{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
                 "recent_acts": np.zeros((0, RECENT_ACTS))}
     params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS,
               "day_edge": at_ms - at_ms % HOUR}
-    raw = conn.connection.driver_connection
     if len(kinds) > PLANNED_EACH_TIME_FROM:  # planned each time: a generic plan is five times slower for thousands
         row = raw.execute(_DRIVER_SQL, params, prepare=False, binary=True).fetchone()
     else:
@@ -87,13 +93,16 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
         # itself the plan cache keeps making a custom plan (1.2 ms of planning). Forced for this statement
         # only, in one round trip (4 entities: 1.56 -> 0.64 ms).
         with raw.pipeline():
+            first = raw.execute(*along, prepare=True) if along is not None else None
             raw.execute(_GENERIC_PLAN)
             cursor = raw.execute(_DRIVER_SQL, params, prepare=True, binary=True)
             raw.execute(_PLAN_AS_USUAL)
+        if first is not None:
+            out["along"] = first.fetchall()
         row = cursor.fetchone()
-    out = {name: np.array(values, dtype=np.float64) for name, values in zip(COUNTS, row)}
-    first, recent_acts = row[len(COUNTS):]
-    out["first_ms"] = np.array(first, dtype=np.float64)  # None -> NaN
+    out.update({name: np.array(values, dtype=np.float64) for name, values in zip(COUNTS, row)})
+    first_ms, recent_acts = row[len(COUNTS):]
+    out["first_ms"] = np.array(first_ms, dtype=np.float64)  # None -> NaN
     out["recent_acts"] = np.array(recent_acts, dtype=np.float64).reshape(len(kinds), RECENT_ACTS)
     return out
 

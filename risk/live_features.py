@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 from sqlalchemy.engine import Connection
 
+from activities.risk_aggregates import FoldInTwo
 from domain.risk.features import ENTITY_ROLES, FeatureSpec
 from models.risk_base import GrantRequest
 from queries.risk_aggregates import COUNTS, entity_aggregates
@@ -62,13 +63,18 @@ def _regularity(recent: np.ndarray, at: int, lookback: int, fewest: int = 6) -> 
     return np.where(m >= fewest, np.round(cv, 6), -1.0)
 
 
-def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec) -> np.ndarray:
+def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec, *,
+                  fold: FoldInTwo | None = None) -> np.ndarray:
+    """`fold`: what is new is folded first. Its claim goes with the read (one round trip for a single
+    grant); only when it found something to fold is the read made again."""
     if spec.context:
         raise ValueError("serving supports feature specs without context columns only")
     lb = spec.lookback_ms
     per_role = request_entities(requests)
     kinds, entities, idx = distinct_entities(per_role)
-    got = entity_aggregates(conn, kinds, entities, at_ms)
+    got = entity_aggregates(conn, kinds, entities, at_ms, along=fold.claim if fold else None)
+    if fold is not None and any(n > 0 for n in fold.apply(conn, got.pop("along")).values()):
+        got = entity_aggregates(conn, kinds, entities, at_ms)
     c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
     first = _with_empty(got["first_ms"], np.nan)
     acts = _with_empty(got["recent_acts"], np.nan)

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.risk_aggregates import BACKLOG_SQL, fold
+from activities.risk_aggregates import BACKLOG_SQL, FoldInTwo, fold_in_two
 from activities.risk_decisions import Outcome, store_decisions
 from core.settings import get_settings
 from domain.risk.features import FeatureSpec
@@ -65,9 +65,10 @@ class RulesScorer:
                 for i in range(len(requests))]
 
 
-def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec) -> np.ndarray:
-    """Serving features as of `at` from the running aggregates (fold first to include new events)."""
-    return live_features(conn, requests, int(at.timestamp() * 1000), spec)
+def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec, *,
+                 fold: FoldInTwo | None = None) -> np.ndarray:
+    """Serving features as of `at` from the running aggregates (`fold`: what is new folded first)."""
+    return live_features(conn, requests, int(at.timestamp() * 1000), spec, fold=fold)
 
 
 def _fits(model) -> bool:
@@ -135,8 +136,10 @@ class ModelScorer:
             # transaction folds). A bigger backlog (a burst) is left to the scheduled fold, which takes it in
             # big slices off the grant's path; meanwhile grants are scored on the aggregates as folded.
             # Earlier decisions (the 24 h grant and order counts) always arrive with the schedule.
-            fold(conn, max_rows=settings.risk_fold_tick_rows, sources=("room_event",))
-        x = features_for(conn, requests, at, spec)
+            new_events = fold_in_two(max_rows=settings.risk_fold_tick_rows, sources=("room_event",))
+        else:
+            new_events = None
+        x = features_for(conn, requests, at, spec, fold=new_events)
         names = spec.names()
         ruled = apply_rules(rules_from(settings), names, x)
         if model is not None:
