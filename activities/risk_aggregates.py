@@ -49,10 +49,12 @@ FOLD_EVENTS = f"""
     FROM room_event WHERE id > :after AND id <= :upto),
 buckets AS (
     INSERT INTO risk_agg_bucket (kind, entity, bucket, events, churn, heartbeats, comments, orders, grants)
-    SELECT r.kind, r.entity, e.t - e.t % {BUCKET_MS}, count(*), count(*) FILTER (WHERE e.type IN ('enter', 'leave')),
-           count(*) FILTER (WHERE e.type = 'heartbeat'), count(*) FILTER (WHERE e.type = 'comment'),
-           count(*) FILTER (WHERE e.type = 'order_paid'), 0
-    FROM e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2, 3
+    SELECT r.kind, r.entity, e.bucket, sum(e.events), sum(e.churn), sum(e.heartbeats), sum(e.comments), sum(e.orders), 0
+    FROM (  -- per viewer and bucket first: a watching viewer's many heartbeats become one row before the four roles
+        SELECT member, device, ip, network, t - t % {BUCKET_MS} AS bucket, count(*) AS events,
+               count(*) FILTER (WHERE type IN ('enter', 'leave')) AS churn, count(*) FILTER (WHERE type = 'heartbeat') AS heartbeats,
+               count(*) FILTER (WHERE type = 'comment') AS comments, count(*) FILTER (WHERE type = 'order_paid') AS orders
+        FROM e GROUP BY 1, 2, 3, 4, 5) AS e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2, 3
     ON CONFLICT (kind, entity, bucket) DO UPDATE SET events = risk_agg_bucket.events + excluded.events,
         churn = risk_agg_bucket.churn + excluded.churn, heartbeats = risk_agg_bucket.heartbeats + excluded.heartbeats,
         comments = risk_agg_bucket.comments + excluded.comments, orders = risk_agg_bucket.orders + excluded.orders
