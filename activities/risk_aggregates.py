@@ -45,16 +45,20 @@ def _newest(column: str, keep: int) -> str:
 FOLD_EVENTS = f"""
 , e AS MATERIALIZED (
     SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, coalesce(device_id, '') AS device, coalesce(ip, '') AS ip,
-           risk_network(ip) AS network, room_id AS room, {COMMENT_KEY} AS text
+           room_id AS room, {COMMENT_KEY} AS text
     FROM room_event WHERE id > :after AND id <= :upto),
+nets AS MATERIALIZED (  -- each address's /24 or /64 once: a slice's events come from an eighth as many addresses
+    SELECT ip, risk_network(ip) AS network FROM (SELECT DISTINCT ip FROM e) AS d),
 buckets AS (
     INSERT INTO risk_agg_bucket (kind, entity, bucket, events, churn, heartbeats, comments, orders, grants)
     SELECT r.kind, r.entity, e.bucket, sum(e.events), sum(e.churn), sum(e.heartbeats), sum(e.comments), sum(e.orders), 0
     FROM (  -- per viewer and bucket first: a watching viewer's many heartbeats become one row before the four roles
-        SELECT member, device, ip, network, t - t % {BUCKET_MS} AS bucket, count(*) AS events,
-               count(*) FILTER (WHERE type IN ('enter', 'leave')) AS churn, count(*) FILTER (WHERE type = 'heartbeat') AS heartbeats,
-               count(*) FILTER (WHERE type = 'comment') AS comments, count(*) FILTER (WHERE type = 'order_paid') AS orders
-        FROM e GROUP BY 1, 2, 3, 4, 5) AS e, LATERAL {_ROLES} WHERE r.entity <> '' GROUP BY 1, 2, 3
+        SELECT g.*, n.network FROM (
+            SELECT member, device, ip, t - t % {BUCKET_MS} AS bucket, count(*) AS events,
+                   count(*) FILTER (WHERE type IN ('enter', 'leave')) AS churn, count(*) FILTER (WHERE type = 'heartbeat') AS heartbeats,
+                   count(*) FILTER (WHERE type = 'comment') AS comments, count(*) FILTER (WHERE type = 'order_paid') AS orders
+            FROM e GROUP BY 1, 2, 3, 4) AS g JOIN nets AS n ON n.ip = g.ip) AS e, LATERAL {_ROLES}
+    WHERE r.entity <> '' GROUP BY 1, 2, 3
     ON CONFLICT (kind, entity, bucket) DO UPDATE SET events = risk_agg_bucket.events + excluded.events,
         churn = risk_agg_bucket.churn + excluded.churn, heartbeats = risk_agg_bucket.heartbeats + excluded.heartbeats,
         comments = risk_agg_bucket.comments + excluded.comments, orders = risk_agg_bucket.orders + excluded.orders
@@ -72,7 +76,7 @@ pairs AS (
     INSERT INTO risk_agg_pair (kind, entity, sub_kind, sub, last_ms)
     SELECT kind, entity, sub_kind, sub, max(last_ms) FROM (
         SELECT p.*, g.grain_ms AS last_ms
-        FROM (SELECT presence.*, risk_network(presence.ip) AS network FROM presence) AS g, LATERAL {_PAIRS}
+        FROM (SELECT presence.*, n.network FROM presence JOIN nets AS n ON n.ip = presence.ip) AS g, LATERAL {_PAIRS}
         UNION ALL  -- comments are few: their text -> member pairs go straight in
         SELECT 'text', e.text, 'member', e.member, e.t - e.t % {PAIR_GRAIN_MS} FROM e WHERE e.text <> '') AS x
     WHERE entity <> '' AND sub <> '' GROUP BY 1, 2, 3, 4
@@ -85,7 +89,7 @@ entities AS (  -- actions only (heartbeats are half the events), but for a membe
            coalesce((array_agg(e.t ORDER BY e.t DESC) FILTER (WHERE e.type <> 'heartbeat'))[1:{RECENT_ACTS}], '{{}}'),
            max(e.t) FILTER (WHERE e.text <> '' AND r.kind = 'member'),
            coalesce((array_agg(e.text ORDER BY e.t DESC, e.text DESC) FILTER (WHERE e.text <> '' AND r.kind = 'member'))[1], '')
-    FROM e, LATERAL {_ROLES}
+    FROM (SELECT e.*, n.network FROM e JOIN nets AS n ON n.ip = e.ip) AS e, LATERAL {_ROLES}
     WHERE r.entity <> '' AND (e.type <> 'heartbeat' OR (r.kind = 'member' AND e.member IN (SELECT member FROM presence)))
     GROUP BY 1, 2
     ON CONFLICT (kind, entity) DO UPDATE SET first_ms = least(risk_agg_entity.first_ms, excluded.first_ms),
