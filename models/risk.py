@@ -17,7 +17,8 @@ class RiskDecision(SQLModel, table=True):
     """Every scored grant: what was decided, by which model, and why. status follows review."""
 
     __tablename__ = "risk_decision"
-    __table_args__ = (Index("ix_risk_decision_status", "status", "id"),)
+    # the review queue walks held decisions by id; allowed and denied ones (nearly all) stay out of it
+    __table_args__ = (Index("ix_risk_decision_held", "id", postgresql_where=text("status = 'held'")),)
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     reference: str = Field(index=True)  # "order:{id}", "campaign_grant:{id}", ...
     kind: str
