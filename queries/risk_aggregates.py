@@ -75,18 +75,17 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
     """{column: array over the entities asked for, in that order}: COUNTS (0 when nothing is in the window),
     first_ms (NaN: never seen), recent_acts (entities x RECENT_ACTS, largest first, NaN-padded).
     Straight from the driver in the caller's transaction. `along`: a statement (driver SQL, parameters)
-    run just before the read, in the same round trip for a few entities; its rows under "along"."""
+    sent in the same round trip just before the read, its rows under "along"; only for reads that take
+    one round trip (`in_one_round_trip`)."""
+    if along is not None and not in_one_round_trip(len(kinds)):
+        raise ValueError(f"a read of {len(kinds)} entities is not one round trip: run the statement first")
     out: dict = {}
     raw = conn.connection.driver_connection
-    if along is not None and (not kinds or len(kinds) > PLANNED_EACH_TIME_FROM):
-        out["along"] = raw.execute(*along, prepare=True).fetchall()
-        along = None
     if not kinds:
-        return {**out, **{name: np.zeros(0) for name in COUNTS}, "first_ms": np.zeros(0),
-                "recent_acts": np.zeros((0, RECENT_ACTS))}
+        return {name: np.zeros(0) for name in COUNTS} | {"first_ms": np.zeros(0), "recent_acts": np.zeros((0, RECENT_ACTS))}
     params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS,
               "day_edge": at_ms - at_ms % HOUR}
-    if len(kinds) > PLANNED_EACH_TIME_FROM:  # planned each time: a generic plan is five times slower for thousands
+    if not in_one_round_trip(len(kinds)):  # planned each time: a generic plan is five times slower for thousands
         row = raw.execute(_DRIVER_SQL, params, prepare=False, binary=True).fetchone()
     else:
         # A few entities (a single grant): the generic plan, costed for a few, runs in ~0.4 ms, but left to
@@ -108,6 +107,12 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
 
 
 PLANNED_EACH_TIME_FROM = 256  # entities
+
+
+def in_one_round_trip(entities: int) -> bool:
+    """A few entities are read by the prepared statement in one pipelined round trip; more are planned
+    each time and read on their own."""
+    return 0 < entities <= PLANNED_EACH_TIME_FROM
 _GENERIC_PLAN = "SET LOCAL plan_cache_mode = force_generic_plan"
 _PLAN_AS_USUAL = "SET LOCAL plan_cache_mode = DEFAULT"
 

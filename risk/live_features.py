@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from activities.risk_aggregates import FoldInTwo
 from domain.risk.features import ENTITY_ROLES, FeatureSpec
 from models.risk_base import GrantRequest
-from queries.risk_aggregates import COUNTS, entity_aggregates
+from queries.risk_aggregates import COUNTS, entity_aggregates, in_one_round_trip
 from risk.logfile import network_of
 
 _network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come back again and again
@@ -65,15 +65,19 @@ def _regularity(recent: np.ndarray, at: int, lookback: int, fewest: int = 6) -> 
 
 def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec, *,
                   fold: FoldInTwo | None = None) -> np.ndarray:
-    """`fold`: what is new is folded first. Its claim goes with the read (one round trip for a single
-    grant); only when it found something to fold is the read made again."""
+    """`fold`: what is new is folded first. For a few entities (a single grant) its claim goes with the
+    read in one round trip, and only when it found something to fold is the read made again; a bigger
+    batch folds, then reads once."""
     if spec.context:
         raise ValueError("serving supports feature specs without context columns only")
     lb = spec.lookback_ms
     per_role = request_entities(requests)
     kinds, entities, idx = distinct_entities(per_role)
-    got = entity_aggregates(conn, kinds, entities, at_ms, along=fold.claim if fold else None)
-    if fold is not None and any(n > 0 for n in fold.apply(conn, got.pop("along")).values()):
+    along = fold is not None and in_one_round_trip(len(kinds))
+    if fold is not None and not along:
+        fold.run(conn)
+    got = entity_aggregates(conn, kinds, entities, at_ms, along=fold.claim if along else None)
+    if along and any(n > 0 for n in fold.apply(conn, got.pop("along")).values()):
         got = entity_aggregates(conn, kinds, entities, at_ms)
     c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
     first = _with_empty(got["first_ms"], np.nan)
