@@ -10,6 +10,7 @@ and until then both rows are summed, which is the same count.
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from activities.risk_upkeep import claim_if_due, until_not_full
 from core.db import transaction
 from domain.risk.features import BUCKET_MS, HOUR
 from models.risk_agg import BUCKET_COUNTS
@@ -31,10 +32,6 @@ merged AS (
     RETURNING 1)
 SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM merged)""")
 
-# A 'compact' row beside the fold cursors: when buckets were last merged (its last_id is unused).
-_DUE = text("INSERT INTO risk_agg_cursor (source, last_id, folded_at) VALUES ('compact', 0, now()) "
-            "ON CONFLICT (source) DO UPDATE SET folded_at = now() "
-            "WHERE risk_agg_cursor.folded_at < now() - make_interval(secs => :every) RETURNING 1")
 _NOW_MS = text("SELECT (extract(epoch FROM now()) * 1000)::bigint")
 
 
@@ -53,14 +50,12 @@ def merge_chunk(conn: Connection, *, now_ms: int, limit: int) -> int:
 def compact_if_due(*, every_s: int, limit: int = 50_000, heartbeat=lambda n: None) -> int:
     """Merge once per `every_s` (whoever gets there first), in bounded transactions; rows merged."""
     with transaction() as conn:
-        if conn.execute(_DUE, {"every": every_s}).first() is None:
+        if not claim_if_due(conn, "compact", every_s):
             return 0
         now_ms = conn.execute(_NOW_MS).scalar_one()
-    total = 0
-    while True:
-        with transaction() as conn:
-            done = merge_chunk(conn, now_ms=now_ms, limit=limit)
-        total += done
-        heartbeat(total)
-        if done < limit:
-            return total
+
+    def chunk(conn: Connection) -> tuple[int, bool]:
+        done = merge_chunk(conn, now_ms=now_ms, limit=limit)
+        return done, done >= limit
+
+    return until_not_full(chunk, heartbeat)

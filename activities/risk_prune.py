@@ -10,16 +10,13 @@ Deletes run in bounded chunks, one transaction each.
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from activities.risk_upkeep import claim_if_due, until_not_full
 from core.db import transaction
 
 _OLD = {"risk_agg_bucket": "bucket < :before", "risk_agg_pair": "last_ms < :before",
         "risk_agg_presence": "grain_ms < :before"}
 _DELETE = {table: text(f"DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE {old} LIMIT :n))")
            for table, old in _OLD.items()}
-# A 'prune' row beside the fold cursors: when the aggregates were last pruned (its last_id is unused).
-_DUE = text("INSERT INTO risk_agg_cursor (source, last_id, folded_at) VALUES ('prune', 0, now()) "
-            "ON CONFLICT (source) DO UPDATE SET folded_at = now() "
-            "WHERE risk_agg_cursor.folded_at < now() - make_interval(secs => :every) RETURNING 1")
 
 
 def prune_chunk(conn: Connection, *, before_ms: int, limit: int) -> dict[str, int]:
@@ -30,15 +27,13 @@ def prune_chunk(conn: Connection, *, before_ms: int, limit: int) -> dict[str, in
 def prune_if_due(*, keep_hours: int, every_s: int, limit: int = 50_000, heartbeat=lambda n: None) -> int:
     """Prune once per `every_s` (whoever gets there first); rows deleted (0 when not due)."""
     with transaction() as conn:
-        if conn.execute(_DUE, {"every": every_s}).first() is None:
+        if not claim_if_due(conn, "prune", every_s):
             return 0
         before_ms = conn.execute(text("SELECT (extract(epoch FROM now() - make_interval(hours => :h)) * 1000)::bigint"),
                                  {"h": keep_hours}).scalar_one()
-    total = 0
-    while True:
-        with transaction() as conn:
-            done = prune_chunk(conn, before_ms=before_ms, limit=limit)
-        total += sum(done.values())
-        heartbeat(total)
-        if max(done.values()) < limit:
-            return total
+
+    def chunk(conn: Connection) -> tuple[int, bool]:
+        done = prune_chunk(conn, before_ms=before_ms, limit=limit)
+        return sum(done.values()), max(done.values()) >= limit
+
+    return until_not_full(chunk, heartbeat)
