@@ -37,8 +37,9 @@ from bench.stack import bench_stack, emit
 from core.db import get_engine, transaction
 from core.gc_tuning import tune_gc
 from domain.risk.features import HOUR
+from models.risk_agg import BUCKET_COUNTS
 from models.risk_base import GrantRequest
-from risk.live_features import request_entities
+from risk.live_features import distinct_entities, request_entities
 from risk.scorer import get_scorer
 from simulator.attackers import everyone, simulate
 
@@ -109,10 +110,11 @@ def _older_history(hours: int) -> int:
     if hours <= 1:
         return 0
     with transaction() as conn:
+        counts = ", ".join(BUCKET_COUNTS)
         conn.execute(text(
-            "INSERT INTO risk_agg_bucket (kind, entity, bucket, events, churn, heartbeats, comments, orders, grants) "
-            "SELECT kind, entity, bucket - k * :hour, events, churn, heartbeats, comments, orders, grants "
-            "FROM risk_agg_bucket, generate_series(2, :back) AS k ON CONFLICT DO NOTHING"), {"hour": HOUR, "back": hours - 1})
+            f"INSERT INTO risk_agg_bucket (kind, entity, bucket, {counts}) SELECT kind, entity, bucket - k * :hour, "
+            f"{counts} FROM risk_agg_bucket, generate_series(2, :back) AS k ON CONFLICT DO NOTHING"),
+            {"hour": HOUR, "back": hours - 1})
     merged = compact_if_due(every_s=0)
     with get_engine().connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE risk_agg_bucket"))
@@ -125,7 +127,8 @@ def _batch(rng: random.Random, people: list[tuple[str, str, str]], name: str) ->
 
 
 def _entities(batch: list[GrantRequest]) -> int:
-    return len({(role, e) for role, values in request_entities(batch).items() for e in values if e})
+    """Distinct entities whose aggregates the batch reads, counted as the scorer collects them."""
+    return len(distinct_entities(request_entities(batch))[1])
 
 
 def _concurrent(scorer, per_caller: list[list[list[GrantRequest]]]) -> dict:
