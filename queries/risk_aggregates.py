@@ -6,15 +6,16 @@ counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], p
 how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
 folded yet.
 
-The result is one row of arrays in the order the entities were asked for (binary, so the driver
-builds each array in C): one Python object per value of a 9,000-entity batch cost more than the
-query's sums.
+The result is one row of bigint arrays in the order the entities were asked for, which numpy
+reads from the wire (core/pg_numpy.py): one Python object per value of a 9,000-entity batch cost
+more than the query's sums.
 """
 
 import numpy as np
 from sqlalchemy.engine import Connection
 
 from core.driver_sql import pyformat
+from core.pg_numpy import NO_VALUE, as_float, numpy_cursor
 from core.pgarray import array_literal
 from domain.risk.features import BUCKET_MS, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR, RECENT_ACTS
 
@@ -50,7 +51,7 @@ per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats
        b.grants_24h, p.accounts_1h, a.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
        -- every entity's times NULL-padded to one width, so they stack into one 2-D array
-       (coalesce(s.recent_acts, '{{}}') || array_fill(CAST(NULL AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
+       (coalesce(s.recent_acts, '{{}}') || array_fill(CAST({NO_VALUE} AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
 FROM q_b AS b
 CROSS JOIN LATERAL (  -- a device's, IP's or network's accounts in 24 h and, from the same rows, in 1 h
     SELECT count(*) AS accounts_24h, count(*) FILTER (WHERE c.last_ms > :at - {HOUR}) AS accounts_1h_below_cap
@@ -66,7 +67,7 @@ CROSS JOIN LATERAL (SELECT  -- each count reads at most DISTINCT_CAP pair rows, 
 LEFT JOIN s ON s.kind = b.kind AND s.entity = b.entity
 LEFT JOIN said ON said.comment_text = s.comment_text)
 SELECT {", ".join(f"array_agg(coalesce({c}, 0) ORDER BY ord)" for c in COUNTS)},
-       array_agg(first_ms ORDER BY ord), array_agg(recent_acts ORDER BY ord)
+       array_agg(coalesce(first_ms, {NO_VALUE}) ORDER BY ord), array_agg(recent_acts ORDER BY ord)
 FROM per_entity"""
 
 
@@ -86,7 +87,7 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
     params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS,
               "day_edge": at_ms - at_ms % HOUR}
     if not in_one_round_trip(len(kinds)):  # planned each time: a generic plan is five times slower for thousands
-        row = raw.execute(_DRIVER_SQL, params, prepare=False, binary=True).fetchone()
+        row = numpy_cursor(raw).execute(_DRIVER_SQL, params, prepare=False).fetchone()
     else:
         # A few entities (a single grant): the generic plan, costed for a few, runs in ~0.4 ms, but left to
         # itself the plan cache keeps making a custom plan (1.2 ms of planning). Forced for this statement
@@ -94,15 +95,14 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
         with raw.pipeline():
             first = raw.execute(*along, prepare=True) if along is not None else None
             raw.execute(_GENERIC_PLAN)
-            cursor = raw.execute(_DRIVER_SQL, params, prepare=True, binary=True)
+            cursor = numpy_cursor(raw).execute(_DRIVER_SQL, params, prepare=True)
             raw.execute(_PLAN_AS_USUAL)
         if first is not None:
             out["along"] = first.fetchall()
         row = cursor.fetchone()
-    out.update({name: np.array(values, dtype=np.float64) for name, values in zip(COUNTS, row)})
+    out.update({name: values.astype(np.float64) for name, values in zip(COUNTS, row)})
     first_ms, recent_acts = row[len(COUNTS):]
-    out["first_ms"] = np.array(first_ms, dtype=np.float64)  # None -> NaN
-    out["recent_acts"] = np.array(recent_acts, dtype=np.float64).reshape(len(kinds), RECENT_ACTS)
+    out["first_ms"], out["recent_acts"] = as_float(first_ms), as_float(recent_acts)  # no value -> NaN
     return out
 
 
