@@ -12,6 +12,9 @@ def test_awkward_text_numbers_nulls_and_times_round_trip(conn):
     words = ["plain", "", "NULL", 'say "hi"', "back\\slash", "a,b", "{braces}", " spaced ", "tab\there",
              "line\nbreak", "优惠券 🎁", None]
     assert conn.execute(text("SELECT CAST(:a AS text[])"), {"a": array_literal(words)}).scalar() == words
+    text_only = words[:-1]  # all text: the one-pass escape
+    assert conn.execute(text("SELECT CAST(:a AS text[])"), {"a": array_literal(text_only)}).scalar() == text_only
+    assert conn.execute(text("SELECT CAST(:a AS text[])"), {"a": array_literal(iter([""]))}).scalar() == [""]
     numbers = [0, -7, 2**62, None]
     assert conn.execute(text("SELECT CAST(:a AS bigint[])"), {"a": array_literal(numbers)}).scalar() == numbers
     floats = [0.1, 1e-300, -2.5, np.float64(0.25), np.int64(3)]
