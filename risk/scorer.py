@@ -167,9 +167,7 @@ class ModelScorer:
                 severity, reasons, score = deny_severity, blocked[i] + reasons, max(score, 1.0)
             outcomes.append(Outcome(BY_SEVERITY[severity], score, reasons, words[i]))
         ids = store_decisions(conn, requests, outcomes, version, thresholds)
-        # built without re-validation: every field is already of its type (5,000 verdicts a batch)
-        return [RiskVerdict.model_construct(decision=o.decision, score=o.score, reasons=o.reasons, model_version=version,
-                                            top_features=o.top_features, decision_id=decision_id)
+        return [RiskVerdict(o.decision, o.score, o.reasons, version, o.top_features, decision_id)
                 for o, decision_id in zip(outcomes, ids)]
 
 
