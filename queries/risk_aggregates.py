@@ -29,6 +29,19 @@ def _capped(sub_kind: str, window_ms: int) -> str:
             f"AND r.sub_kind = '{sub_kind}' AND r.last_ms > :at - {window_ms} LIMIT {DISTINCT_CAP}) AS c)")
 
 
+# Pair rows one pass reads per entity: below it every count is exact (capped after); an entity with more
+# (a device farm's device) falls back to one capped read per count.
+PAIRS_READ = 3 * DISTINCT_CAP
+
+
+def _exact_or_capped(name: str, sub_kind: str, window_ms: int, *, of_members: bool) -> str:
+    """The count from the one pass if it read everything, else its own capped read; NULL for the kinds
+    it is not a feature of (`of_members`: a member's, else a device's, IP's or network's)."""
+    applies = "b.kind = 'member'" if of_members else "b.kind <> 'member'"
+    return (f"CASE WHEN {applies} THEN CASE WHEN a.seen < {PAIRS_READ} THEN least(a.{name}, {DISTINCT_CAP}) "
+            f"ELSE {_capped(sub_kind, window_ms)} END END AS {name}")
+
+
 _SQL = f"""
 WITH q(kind, entity, ord) AS (SELECT * FROM unnest(CAST(:kinds AS text[]), CAST(:entities AS text[])) WITH ORDINALITY),
 s AS (SELECT e.* FROM q CROSS JOIN LATERAL (  -- down the key, entity by entity: a hash join read the whole
@@ -48,22 +61,28 @@ q_b AS (SELECT q.kind, q.entity, q.ord, b.* FROM q CROSS JOIN LATERAL (  -- per 
     FROM risk_agg_bucket AS b WHERE b.kind = q.kind AND b.entity = q.entity
     AND bucket >= :day_edge - {DAY} AND bucket <= :at) AS b),
 per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats_1h, b.comments_1h, b.orders_24h,
-       b.grants_24h, p.accounts_1h, a.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
+       b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
-       -- every entity's times NULL-padded to one width, so they stack into one 2-D array
+       -- every entity's times padded to one width (no value: NO_VALUE), so they stack into one 2-D array
        (coalesce(s.recent_acts, '{{}}') || array_fill(CAST({NO_VALUE} AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
 FROM q_b AS b
-CROSS JOIN LATERAL (  -- a device's, IP's or network's accounts in 24 h and, from the same rows, in 1 h
-    SELECT count(*) AS accounts_24h, count(*) FILTER (WHERE c.last_ms > :at - {HOUR}) AS accounts_1h_below_cap
-    FROM (SELECT r.last_ms FROM risk_agg_pair AS r WHERE b.kind <> 'member' AND r.kind = b.kind AND r.entity = b.entity
-          AND r.sub_kind = 'member' AND r.last_ms > :at - {DAY} LIMIT {DISTINCT_CAP}) AS c) AS a
-CROSS JOIN LATERAL (SELECT  -- each count reads at most DISTINCT_CAP pair rows, and only where it applies
-    CASE WHEN a.accounts_24h < {DISTINCT_CAP} THEN a.accounts_1h_below_cap  -- else the 24 h rows were cut short
-         WHEN b.kind <> 'member' THEN {_capped("member", HOUR)} END AS accounts_1h,
-    CASE WHEN b.kind = 'member' THEN {_capped("room", HOUR)} END AS rooms_1h,
-    CASE WHEN b.kind <> 'member' THEN {_capped("room", DAY)} END AS rooms_24h,
-    CASE WHEN b.kind = 'member' THEN {_capped("ip", HOUR)} END AS ips_1h,
-    CASE WHEN b.kind = 'member' THEN {_capped("device", DAY)} END AS devices_24h) AS p
+CROSS JOIN LATERAL (  -- the entity's pairs of the last 24 h in one pass down its key: all its distinct counts
+    SELECT count(*) AS seen,
+           count(*) FILTER (WHERE c.sub_kind = 'member') AS accounts_24h,
+           count(*) FILTER (WHERE c.sub_kind = 'member' AND c.last_ms > :at - {HOUR}) AS accounts_1h,
+           count(*) FILTER (WHERE c.sub_kind = 'room' AND c.last_ms > :at - {HOUR}) AS rooms_1h,
+           count(*) FILTER (WHERE c.sub_kind = 'room') AS rooms_24h,
+           count(*) FILTER (WHERE c.sub_kind = 'ip' AND c.last_ms > :at - {HOUR}) AS ips_1h,
+           count(*) FILTER (WHERE c.sub_kind = 'device') AS devices_24h
+    FROM (SELECT r.sub_kind, r.last_ms FROM risk_agg_pair AS r WHERE r.kind = b.kind AND r.entity = b.entity
+          AND r.last_ms > :at - {DAY} LIMIT {PAIRS_READ}) AS c) AS a
+CROSS JOIN LATERAL (SELECT  -- where it applies; past the read limit (a farm) each count reads its own range
+    {_exact_or_capped("accounts_1h", "member", HOUR, of_members=False)},
+    {_exact_or_capped("accounts_24h", "member", DAY, of_members=False)},
+    {_exact_or_capped("rooms_24h", "room", DAY, of_members=False)},
+    {_exact_or_capped("rooms_1h", "room", HOUR, of_members=True)},
+    {_exact_or_capped("ips_1h", "ip", HOUR, of_members=True)},
+    {_exact_or_capped("devices_24h", "device", DAY, of_members=True)}) AS p
 LEFT JOIN s ON s.kind = b.kind AND s.entity = b.entity
 LEFT JOIN said ON said.comment_text = s.comment_text)
 SELECT {", ".join(f"array_agg(coalesce({c}, 0) ORDER BY ord)" for c in COUNTS)},

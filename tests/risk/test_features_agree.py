@@ -19,6 +19,7 @@ from activities.risk_sim import write_events
 from domain.risk.features import DISTINCT_CAP, EventLog, FeatureSpec, compute
 from models.risk_base import GrantRequest
 from queries.risk import window_events
+from queries.risk_aggregates import PAIRS_READ
 from risk.live_features import request_entities
 from risk.scorer import features_for
 from simulator.attackers import (CommentSpam, DeviceFarm, EnterLeaveFarm, GenuineViewers, ProxyPool, SimEvent,
@@ -50,9 +51,10 @@ def test_batch_and_serving_features_are_the_same(conn):
     crowd.events += [SimEvent(f"{tag}-r1", "enter", f"{tag}-v6-{i}", f"{tag}-v6d", f"2001:db8:1:2::{i + 1}",
                               start + timedelta(minutes=i), "genuine") for i in range(2)]
     crowd.events.append(SimEvent(f"{tag}-r1", "like", f"{tag}-odd", f"{tag}-odd", "not-an-ip", start, "genuine"))
-    # a /24 busier than the distinct-count cap: both sides stop counting at DISTINCT_CAP
+    # a /24 busier than the distinct-count cap: both sides stop counting at DISTINCT_CAP; serving reads its
+    # pairs one count at a time once they pass PAIRS_READ (after 50 minutes)
     crowd.events += [SimEvent(f"{tag}-r2", "enter", f"{tag}-nat-{i}", f"{tag}-natd-{i}", f"198.51.100.{i % 250 + 1}",
-                              start + timedelta(seconds=10 * i), "genuine") for i in range(DISTINCT_CAP + 20)]
+                              start + timedelta(seconds=10 * i), "genuine") for i in range(PAIRS_READ + 20)]
     # a viewer whose app only ever sent player heartbeats (the enter was lost): still first seen at 3 min
     crowd.events += [SimEvent(f"{tag}-r1", "heartbeat", f"{tag}-hb-only", f"{tag}-hbd", "203.0.113.7",
                               start + timedelta(minutes=3 + i), "genuine") for i in range(0, 60, 2)]
