@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     # Blocklists, the serving model's version and the fold backlog are re-read at most this often per
     # process (0: every call).
     risk_cache_ms: int = 1000
+    # OpenMP threads the model scores a batch on (risk/fastpredict.py): it shares the cores with PostgreSQL.
+    risk_model_threads: int = 1
     # Garbage-collector thresholds of the API and the worker (core/gc_tuning.py); "" keeps CPython's 700,10,10.
     gc_thresholds: str = "50000,20,100"
 

@@ -144,7 +144,7 @@ class ModelScorer:
         ruled = apply_rules(rules_from(settings), names, x)
         if model is not None:
             ctx = np.empty((len(requests), len(spec.context)), dtype=object)
-            scores = model.score(x, ctx if spec.context else None)
+            scores = model.score(x, ctx if spec.context else None, threads=settings.risk_model_threads)
             words = top_features(names, x, model.low[:len(names)], model.mid[:len(names)], model.high[:len(names)])
         else:
             scores, words = np.zeros(len(requests)), [[] for _ in requests]

@@ -6,7 +6,8 @@ from sqlalchemy import text
 from activities.risk_models import promote, save_model
 from domain.risk.features import FeatureSpec
 from risk.metrics import evaluate, time_split
-from risk.model import FAST_UP_TO, RiskModel
+from risk.fastpredict import NUMPY_WALK_UP_TO
+from risk.model import RiskModel
 
 
 def _data(n=3000, seed=0):
@@ -20,10 +21,14 @@ def _data(n=3000, seed=0):
 def test_classifier_learns_and_numpy_scoring_matches_sklearn():
     x, y = _data()
     model = RiskModel("classifier", FeatureSpec()).fit(x[:2000], None, y[:2000])
-    p = model.score(x[2000:])  # a big batch: scikit-learn's compiled predictor
-    assert np.allclose(model.fast(x[2000:]), model.pipeline.predict_proba(x[2000:])[:, 1], atol=1e-12)
-    few = x[2000:2000 + FAST_UP_TO]  # a few grants: the numpy walk
-    assert np.allclose(model.score(few), p[:FAST_UP_TO], atol=1e-12)
+    p = model.score(x[2000:], threads=1)  # a big batch: scikit-learn's compiled trees, on one thread
+    assert np.allclose(p, model.pipeline.predict_proba(x[2000:])[:, 1], atol=1e-12)
+    assert np.allclose(model.score(x[2000:]), p, atol=1e-12)  # on every core
+    few = x[2000:2000 + NUMPY_WALK_UP_TO]  # a few grants: the numpy walk
+    assert np.allclose(model.score(few), p[:NUMPY_WALK_UP_TO], atol=1e-12)
+    before = RiskModel.from_bytes(model.to_bytes())
+    del before.fast.boosts  # as pickled before batches were scored by the compiled trees
+    assert np.allclose(RiskModel.from_bytes(before.to_bytes()).score(x[2000:]), p, atol=1e-12)
     m = evaluate(y[2000:], p, 0.7, 0.95)
     assert m["roc_auc"] > 0.95 and m["rows"] == 1000 and m["positives"] == int(y[2000:].sum())
     assert m["recall_at_hold"] > 0.8
