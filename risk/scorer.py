@@ -32,6 +32,8 @@ class RiskScorer(Protocol):
 
 def blocked_reasons(requests: list[GrantRequest], blocks: list) -> dict[int, list[str]]:
     """{index: reasons} of the requests a blocklist names; set lookups, so a clean batch costs little."""
+    if not blocks:
+        return {}
     exact = {(kind, value): reason for kind, value, reason in blocks if kind != "network"}
     networks = [(ipaddress.ip_network(value, strict=False), reason) for kind, value, reason in blocks
                 if kind == "network"]
