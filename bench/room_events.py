@@ -187,6 +187,16 @@ def _tick_times(log: str) -> dict:
 
 
 async def main(args) -> None:
+    # The throwaway cluster is sized for the load, as a server taking 20,000 events/s would be (unless set
+    # otherwise): memory for the tables the fold and the ticks keep rewriting (PostgreSQL's 128 MB made
+    # the scorer's backend write out the fold's dirty pages to find room), and checkpoints minutes apart
+    # (at the default 1 GB of WAL they came every 17 s, each one making the next change of every page
+    # write the whole page to the WAL). docs/campaigns.md has the figures.
+    for name, value in (("SHARED_BUFFERS", "1GB"), ("MAX_WAL_SIZE", "8GB"), ("CHECKPOINT_TIMEOUT", "15min")):
+        os.environ.setdefault(f"LIVEPERKS_PG_{name}", value)
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
     async with bench_stack() as stack:
         from clients import campaigns as ops
         from domain.campaigns.spec import CampaignSpec
@@ -284,7 +294,14 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          **_tick_times(worker_log)})
+          **_tick_times(worker_log), **_server_settings()})
+
+
+def _server_settings() -> dict:
+    """The PostgreSQL settings the figures depend on, as the server reports them."""
+    with transaction() as conn:
+        return {f"pg_{name}": conn.execute(text(f"SHOW {name}")).scalar_one()
+                for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout")}
 
 
 if __name__ == "__main__":

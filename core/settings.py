@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     pg_shared_buffers: str = Field("128MB", pattern=r"^[0-9]+(kB|MB|GB)$")
     pg_work_mem: str = Field("4MB", pattern=r"^[0-9]+(kB|MB|GB)$")
     pg_max_parallel_workers_per_gather: int = 2
+    # How much WAL, or how long, between checkpoints (PostgreSQL's defaults). Under a write-heavy load a
+    # checkpoint every few seconds makes every page's first change after it write the whole page to the WAL.
+    pg_max_wal_size: str = Field("1GB", pattern=r"^[0-9]+(MB|GB)$")
+    pg_checkpoint_timeout: str = Field("5min", pattern=r"^[0-9]+(s|min|h)$")
 
     # Settlement and ledger policy.
     return_window_seconds: int = 7 * 24 * 3600
