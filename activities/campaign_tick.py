@@ -127,6 +127,8 @@ def campaign_tick(inp: TickInput) -> TickResult:
     """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
     parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
+    if inp.wait_ms > 0:  # the workflow's busy pause, here because server timers fire on whole seconds
+        time.sleep(inp.wait_ms / 1000)
     started = time.perf_counter()
     _mark_running(inp)
     with transaction() as conn:

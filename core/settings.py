@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     coupon_cap_count: int = 3  # at most this many coupon pushes per viewer...
     coupon_cap_window_seconds: int = 600  # ...per this many seconds, across all campaigns
     campaign_tick_seconds: float = 1.0
+    campaign_busy_pause_ms: int = 200  # between ticks while events keep coming (workflows/campaign.py)
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
     campaign_tick_target_ms: int = 300  # the tick batch adapts to keep a tick about this long

@@ -13,6 +13,7 @@ class CampaignRun(BaseModel):
     stop_requested: bool = False
     recurring: bool = False  # a scheduled recurring run: its window starts when the workflow starts
     tick_seconds: float = 1.0
+    busy_pause_ms: int = 200  # between ticks while events keep coming (the next tick waits this long first)
     parallel_rooms: bool = True  # one tick activity per room, concurrently
     ticks_per_run: int = 300
 
@@ -22,6 +23,7 @@ class TickInput(BaseModel):
     window_start: datetime | None = None
     workflow_id: str = ""
     room_id: str | None = None  # None: every room in one transaction
+    wait_ms: int = 0  # wait this long before reading events (the busy pause: see workflows/campaign.py)
 
 
 class TickResult(BaseModel):

@@ -8,7 +8,7 @@ Continues-as-new every `ticks_per_run` ticks to keep its history small.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from temporalio import workflow
 
@@ -28,6 +28,8 @@ class CampaignWorkflow:
         self._stop = False
         self._wake = False
         self._last: TickResult | None = None
+        self._next_wait_ms = 0
+        self._busy_until = datetime.min.replace(tzinfo=timezone.utc)
 
     @workflow.run
     async def run(self, run: CampaignRun) -> CampaignSummary | None:
@@ -48,14 +50,24 @@ class CampaignWorkflow:
                 self._paused = True
             if ticks >= per_run and not self._stop:
                 workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + ticks, "paused": self._paused}))
-            if not self._last.more:
-                # idle: the full interval; busy (events came in): a short pause, so grants follow events closely
-                pause = interval if self._last.events == 0 else min(interval, 0.2)
-                try:
-                    self._wake = False
-                    await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=pause))
-                except asyncio.TimeoutError:
-                    pass
+            self._next_wait_ms = 0
+            if self._last.more:
+                continue  # a room has a backlog: at once
+            if self._last.events:
+                self._busy_until = workflow.now() + timedelta(seconds=interval)
+            if (self._last.events or workflow.now() < self._busy_until) and workflow.patched("busy-pause-in-tick"):
+                # Busy (events in the last interval; intake commits them in clumps, so a tick may find none
+                # between two): a short pause, so grants follow events closely. The next tick waits it out
+                # itself: the server fires timers on whole seconds (a 0.2 s timer fired after 1 s).
+                self._next_wait_ms = min(run.busy_pause_ms, int(interval * 1000))
+                continue
+            # idle: the full interval (before patch "busy-pause-in-tick", busy ticks also waited here, 0.2 s)
+            pause = interval if self._last.events == 0 else min(interval, 0.2)
+            try:
+                self._wake = False
+                await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=pause))
+            except asyncio.TimeoutError:
+                pass
         return await workflow.execute_activity(
             "finish_campaign", FinishInput(campaign_id=run.campaign_id,
                                            reason="stopped" if self._stop else "window ended",
@@ -69,7 +81,8 @@ class CampaignWorkflow:
         rooms = self._last.rooms if parallel else [None]
         parts = await asyncio.gather(*(workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
-                                       workflow_id=workflow.info().workflow_id, room_id=room),
+                                       workflow_id=workflow.info().workflow_id, room_id=room,
+                                       wait_ms=self._next_wait_ms),
             result_type=TickResult, **TICK_ACTIVITY) for room in rooms))
         return TickResult.merge(list(parts))
 
