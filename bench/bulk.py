@@ -38,10 +38,3 @@ def skip_row_triggers(conn: Connection) -> None:
     """For this transaction only: no per-row foreign-key checks (the generator makes every reference valid by
     construction) and no append-only triggers (which guard UPDATE/DELETE, not these INSERTs)."""
     conn.execute(text("SET LOCAL session_replication_role = replica"))
-
-
-def roomy_wal(conn: Connection) -> None:
-    """Fewer checkpoints during a multi-gigabyte load (a throwaway cluster's setting, not production's)."""
-    conn.execute(text("ALTER SYSTEM SET max_wal_size = '8GB'"))
-    conn.execute(text("ALTER SYSTEM SET checkpoint_timeout = '30min'"))
-    conn.execute(text("SELECT pg_reload_conf()"))

@@ -192,12 +192,7 @@ async def main(args) -> None:
     # the scorer's backend write out the fold's dirty pages to find room), and checkpoints minutes apart
     # (at the default 1 GB of WAL they came every 17 s, each one making the next change of every page
     # write the whole page to the WAL). docs/campaigns.md has the figures.
-    for name, value in (("SHARED_BUFFERS", "1GB"), ("MAX_WAL_SIZE", "8GB"), ("CHECKPOINT_TIMEOUT", "15min")):
-        os.environ.setdefault(f"LIVEPERKS_PG_{name}", value)
-    from core.settings import get_settings
-
-    get_settings.cache_clear()
-    async with bench_stack() as stack:
+    async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min"}) as stack:
         from clients import campaigns as ops
         from domain.campaigns.spec import CampaignSpec
 

@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from core.migrate import upgrade
+from core.settings import get_settings
 from core.temporal import connect
 from stack.binaries import temporal_cli
 from tests.stack import free_port, point_settings_at, start_postgres
@@ -28,12 +29,17 @@ class BenchStack:
 
 
 @asynccontextmanager
-async def bench_stack() -> AsyncIterator[BenchStack]:
+async def bench_stack(*, server: dict[str, str] | None = None) -> AsyncIterator[BenchStack]:
+    """`server`: the throwaway cluster's LIVEPERKS_PG_* settings by name (shared_buffers="1GB", ...), each
+    a default that the environment overrides."""
     task_queue = f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="liveperks-bench-") as tmp:
         pg = None
         url = os.environ.get("DATABASE_URL", "")
         if not url:
+            for name, value in (server or {}).items():
+                os.environ.setdefault(f"LIVEPERKS_PG_{name.upper()}", value)
+            get_settings.cache_clear()
             pg = start_postgres(Path(tmp))
             url = pg.url
         upgrade(url)
