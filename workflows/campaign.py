@@ -8,7 +8,7 @@ Continues-as-new every `ticks_per_run` ticks to keep its history small.
 """
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from temporalio import workflow
 
@@ -28,8 +28,6 @@ class CampaignWorkflow:
         self._stop = False
         self._wake = False
         self._last: TickResult | None = None
-        self._next_wait_ms = 0
-        self._busy_until = datetime.min.replace(tzinfo=timezone.utc)
 
     @workflow.run
     async def run(self, run: CampaignRun) -> CampaignSummary | None:
@@ -37,12 +35,12 @@ class CampaignWorkflow:
         if run.recurring and run.window_start is None:
             run = run.model_copy(update={"window_start": workflow.info().start_time.replace(second=0, microsecond=0)})
         interval, per_run = run.tick_seconds, run.ticks_per_run
-        ticks = 0
+        ticks, wait_ms, busy_until = 0, 0, workflow.now()
         while not self._stop:
             if self._paused:
                 await workflow.wait_condition(lambda: not self._paused or self._stop)
                 continue
-            self._last = await self._tick(run)
+            self._last = await self._tick(run, wait_ms)
             ticks += 1
             if self._last.status in ("ended", "stopped"):
                 break
@@ -50,16 +48,16 @@ class CampaignWorkflow:
                 self._paused = True
             if ticks >= per_run and not self._stop:
                 workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + ticks, "paused": self._paused}))
-            self._next_wait_ms = 0
+            wait_ms = 0
             if self._last.more:
                 continue  # a room has a backlog: at once
             if self._last.events:
-                self._busy_until = workflow.now() + timedelta(seconds=interval)
-            if (self._last.events or workflow.now() < self._busy_until) and workflow.patched("busy-pause-in-tick"):
+                busy_until = workflow.now() + timedelta(seconds=interval)
+            if (self._last.events or workflow.now() < busy_until) and workflow.patched("busy-pause-in-tick"):
                 # Busy (events in the last interval; intake commits them in clumps, so a tick may find none
                 # between two): a short pause, so grants follow events closely. The next tick waits it out
                 # itself: the server fires timers on whole seconds (a 0.2 s timer fired after 1 s).
-                self._next_wait_ms = min(run.busy_pause_ms, int(interval * 1000))
+                wait_ms = min(run.busy_pause_ms, int(interval * 1000))
                 continue
             # idle: the full interval (before patch "busy-pause-in-tick", busy ticks also waited here, 0.2 s)
             pause = interval if self._last.events == 0 else min(interval, 0.2)
@@ -75,14 +73,15 @@ class CampaignWorkflow:
                                            or (self._last is not None and self._last.status == "stopped")),
             result_type=CampaignSummary, **DB_ACTIVITY)
 
-    async def _tick(self, run: CampaignRun) -> TickResult:
-        """The first tick learns the rooms; later ticks run one activity per room, in parallel."""
+    async def _tick(self, run: CampaignRun, wait_ms: int) -> TickResult:
+        """The first tick learns the rooms; later ticks run one activity per room, in parallel, each
+        waiting `wait_ms` first (the busy pause)."""
         parallel = run.parallel_rooms and self._last is not None and len(self._last.rooms) > 1
         rooms = self._last.rooms if parallel else [None]
         parts = await asyncio.gather(*(workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
                                        workflow_id=workflow.info().workflow_id, room_id=room,
-                                       wait_ms=self._next_wait_ms),
+                                       wait_ms=wait_ms),
             result_type=TickResult, **TICK_ACTIVITY) for room in rooms))
         return TickResult.merge(list(parts))
 
