@@ -78,6 +78,7 @@ class Poller(threading.Thread):
     def __init__(self, campaign_id: str):
         super().__init__(daemon=True)
         self.campaign_id, self.delays, self.stop_flag, self.last = campaign_id, [], False, 0
+        self.arrivals: list[float] = []  # each grant's event arrival (epoch s), for the delay over time
 
     def run(self) -> None:
         while not self.stop_flag:
@@ -87,12 +88,26 @@ class Poller(threading.Thread):
     def poll(self) -> None:
         with transaction() as conn:
             rows = conn.execute(text(
-                "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at) FROM campaign_grant g "
+                "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
+                "FROM campaign_grant g "
                 "JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c AND g.id > :after "
                 "ORDER BY g.id"), {"c": self.campaign_id, "after": self.last}).all()
         if rows:
             self.last = rows[-1][0]
-            self.delays += [float(d) for _, d in rows]
+            self.delays += [float(d) for _, d, _ in rows]
+            self.arrivals += [float(a) for _, _, a in rows]
+
+
+def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 10.0) -> list[float]:
+    """p99 of the delay per `window_s` of event arrival time, in order: a steady delay and one that grows
+    or spikes give the same overall p99, not the same series."""
+    if not arrivals:
+        return []
+    first = min(arrivals)
+    windows: dict[int, list[float]] = {}
+    for a, d in zip(arrivals, delays):
+        windows.setdefault(int((a - first) // window_s), []).append(d)
+    return [round(sorted(w)[min(len(w) - 1, int(0.99 * len(w)))], 2) for _, w in sorted(windows.items())]
 
 
 def _rss(procs: list[psutil.Process]) -> float:
@@ -286,6 +301,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
+          "p99_s_by_10s_of_arrival": p99_by_window(poller.arrivals, poller.delays),
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
