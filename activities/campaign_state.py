@@ -5,11 +5,12 @@ tick made ticks slower as the audience grew. Now a tick uses the state this work
 memory, provided the cursor row (locked FOR UPDATE) still says the same last event id: the
 cursor only moves forward, in the transaction that writes the grants, so an equal cursor
 means nobody else has ticked this room since. Otherwise (a restarted worker, another worker
-picked the room up, a tick that failed) the state is rebuilt from the snapshot stored in
-`campaign_cursor.state` (as of `snapshot_event_id`) by replaying the events after it up to
-the cursor through the same pure evaluator; the replay's matches are thrown away (they were
-decided by the ticks that first saw those events). The snapshot is re-written every
-`campaign_snapshot_seconds`, in the tick's transaction, so it always matches a committed cursor.
+picked the room up, a tick that failed) the state is rebuilt from the newest snapshot in
+`campaign_snapshot` (as of its `event_id`) by replaying the events after it up to the cursor
+through the same pure evaluator; the replay's matches are thrown away (they were decided by the
+ticks that first saw those events). A snapshot is taken every `campaign_snapshot_seconds` after a
+tick commits and written in the background (activities/campaign_snapshots.py), so it always
+matches a committed cursor.
 
 An entry is taken out of the cache for the duration of a tick and put back only after the
 tick's transaction has committed, so a tick that dies half-way never leaves a state that is

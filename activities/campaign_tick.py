@@ -13,11 +13,11 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-import orjson
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from temporalio import activity
 
+from activities import campaign_snapshots as snapshots
 from activities import campaign_state as room_state
 from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
@@ -73,8 +73,8 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
     settings = get_settings()
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
-    after, snapshot_id, counted = conn.execute(text(
-        "SELECT last_event_id, snapshot_event_id, events FROM campaign_cursor WHERE campaign_id = :c "
+    after, counted = conn.execute(text(
+        "SELECT last_event_id, events FROM campaign_cursor WHERE campaign_id = :c "
         "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
     entry = room_state.take(run_id, room_id, after)
     events = room_state.read_events(conn, spec, room_id, after=after, limit=batch)
@@ -83,8 +83,7 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
             done.append((room_id, entry))
         return 0, False
     if entry is None:  # not ours in memory: the durable snapshot, then the events after it
-        snapshot = conn.execute(text("SELECT state FROM campaign_cursor WHERE campaign_id = :c AND room_id = :r"),
-                                {"c": run_id, "r": room_id}).scalar_one()
+        snapshot, snapshot_id = snapshots.latest(conn, run_id, room_id)
         state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
                                    gap_s=settings.heartbeat_gap_seconds,
                                    seen_before=lambda evs: _seen_before(conn, spec, room_id, evs))
@@ -108,16 +107,9 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
     grants += candidates
     outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(candidates)
     entry.cursor, entry.events = events[-1].id, entry.events + len(events)
-    if room_state.snapshot_due(entry if entry.snapshot_at else None, settings.campaign_snapshot_seconds):
-        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, state = CAST(:s AS jsonb), "
-                          "snapshot_event_id = :id, updated_at = now() WHERE campaign_id = :c AND room_id = :r"),
-                     {"id": entry.cursor, "n": entry.events, "s": orjson.dumps(entry.state).decode(),
-                      "c": run_id, "r": room_id})
-        entry.snapshot_at = time.monotonic()
-    else:
-        conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
-                          "WHERE campaign_id = :c AND room_id = :r"),
-                     {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
+    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
+                      "WHERE campaign_id = :c AND room_id = :r"),
+                 {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
     done.append((room_id, entry))
     return len(events), len(events) >= batch
 
@@ -154,7 +146,11 @@ def campaign_tick(inp: TickInput) -> TickResult:
         outcome.by_status.update(result.by_status)
         outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    every_s = get_settings().campaign_snapshot_seconds
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
+        if room_state.snapshot_due(entry if entry.snapshot_at else None, every_s):
+            snapshots.save_later(run_id, room_id, event_id=entry.cursor, state=entry.state)
+            entry.snapshot_at = time.monotonic()
         room_state.put(run_id, room_id, entry)
     elapsed = time.perf_counter() - started
     learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s, behind=more)

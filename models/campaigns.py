@@ -1,4 +1,4 @@
-"""Campaign tables: the spec and status, per-room cursors with trigger state, budgets, grants, lottery draws."""
+"""Campaign tables: the spec and status, per-room cursors and trigger-state snapshots, budgets, grants, lottery draws."""
 
 from datetime import datetime
 
@@ -23,19 +23,28 @@ class Campaign(SQLModel, table=True):
 
 
 class CampaignCursor(SQLModel, table=True):
-    """Per campaign and room: the last room_event.id evaluated (moved with the grants, in their transaction)
-    and a snapshot of the trigger state as it was after event `snapshot_event_id` (<= last_event_id).
-    Workers keep the live state in memory; the snapshot plus a replay of (snapshot_event_id,
-    last_event_id] rebuilds it exactly (activities/campaign_state.py)."""
+    """Per campaign and room: the last room_event.id evaluated, moved with the grants in their transaction.
+    Workers keep the trigger state in memory; CampaignSnapshot plus a replay of the events after it up
+    to last_event_id rebuilds it exactly (activities/campaign_state.py)."""
 
     __tablename__ = "campaign_cursor"
     campaign_id: str = Field(primary_key=True)
     room_id: str = Field(primary_key=True)
     last_event_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
-    state: dict = Field(sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
-    snapshot_event_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     events: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     updated_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))
+
+
+class CampaignSnapshot(SQLModel, table=True):
+    """A room's trigger state as it was after event `event_id`, a cursor position that had committed.
+    Written in the background (activities/campaign_snapshots.py), never by an older state over a newer."""
+
+    __tablename__ = "campaign_snapshot"
+    campaign_id: str = Field(primary_key=True)
+    room_id: str = Field(primary_key=True)
+    event_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    state: dict = Field(sa_column=Column(JSONB, nullable=False))
+    taken_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))
 
 
 class CampaignBudget(SQLModel, table=True):
