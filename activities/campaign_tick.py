@@ -130,7 +130,6 @@ def campaign_tick(inp: TickInput) -> TickResult:
         run_id, spec = run_window(spec, inp.window_start)
         rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
         now = conn.execute(text("SELECT now()")).scalar_one()
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more, done, grants = BatchOutcome(), 0, False, [], []
