@@ -157,7 +157,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
         log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
                  inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
-                      more=more, rooms=spec.rooms)
+                      more=more, rooms=spec.rooms, elapsed_ms=int(elapsed * 1000))
 
 
 def _heartbeat() -> None:

@@ -32,6 +32,7 @@ class TickResult(BaseModel):
     grants: dict[str, int] = {}  # status -> count
     more: bool = False  # a room had a full batch: tick again at once
     rooms: list[str] = []  # the campaign's rooms (the workflow ticks them in parallel)
+    elapsed_ms: int = 0  # the tick's own time, after its wait (the busy pause counts from the tick's start)
 
     @classmethod
     def merge(cls, parts: list["TickResult"]) -> "TickResult":
@@ -43,7 +44,8 @@ class TickResult(BaseModel):
             for k, v in p.grants.items():
                 grants[k] = grants.get(k, 0) + v
         return cls(status=status, events=sum(p.events for p in parts), grants=grants,
-                   more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [])
+                   more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [],
+                   elapsed_ms=max((p.elapsed_ms for p in parts), default=0))
 
 
 class FinishInput(BaseModel):

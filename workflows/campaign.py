@@ -55,9 +55,11 @@ class CampaignWorkflow:
                 busy_until = workflow.now() + timedelta(seconds=interval)
             if (self._last.events or workflow.now() < busy_until) and workflow.patched("busy-pause-in-tick"):
                 # Busy (events in the last interval; intake commits them in clumps, so a tick may find none
-                # between two): a short pause, so grants follow events closely. The next tick waits it out
-                # itself: the server fires timers on whole seconds (a 0.2 s timer fired after 1 s).
-                wait_ms = min(run.busy_pause_ms, int(interval * 1000))
+                # between two): ticks start a short pause apart, so grants follow events closely; a tick
+                # that took longer than the pause is followed at once (the pause counts from its start).
+                # The next tick waits it out itself: the server fires timers on whole seconds (a 0.2 s
+                # timer fired after 1 s).
+                wait_ms = max(0, min(run.busy_pause_ms, int(interval * 1000)) - self._last.elapsed_ms)
                 continue
             # idle: the full interval (before patch "busy-pause-in-tick", busy ticks also waited here, 0.2 s)
             pause = interval if self._last.events == 0 else min(interval, 0.2)

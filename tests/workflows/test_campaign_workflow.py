@@ -89,8 +89,9 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
 
 async def test_a_busy_tick_is_followed_by_the_next_without_a_timer(client, worker):
     """The server fires timers on whole seconds, so the short pause between busy ticks is waited out
-    by the next tick's activity (TickInput.wait_ms); once a whole interval passed without events, the
-    workflow waits on a timer again."""
+    by the next tick's activity (TickInput.wait_ms: the pause less the previous tick's own time, so
+    busy ticks start a pause apart); once a whole interval passed without events, the workflow waits
+    on a timer again."""
     room = new_room()
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
@@ -102,17 +103,21 @@ async def test_a_busy_tick_is_followed_by_the_next_without_a_timer(client, worke
     await asyncio.sleep(1.5)  # the busy tick's follower, then idle ticks
     history = await client.get_workflow_handle(_campaign(s.id)[1]).fetch_history()
     await ops.stop(client, s.id)
+    pause = get_settings().campaign_busy_pause_ms
     after_busy, after_idle = [], []
-    last_events = None
+    last = None
     for e in history.events:
         if e.HasField("activity_task_completed_event_attributes"):
-            last_events = json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data).get("events", 0)
-        elif last_events is not None and e.HasField("timer_started_event_attributes"):
-            (after_busy if last_events else after_idle).append("timer")
-            last_events = None
-        elif last_events is not None and e.HasField("activity_task_scheduled_event_attributes"):
+            last = json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data)
+        elif last is not None and e.HasField("timer_started_event_attributes"):
+            (after_busy if last.get("events") else after_idle).append("timer")
+            last = None
+        elif last is not None and e.HasField("activity_task_scheduled_event_attributes"):
             tick = json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data)
-            (after_busy if last_events else after_idle).append(tick.get("wait_ms"))
-            last_events = None
-    assert after_busy and set(after_busy) == {get_settings().campaign_busy_pause_ms}
-    assert "timer" in after_idle and set(after_idle) <= {"timer", get_settings().campaign_busy_pause_ms}
+            # ticks start `pause` apart: the wait is what the previous tick's own time left of it
+            expected = max(0, pause - last.get("elapsed_ms", 0))
+            (after_busy if last.get("events") else after_idle).append(
+                "pause" if tick.get("wait_ms") == expected else (tick.get("wait_ms"), expected))
+            last = None
+    assert after_busy and set(after_busy) == {"pause"}
+    assert "timer" in after_idle and set(after_idle) <= {"timer", "pause"}
