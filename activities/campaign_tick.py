@@ -152,7 +152,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
             entry.snapshot_at = time.monotonic()
         room_state.put(run_id, room_id, entry)
     elapsed = time.perf_counter() - started
-    learn_speed(run_id, inp.room_id or "", events, elapsed, fixed=result.score_s, behind=more)
+    learn_speed(run_id, inp.room_id or "", events, elapsed, behind=more)
     if events:
         log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
                  inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
