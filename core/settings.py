@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     campaign_tick_batch: int = 10_000  # events per room per tick (smaller: earlier commits, lower delay)
     campaign_ticks_per_run: int = 300  # then continue-as-new
     campaign_tick_target_ms: int = 300  # the tick batch adapts to keep a tick about this long
-    campaign_tick_max_ms: int = 3000  # ...or, when risk scoring alone takes longer than that, at most this long
+    campaign_tick_max_ms: int = 3000  # ...or at most this long while a backlog waits (fewer, longer ticks catch up sooner)
     campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
     # True: one tick activity per room, in parallel. False (default): every room in one activity and one
     # risk-scoring call per tick: scoring reads the candidates' event history (devices, IPs, networks),
