@@ -13,7 +13,9 @@ were left, and p50/p99 cover only the grants made so far, a lower bound on the d
 risk_fold_backlog_at_catch_up: room events not yet folded into the risk aggregates at that
 moment (the scheduled fold takes bursts; grants meanwhile are scored on what is folded).
 copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
-ticks, seconds in ticks and seconds of those in the risk scorer.
+ticks, seconds in ticks and seconds of those in the risk scorer. cpu_cores_during_intake: CPU
+seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
+were posted (bench/cpu.py). p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlparse
 
 import httpx
 import psutil
@@ -35,6 +38,7 @@ from sqlalchemy import text
 from activities.api_keys import create_key
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
+from bench.cpu import CpuMeter
 from bench.stack import bench_stack, emit
 from core.db import transaction
 from core.gc_tuning import tune_gc
@@ -274,8 +278,12 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample())
+    meter = CpuMeter(processes={"api": procs[0], "worker": procs[1]},
+                     ports={"postgres": urlparse(stack.database_url).port or 5432,
+                            "temporal": int(stack.client.service_client.config.target_host.rsplit(":", 1)[1])}).start()
     started = time.monotonic()
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
+    cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
     while not _caught_up("bench") and time.monotonic() - started < post_s + args.catch_up_s:
         await asyncio.sleep(0.1)
     caught_up = time.monotonic() - started
@@ -305,7 +313,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          **_tick_times(worker_log), **_server_settings()})
+          "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings()})
 
 
 def _server_settings() -> dict:

@@ -1,0 +1,68 @@
+"""CPU used by each part of a benchmark's stack over a stretch of the run, in cores (CPU seconds per
+wall second): where the machine's cores went, without an ad-hoc script beside the run.
+
+PostgreSQL is the postmaster on the stack's port and its children (backends, WAL writer, ...);
+Temporal is the dev server on its port. A backend that exits inside the stretch takes its CPU
+with it, so pooled connections are counted better than short-lived ones.
+"""
+
+import time
+from collections.abc import Iterable
+
+import psutil
+
+
+def _listening_on(port: int) -> psutil.Process | None:
+    try:
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+                return psutil.Process(conn.pid)
+    except psutil.Error:  # another user's sockets, without the right to see them
+        pass
+    return None
+
+
+def _tree(root: psutil.Process | None) -> list[psutil.Process]:
+    if root is None:
+        return []
+    try:
+        return [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _cpu_seconds(procs: Iterable[psutil.Process]) -> dict[int, float]:
+    out = {}
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            out[p.pid] = t.user + t.system
+        except psutil.Error:
+            pass
+    return out
+
+
+class CpuMeter:
+    """`start()`, then `cores()`: {part: cores used since the start}, "bench" being this process. Parts
+    are given as root processes (their children count with them) or as ports whose listening process
+    is the root; a part whose process is not found is left out."""
+
+    def __init__(self, *, processes: dict[str, psutil.Process | None], ports: dict[str, int]) -> None:
+        found = dict(processes) | {name: _listening_on(port) for name, port in ports.items()}
+        self.roots = {name: root for name, root in found.items() if root is not None}  # not found: left out
+        self.self_root = psutil.Process()
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        parts = {name: _cpu_seconds(_tree(root)) for name, root in self.roots.items()}
+        parts["bench"] = _cpu_seconds([self.self_root])
+        return parts
+
+    def start(self) -> "CpuMeter":
+        self.started, self.before = time.monotonic(), self._sample()
+        return self
+
+    def cores(self) -> dict[str, float]:
+        elapsed = time.monotonic() - self.started
+        after = self._sample()
+        return {name: round(sum(s - self.before[name].get(pid, 0.0) for pid, s in seconds.items()) / elapsed, 2)
+                for name, seconds in after.items()}

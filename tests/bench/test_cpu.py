@@ -1,0 +1,50 @@
+"""The benchmarks' CPU meter: a busy process tree counts about a core, an idle one about nothing, a
+part found by its listening port counts its process, one not found is left out."""
+
+import socket
+import subprocess
+import sys
+import time
+
+import psutil
+
+from bench.cpu import CpuMeter
+
+BUSY = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
+IDLE = "import time; time.sleep(30)"
+
+
+def _spawn(code: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code])
+
+
+def test_a_busy_child_counts_about_a_core_and_an_idle_one_nothing():
+    busy_parent = _spawn(f"import subprocess, sys; subprocess.run([sys.executable, '-c', {BUSY!r}])")
+    idle = _spawn(IDLE)
+    try:
+        time.sleep(0.5)  # the busy grandchild is running
+        meter = CpuMeter(processes={"busy": psutil.Process(busy_parent.pid), "idle": psutil.Process(idle.pid)},
+                         ports={}).start()
+        time.sleep(1.5)
+        cores = meter.cores()
+    finally:
+        for p in (busy_parent, idle):
+            for child in psutil.Process(p.pid).children(recursive=True):
+                child.kill()
+            p.kill()
+    assert cores["busy"] > 0.5  # the grandchild's spinning counts for its parent's tree
+    assert cores["idle"] < 0.1
+    assert set(cores) == {"busy", "idle", "bench"}
+
+
+def test_a_part_is_found_by_its_listening_port_or_left_out():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            nobody = unused.getsockname()[1]  # bound, not listening
+            meter = CpuMeter(processes={}, ports={"me": port, "nobody": nobody})
+    assert meter.roots["me"].pid == psutil.Process().pid
+    assert "nobody" not in meter.roots
