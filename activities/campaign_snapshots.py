@@ -10,7 +10,6 @@ the worker only means a longer replay for whoever rebuilds the room next.
 """
 
 import logging
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import orjson
@@ -21,8 +20,6 @@ from core.db import transaction
 
 log = logging.getLogger(__name__)
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="campaign-snapshot")  # one: writes stay in order
-_pending: list[Future] = []
-_pending_lock = threading.Lock()
 
 SAVE = text(
     "INSERT INTO campaign_snapshot (campaign_id, room_id, event_id, state) VALUES (:c, :r, :id, CAST(:s AS jsonb)) "
@@ -40,10 +37,7 @@ def save_later(run_id: str, room_id: str, *, event_id: int, state: dict) -> Futu
     """Serialize now (the next tick changes `state` in place), write in the background. Call only
     after the transaction that moved the cursor to `event_id` has committed."""
     state_json = orjson.dumps(state).decode()
-    future = _writer.submit(_save_own_transaction, run_id, room_id, event_id, state_json)
-    with _pending_lock:
-        _pending[:] = [f for f in _pending if not f.done()] + [future]
-    return future
+    return _writer.submit(_save_own_transaction, run_id, room_id, event_id, state_json)
 
 
 def _save_own_transaction(run_id: str, room_id: str, event_id: int, state_json: str) -> bool:
@@ -63,8 +57,6 @@ def latest(conn: Connection, run_id: str, room_id: str) -> tuple[dict, int]:
 
 
 def flush() -> None:
-    """Wait for the snapshots queued so far (tests; a worker shutting down)."""
-    with _pending_lock:
-        waiting = list(_pending)
-    for future in waiting:
-        future.result()
+    """Wait for the snapshots queued so far (tests; a worker shutting down): the one writer thread takes
+    them in order, so a no-op queued now is done only after all of them."""
+    _writer.submit(lambda: None).result()
