@@ -33,7 +33,7 @@ REPLAY_CHUNK = 20_000
 class RoomState:
     cursor: int  # last room_event.id this state includes (== campaign_cursor.last_event_id when trusted)
     state: dict
-    snapshot_at: float  # monotonic time of the last durable snapshot
+    snapshot_at: float  # monotonic time of the last durable snapshot this worker queued (0: none yet)
     events: int = 0  # events evaluated, as stored in campaign_cursor.events
 
 
@@ -93,5 +93,6 @@ def rebuild(conn: Connection, spec: CampaignSpec, room_id: str, *, snapshot: dic
     return state
 
 
-def snapshot_due(entry: RoomState | None, every_s: float) -> bool:
-    return entry is None or time.monotonic() - entry.snapshot_at >= every_s
+def snapshot_due(entry: RoomState, every_s: float) -> bool:
+    """Never snapshotted by this worker (snapshot_at 0: just rebuilt), or the last one `every_s` ago."""
+    return not entry.snapshot_at or time.monotonic() - entry.snapshot_at >= every_s

@@ -147,7 +147,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
     every_s = get_settings().campaign_snapshot_seconds
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
-        if room_state.snapshot_due(entry if entry.snapshot_at else None, every_s):
+        if room_state.snapshot_due(entry, every_s):
             snapshots.save_later(run_id, room_id, event_id=entry.cursor, state=entry.state)
             entry.snapshot_at = time.monotonic()
         room_state.put(run_id, room_id, entry)
