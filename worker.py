@@ -15,6 +15,7 @@ from core.gc_tuning import tune_gc
 from core.settings import get_settings
 from core.temporal import connect
 from registry import ACTIVITIES, WORKFLOWS
+from risk.memory_follow import follow_in_background
 
 
 def build_worker(client: Client, *, task_queue: str | None = None, max_concurrent_activities: int = 64) -> Worker:
@@ -32,6 +33,9 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     tune_gc()
     client = await connect()
+    settings = get_settings()
+    if settings.risk_aggregates == "memory":  # grants scored here find the risk aggregates caught up
+        follow_in_background(settings.risk_memory_follow_every_ms / 1000)
     worker = build_worker(client)
     logging.info("worker polling task queue %s", get_settings().task_queue)
     await worker.run()

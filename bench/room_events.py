@@ -10,8 +10,9 @@ visible; delay = visible time - the event's received_at. events_per_s: events ev
 from the first post until the campaign cursors caught up with the last one (or until
 --catch-up-s after intake ended: then caught_up is false, lag_events_at_end says how many
 were left, and p50/p99 cover only the grants made so far, a lower bound on the delay).
-risk_fold_backlog_at_catch_up: room events not yet folded into the risk aggregates at that
-moment (the scheduled fold takes bursts; grants meanwhile are scored on what is folded).
+risk_aggregates: where the scorer's running aggregates lived (LIVEPERKS_RISK_AGGREGATES: the worker's
+memory, or the database's tables); with the tables, risk_fold_backlog_at_catch_up: room events not yet
+folded into them at that moment (the scheduled fold takes bursts; grants meanwhile are scored on what is folded).
 copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
 ticks, seconds in ticks and seconds of those in the risk scorer. cpu_cores_during_intake: CPU
 seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
@@ -42,6 +43,7 @@ from bench.cpu import CpuMeter
 from bench.stack import bench_stack, emit
 from core.db import transaction
 from core.gc_tuning import tune_gc
+from core.settings import get_settings
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
 from simulator import SessionConfig, simulate
@@ -263,7 +265,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             break
         except httpx.HTTPError:
             await asyncio.sleep(0.2)
-    await ensure_risk_schedules(stack.client)  # as `dev up` does: the fold schedule takes bursts off the ticks
+    await ensure_risk_schedules(stack.client)  # as `dev up` does (with the tables, a fold schedule)
     await ops.create(stack.client, spec)
     poller = Poller("bench")
     poller.start()
@@ -288,8 +290,11 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
         await asyncio.sleep(0.1)
     caught_up = time.monotonic() - started
     lag = _lag("bench")  # events not evaluated when the wait ended (0: caught up)
-    with transaction() as conn:  # room events the risk aggregates had not folded yet at that moment
-        fold_backlog = conn.execute(text(BACKLOG_SQL)).scalar()
+    aggregates = get_settings().risk_aggregates  # the worker's, from the same environment
+    fold_backlog = None
+    if aggregates == "database":
+        with transaction() as conn:  # room events the risk aggregates had not folded yet at that moment
+            fold_backlog = conn.execute(text(BACKLOG_SQL)).scalar()
     evaluated = _evaluated("bench")
     await asyncio.sleep(0.5)
     poller.stop_flag = True
@@ -311,7 +316,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
           "p99_s_by_10s_of_arrival": p99_by_window(poller.arrivals, poller.delays),
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
-          "caught_up": lag == 0, "lag_events_at_end": lag, "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
+          "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
+          "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
           "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings()})
 

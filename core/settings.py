@@ -6,6 +6,7 @@ TEMPORAL_ADDRESS is set, the embedded stack is not started for that piece.
 """
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field
@@ -110,6 +111,15 @@ class Settings(BaseSettings):
     # Rows younger than the lag wait for the next fold (a lag of a second or two protects against intake
     # transactions that commit out of id order).
     risk_fold_lag_ms: int = 0
+    # Where the scorer's running aggregates live: "memory" (each worker folds room events and decisions into
+    # its own memory, risk/memory_follow.py; the database stays the log) or "database" (the risk_agg_* tables,
+    # folded by the scorer and the schedule, activities/risk_aggregates.py).
+    risk_aggregates: Literal["memory", "database"] = "memory"
+    risk_memory_follow_every_ms: int = 200  # a worker's background catch-up
+    risk_memory_read_rows: int = 50_000  # rows per read while catching up
+    # An id passed over (its transaction had not committed yet) is looked for again this long, then given up
+    # (rolled back); intake and grant transactions take seconds at most.
+    risk_memory_hole_wait_s: int = 120
     risk_fold_max_rows: int = 500_000  # per fold call and source; the rest waits for the next call
     # The scorer folds new room events before scoring, in the grant's transaction, when at most this many are
     # waiting (a quiet room's grants see its latest events); a bigger backlog (busy rooms, a burst) is left to

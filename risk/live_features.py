@@ -16,6 +16,7 @@ from domain.risk.features import ENTITY_ROLES, FeatureSpec
 from models.risk_base import GrantRequest
 from queries.risk_aggregates import COUNTS, entity_aggregates, in_one_round_trip
 from risk.logfile import network_of
+from risk.memory_follow import MemoryFollower
 
 _network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come back again and again
 
@@ -65,22 +66,31 @@ def _regularity(recent: np.ndarray, at: int, lookback: int, fewest: int = 6) -> 
     return np.where(m >= fewest, np.round(cv, 6), -1.0)
 
 
-def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec, *,
-                  fold: FoldInTwo | None = None) -> np.ndarray:
+def _from_tables(conn: Connection, kinds: list[str], entities: list[str], at_ms: int,
+                 fold: FoldInTwo | None) -> dict:
     """`fold`: what is new is folded first. For a few entities (a single grant) its claim goes with the
     read in one round trip, and only when it found something to fold is the read made again; a bigger
     batch folds, then reads once."""
-    if spec.context:
-        raise ValueError("serving supports feature specs without context columns only")
-    lb = spec.lookback_ms
-    per_role = request_entities(requests)
-    kinds, entities, idx = distinct_entities(per_role)
     along = fold is not None and in_one_round_trip(len(kinds))
     if fold is not None and not along:
         fold.run(conn)
     got = entity_aggregates(conn, kinds, entities, at_ms, along=fold.claim if along else None)
     if along and any(n > 0 for n in fold.apply(conn, got.pop("along")).values()):
         got = entity_aggregates(conn, kinds, entities, at_ms)
+    return got
+
+
+def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec, *,
+                  fold: FoldInTwo | None = None, memory: MemoryFollower | None = None) -> np.ndarray:
+    """From this process's memory (`memory`, caught up first), else from the aggregate tables
+    (`fold`: what is new is folded into them first)."""
+    if spec.context:
+        raise ValueError("serving supports feature specs without context columns only")
+    lb = spec.lookback_ms
+    per_role = request_entities(requests)
+    kinds, entities, idx = distinct_entities(per_role)
+    got = (memory.read(kinds, entities, at_ms) if memory is not None
+           else _from_tables(conn, kinds, entities, at_ms, fold))
     c = {name: _with_empty(got[name], 0.0) for name in COUNTS}
     first = _with_empty(got["first_ms"], np.nan)
     acts = _with_empty(got["recent_acts"], np.nan)

@@ -23,6 +23,7 @@ from domain.risk.rules import BY_SEVERITY, SEVERITY, apply_rules, default_rules,
 from domain.risk.words import top_features
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.live_features import live_features
+from risk.memory_follow import MemoryFollower, follower
 from risk.serving import serving_model
 
 
@@ -68,9 +69,10 @@ class RulesScorer:
 
 
 def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec, *,
-                 fold: FoldInTwo | None = None) -> np.ndarray:
-    """Serving features as of `at` from the running aggregates (`fold`: what is new folded first)."""
-    return live_features(conn, requests, int(at.timestamp() * 1000), spec, fold=fold)
+                 fold: FoldInTwo | None = None, memory: MemoryFollower | None = None) -> np.ndarray:
+    """Serving features as of `at` from the running aggregates: in `memory`, else in the tables
+    (`fold`: what is new folded first)."""
+    return live_features(conn, requests, int(at.timestamp() * 1000), spec, fold=fold, memory=memory)
 
 
 def _fits(model) -> bool:
@@ -120,8 +122,10 @@ class ModelScorer:
         return blocks, version, backlog
 
     def score(self, conn: Connection, requests: list[GrantRequest], *, at: datetime | None = None,
-              fold_first: bool = True) -> list[RiskVerdict]:
-        """`at` defaults to now; the aggregates must hold nothing later than `at` (true for now)."""
+              fold_first: bool = True, aggregates: str | None = None) -> list[RiskVerdict]:
+        """`at` defaults to now; the aggregates must hold nothing later than `at` (true for now).
+        `aggregates`: "memory" or "database" (default: the setting); memory folds only what is committed,
+        so a caller scoring its own uncommitted events asks for the database's, folded in its transaction."""
         if not requests:
             return []
         settings = get_settings()
@@ -133,7 +137,8 @@ class ModelScorer:
         if model is not None and not _fits(model):
             version, model = f"rules-v1 (model {version} does not fit the serving features: retrain)", None
         spec = model.spec if model else FeatureSpec()
-        if fold_first and backlog <= settings.risk_fold_tick_rows:
+        in_memory = (aggregates or settings.risk_aggregates) == "memory"
+        if fold_first and not in_memory and backlog <= settings.risk_fold_tick_rows:
             # Room events since the last fold, set-wise, in the grant's transaction (skipped while another
             # transaction folds). A bigger backlog (a burst) is left to the scheduled fold, which takes it in
             # big slices off the grant's path; meanwhile grants are scored on the aggregates as folded.
@@ -141,7 +146,7 @@ class ModelScorer:
             new_events = fold_in_two(max_rows=settings.risk_fold_tick_rows, sources=("room_event",))
         else:
             new_events = None
-        x = features_for(conn, requests, at, spec, fold=new_events)
+        x = features_for(conn, requests, at, spec, fold=new_events, memory=follower() if in_memory else None)
         names = spec.names()
         ruled = apply_rules(rules_from(settings), names, x)
         if model is not None:

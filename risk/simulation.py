@@ -60,7 +60,10 @@ def play(conn: Connection, *, seed: int = 7, genuine: int = 300, minutes: int = 
         requests = [GrantRequest(kind=g.kind, member_id=g.member_id, device_id=g.device_id, ip=g.ip,
                                  room_id=g.room_id, value=g.value, reference=g.reference,
                                  hold_above=COUPON_HOLD_ABOVE if g.kind == "coupon" else None) for g in grants]
-        for g, verdict in zip(grants, scorer.score(conn, requests, at=second + timedelta(seconds=1), fold_first=False)):
+        # its events are not committed yet: the tables, folded in this transaction, not a worker's memory
+        verdicts = scorer.score(conn, requests, at=second + timedelta(seconds=1), fold_first=False,
+                                aggregates="database")
+        for g, verdict in zip(grants, verdicts):
             unit = "points" if g.kind == "campaign_points" else "coupon_fen"
             s = stats[g.actor]
             s[f"{unit}_asked"] += g.value

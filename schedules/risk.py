@@ -1,5 +1,6 @@
-"""The risk Schedules, created or updated idempotently: daily retraining (RiskTrainingWorkflow) and
-folding new events into the scorer's aggregates every few seconds (FoldRiskAggregatesWorkflow)."""
+"""The risk Schedules, created or updated idempotently: daily retraining (RiskTrainingWorkflow) and,
+when the scorer's aggregates live in the database (risk_aggregates), folding new events into them every
+few seconds (FoldRiskAggregatesWorkflow)."""
 
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, Sc
 
 from core.settings import get_settings
 from models.risk import FoldInput, TrainInput
-from schedules.upsert import upsert_schedule
+from schedules.upsert import delete_schedule_if_any, upsert_schedule
 
 SCHEDULE_ID = "risk-training-daily"
 FOLD_SCHEDULE_ID = "risk-fold"
@@ -28,5 +29,8 @@ async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(day
                                            id="risk-fold", task_queue=settings.task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.risk_fold_every_s))]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
-    return [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id,
-            (await upsert_schedule(client, FOLD_SCHEDULE_ID, fold)).id]
+    ensured = [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id]
+    if settings.risk_aggregates == "database":
+        return ensured + [(await upsert_schedule(client, FOLD_SCHEDULE_ID, fold)).id]
+    await delete_schedule_if_any(client, FOLD_SCHEDULE_ID)  # each worker folds into its own memory
+    return ensured

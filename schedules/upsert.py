@@ -2,6 +2,7 @@
 
 from temporalio.client import (Client, Schedule, ScheduleAlreadyRunningError, ScheduleHandle, ScheduleUpdate,
                                ScheduleUpdateInput)
+from temporalio.service import RPCError, RPCStatusCode
 
 
 async def upsert_schedule(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
@@ -14,3 +15,11 @@ async def upsert_schedule(client: Client, schedule_id: str, schedule: Schedule) 
         handle = client.get_schedule_handle(schedule_id)
         await handle.update(replace)
         return handle
+
+
+async def delete_schedule_if_any(client: Client, schedule_id: str) -> None:
+    try:
+        await client.get_schedule_handle(schedule_id).delete()
+    except RPCError as e:
+        if e.status != RPCStatusCode.NOT_FOUND:
+            raise

@@ -1,5 +1,5 @@
-"""Training (the batch feature code over the whole log) and serving (running aggregates in the
-database) give the same features.
+"""Training (the batch feature code over the whole log) and serving (running aggregates, in the
+database's tables or in a worker's memory) give the same features.
 
 Serving answers "as of now", so the test replays time: at each checkpoint only the events and
 decisions up to it exist in the database, the aggregates are folded incrementally, and the served
@@ -12,15 +12,18 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 
 from activities.risk_aggregates import fold
+from core.db import transaction
 from activities.risk_sim import write_events
 from domain.risk.features import DISTINCT_CAP, EventLog, FeatureSpec, compute
 from models.risk_base import GrantRequest
 from queries.risk import window_events
 from queries.risk_aggregates import PAIRS_READ
 from risk.live_features import request_entities
+from risk.memory_follow import follower
 from risk.scorer import features_for
 from simulator.attackers import (CommentSpam, DeviceFarm, EnterLeaveFarm, GenuineViewers, ProxyPool, SimEvent,
                                  simulate)
@@ -42,9 +45,11 @@ def _queries(requests, at_ms):
     return EventLog(t_ms=np.full(len(requests), at_ms, dtype=np.int64), etype=col(["grant"] * len(requests)), keys=keys)
 
 
-def test_batch_and_serving_features_are_the_same(conn):
+@pytest.mark.parametrize("aggregates", ["database", "memory"])
+def test_batch_and_serving_features_are_the_same(conn, aggregates):
     rng, tag = random.Random(5), unique("agree")
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=40)
+    # days apart: the memory's events are committed, and must not fall in the other's windows
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=40 if aggregates == "database" else 45)
     crowd = simulate(rng, [f"{tag}-r1", f"{tag}-r2"], start, 40, tag,
                      [GenuineViewers(20), DeviceFarm(12, 2), ProxyPool(6), EnterLeaveFarm(2), CommentSpam(5)])
     # IPv6 and a /64 shared by two members, and an address that is not one
@@ -73,10 +78,16 @@ def test_batch_and_serving_features_are_the_same(conn):
 
     spec, served, moments, written = FeatureSpec(), [], [], start - timedelta(days=1)
     for at in checkpoints:  # the database only ever holds the past
-        write_events(conn, [e for e in crowd.events if written < e.occurred_at <= at])
-        _decisions(conn, [d for d in decisions if written < d[2] <= at])
-        assert -1 not in fold(conn, lag_ms=0).values()
-        served.append(features_for(conn, grants, at, spec))
+        if aggregates == "database":  # folded in this transaction
+            write_events(conn, [e for e in crowd.events if written < e.occurred_at <= at])
+            _decisions(conn, [d for d in decisions if written < d[2] <= at])
+            assert -1 not in fold(conn, lag_ms=0).values()
+            served.append(features_for(conn, grants, at, spec))
+        else:  # committed, as intake and grants leave them, then followed by this process's memory
+            with transaction() as own:
+                write_events(own, [e for e in crowd.events if written < e.occurred_at <= at])
+                _decisions(own, [d for d in decisions if written < d[2] <= at])
+            served.append(features_for(conn, grants, at, spec, memory=follower()))
         moments.append(int(at.timestamp() * 1000))
         written = at
 

@@ -3,11 +3,14 @@
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 from sqlalchemy import text
 
 from activities.risk_decisions import COPY_FROM
 from activities.risk_models import promote, save_model
 from activities.risk_sim import write_events
+from core.db import transaction
+from core.settings import get_settings
 from domain.risk.features import FeatureSpec
 from models.risk_base import Decision, GrantRequest
 from queries.risk_aggregates import PLANNED_EACH_TIME_FROM
@@ -15,6 +18,19 @@ from risk.model import RiskModel
 from risk.scorer import get_scorer
 from simulator.attackers import SimEvent
 from tests.conftest import unique
+
+
+@pytest.fixture(params=["memory", "database"])
+def aggregates(request, monkeypatch) -> str:
+    """Where the scorer's running aggregates live (core/settings.py risk_aggregates)."""
+    monkeypatch.setattr(get_settings(), "risk_aggregates", request.param)
+    return request.param
+
+
+def _committed(events: list[SimEvent]) -> None:
+    """Room events as intake leaves them, committed: a worker's memory folds only those."""
+    with transaction() as own:
+        write_events(own, events)
 
 
 def _cold(conn):
@@ -48,11 +64,11 @@ def test_blocklists_deny_devices_ips_and_networks(conn):
     assert "network 192.0.2.0/24 is blocked: proxy provider" in verdicts[1].reasons
 
 
-def test_velocity_rule_denies_a_device_farm_in_words(conn):
+def test_velocity_rule_denies_a_device_farm_in_words(conn, aggregates):
     _cold(conn)
     device, now = unique("rack"), datetime.now(timezone.utc)
-    write_events(conn, [SimEvent("r", "enter", f"{device}-acct-{i}", device, "10.7.7.7", now - timedelta(minutes=i),
-                                 "device_farm") for i in range(12)])
+    _committed([SimEvent("r", "enter", f"{device}-acct-{i}", device, "10.7.7.7", now - timedelta(minutes=i),
+                         "device_farm") for i in range(12)])
     verdict = get_scorer().score(conn, [_request(member_id=f"{device}-acct-0", device_id=device)])[0]
     assert verdict.decision == Decision.DENY
     assert verdict.reasons[0].startswith("12 accounts on this device in 1 hour")
@@ -70,14 +86,14 @@ def _fit_on_noise(seed: int, rows: int, fraud_share: float, columns: int | None 
     return RiskModel("classifier", spec).fit(x, None, y)
 
 
-def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(conn):
+def test_serving_model_scores_with_per_campaign_thresholds_and_names_features(conn, aggregates):
     _cold(conn)
     model = _fit_on_noise(3, 2000, 0.2, busy_fraud=True)
     assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test").promoted
     member, now = unique("busy"), datetime.now(timezone.utc)
     # a busy viewer with a player (a heartbeat among the likes): no rule fires, the model decides
-    write_events(conn, [SimEvent("r", "heartbeat" if i % 4 == 0 else "like", member, unique("d"), "10.3.3.3",
-                                 now - timedelta(seconds=50 * i + (i * i) % 37), "x") for i in range(40)])
+    _committed([SimEvent("r", "heartbeat" if i % 4 == 0 else "like", member, unique("d"), "10.3.3.3",
+                         now - timedelta(seconds=50 * i + (i * i) % 37), "x") for i in range(40)])
     strict, lenient = get_scorer().score(conn, [_request(member_id=member, hold_above=0.5, deny_above=1.01),
                                                 _request(member_id=member, hold_above=1.01, deny_above=1.01)])
     assert strict.model_version.startswith("cla-") and strict.score > 0.5
@@ -110,7 +126,6 @@ def test_a_model_trained_before_a_feature_was_redefined_falls_back_to_rules(conn
 
 def test_blocklists_are_reused_for_the_cache_time_then_read_again(conn, monkeypatch):
     _cold(conn)
-    from core.settings import get_settings
     from risk.scorer import ModelScorer
 
     scorer, device = ModelScorer(), unique("d")
@@ -122,13 +137,13 @@ def test_blocklists_are_reused_for_the_cache_time_then_read_again(conn, monkeypa
     assert scorer.score(conn, [_request(device_id=device)])[0].decision == Decision.DENY
 
 
-def test_a_big_batch_decides_and_stores_exactly_as_grants_one_at_a_time(conn):
+def test_a_big_batch_decides_and_stores_exactly_as_grants_one_at_a_time(conn, aggregates):
     """Big batches take other paths (aggregates planned each time, decisions through COPY): same verdicts,
     same stored rows, ids in request order, awkward text kept byte for byte."""
     _cold(conn)
     farm, now = unique("rack"), datetime.now(timezone.utc)
-    write_events(conn, [SimEvent("r", "enter", f"{farm}-acct-{i}", farm, "10.7.7.8", now - timedelta(minutes=i),
-                                 "device_farm") for i in range(12)])
+    _committed([SimEvent("r", "enter", f"{farm}-acct-{i}", farm, "10.7.7.8", now - timedelta(minutes=i),
+                         "device_farm") for i in range(12)])
     n = max(COPY_FROM, PLANNED_EACH_TIME_FROM) + 20
     requests = [_request(member_id=f"{farm}-acct-{i % 12}" if i % 3 == 0 else unique("m"),
                          device_id=farm if i % 3 == 0 else unique("d"), value=i,

@@ -3,12 +3,16 @@
 import random
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import text
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.risk_sim import write_events
 from core.db import transaction
+from core.settings import get_settings
 from models.risk import PromoteResult, TrainInput
 from schedules.risk import FOLD_SCHEDULE_ID, SCHEDULE_ID, ensure_risk_schedules
+from schedules.upsert import delete_schedule_if_any
 from simulator.attackers import DeviceFarm, GenuineViewers, simulate
 from tests.conftest import unique
 
@@ -41,7 +45,8 @@ async def test_training_workflow_trains_and_promotes_only_when_not_worse(client,
             conn.execute(text("UPDATE risk_model SET status = 'retired' WHERE status = 'serving'"))
 
 
-async def test_schedules_are_ensured_idempotently(client, worker):
+async def test_schedules_are_ensured_idempotently(client, worker, monkeypatch):
+    monkeypatch.setattr(get_settings(), "risk_aggregates", "database")
     try:
         assert await ensure_risk_schedules(client) == [SCHEDULE_ID, FOLD_SCHEDULE_ID]
         assert await ensure_risk_schedules(client) == [SCHEDULE_ID, FOLD_SCHEDULE_ID]
@@ -51,5 +56,10 @@ async def test_schedules_are_ensured_idempotently(client, worker):
         fold = await client.get_schedule_handle(FOLD_SCHEDULE_ID).describe()
         assert fold.schedule.action.workflow == "FoldRiskAggregatesWorkflow"
         assert fold.schedule.spec.intervals[0].every == timedelta(seconds=10)
+        monkeypatch.setattr(get_settings(), "risk_aggregates", "memory")  # each worker folds: no fold schedule
+        assert await ensure_risk_schedules(client) == [SCHEDULE_ID]
+        with pytest.raises(RPCError) as gone:
+            await client.get_schedule_handle(FOLD_SCHEDULE_ID).describe()
+        assert gone.value.status == RPCStatusCode.NOT_FOUND
     finally:  # the other tests fold in their own transactions, deterministically
-        await client.get_schedule_handle(FOLD_SCHEDULE_ID).delete()
+        await delete_schedule_if_any(client, FOLD_SCHEDULE_ID)

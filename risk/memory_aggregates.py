@@ -1,0 +1,203 @@
+"""The scorer's running aggregates held in worker memory: the numbers queries/risk_aggregates.py reads
+from the database tables, from the same definitions (domain/risk/features.py), without the tables.
+
+Folding a room event here is a few dictionary updates; in PostgreSQL it was an upsert per entity,
+bucket and pair (at 20,000 events/s the fold and its reads took most of a core). The database stays the
+log: risk/memory_follow.py reads room events and risk decisions after its cursors and folds them here,
+and a worker that starts replays the last day. Not thread-safe: the follower's lock guards it.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from domain.risk.features import (BUCKET_MS, CHURN_TYPES, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR,
+                                  PAIR_GRAIN_MS, RECENT_ACTS)
+from queries.risk_aggregates import COUNTS
+from risk.logfile import network_of
+
+_network = lru_cache(maxsize=1 << 18)(network_of)
+EVENTS, CHURN, HEARTBEATS, COMMENTS, ORDERS, GRANTS = range(6)  # a bucket's counts, as risk_agg_bucket's columns
+FIRST, ACTS, COMMENT_MS, COMMENT_TEXT = range(4)  # an entity's fields, as risk_agg_entity's columns
+
+
+def _capped(last_seen: dict[str, int] | None, after_ms: int, cap: int) -> int:
+    """How many sub-entities were last seen after `after_ms`, counting up to `cap`."""
+    if not last_seen:
+        return 0
+    n = 0
+    for last_ms in last_seen.values():
+        if last_ms > after_ms:
+            n += 1
+            if n >= cap:
+                break
+    return n
+
+
+class AggregateMemory:
+    """Buckets of counts, last-seen pairs and per-entity action times, per (kind, entity)."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[tuple[str, str], dict[int, list[int]]] = {}
+        self.pairs: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # -> sub_kind -> sub -> last grain
+        self.presence: dict[tuple[str, str, str, str], int] = {}  # (member, device, ip, room) -> last grain
+        self.entities: dict[tuple[str, str], list] = {}  # -> [first_ms, acts (newest first), comment_ms, text]
+
+    def _count(self, key: tuple[str, str], bucket: int, field: int) -> list[int]:
+        per = self.buckets.get(key)
+        if per is None:
+            per = self.buckets[key] = {}
+        counts = per.get(bucket)
+        if counts is None:
+            counts = per[bucket] = [0, 0, 0, 0, 0, 0]
+        counts[field] += 1
+        return counts
+
+    def _pair(self, kind: str, entity: str, sub_kind: str, sub: str, grain: int) -> None:
+        if not entity or not sub:
+            return
+        by_kind = self.pairs.get((kind, entity))
+        if by_kind is None:
+            by_kind = self.pairs[(kind, entity)] = {}
+        last = by_kind.get(sub_kind)
+        if last is None:
+            last = by_kind[sub_kind] = {}
+        if last.get(sub, -1) < grain:
+            last[sub] = grain
+
+    def _act(self, key: tuple[str, str], t: int) -> list:
+        entity = self.entities.get(key)
+        if entity is None:
+            entity = self.entities[key] = [t, [t], None, ""]
+            return entity
+        if t < entity[FIRST]:
+            entity[FIRST] = t
+        acts = entity[ACTS]
+        if not acts or t >= acts[0]:
+            acts.insert(0, t)
+        else:  # a late event: into its place, largest first
+            at = next((i for i, x in enumerate(acts) if x <= t), len(acts))
+            acts.insert(at, t)
+        del acts[RECENT_ACTS:]
+        return entity
+
+    def fold_events(self, rows) -> None:
+        """Room events as (id, t_ms, type, member, device, ip, room, comment key) rows."""
+        for _, t, etype, member, device, ip, room, text in rows:
+            network = _network(ip) if ip else ""
+            bucket = t - t % BUCKET_MS
+            roles = (("device", device), ("ip", ip), ("network", network), ("member", member))
+            heartbeat = etype == "heartbeat"
+            field = (HEARTBEATS if heartbeat else CHURN if etype in CHURN_TYPES else COMMENTS if etype == "comment"
+                     else ORDERS if etype == "order_paid" else None)
+            for role in roles:
+                if role[1]:
+                    counts = self._count(role, bucket, EVENTS)
+                    if field is not None:
+                        counts[field] += 1
+            grain = t - t % PAIR_GRAIN_MS
+            seen = (member, device, ip, room)
+            if self.presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
+                self.presence[seen] = grain
+                for sub_kind, sub in (("member", member), ("room", room)):
+                    self._pair("device", device, sub_kind, sub, grain)
+                    self._pair("ip", ip, sub_kind, sub, grain)
+                    self._pair("network", network, sub_kind, sub, grain)
+                for sub_kind, sub in (("room", room), ("ip", ip), ("device", device)):
+                    self._pair("member", member, sub_kind, sub, grain)
+            if text and member:
+                self._pair("text", text, "member", member, grain)
+            if not heartbeat:
+                for role in roles:
+                    if role[1]:
+                        entity = self._act(role, t)
+                if text and member:  # the member's latest comment (a tie: the larger text, as the SQL)
+                    if entity[COMMENT_MS] is None or (t, text) > (entity[COMMENT_MS], entity[COMMENT_TEXT]):
+                        entity[COMMENT_MS], entity[COMMENT_TEXT] = t, text
+            elif member:  # a heartbeat counts for when the member was first seen, not as an action
+                entity = self.entities.get(("member", member))
+                if entity is None:
+                    self.entities[("member", member)] = [t, [], None, ""]
+                elif t < entity[FIRST]:
+                    entity[FIRST] = t
+
+    def fold_decisions(self, rows) -> None:
+        """Risk decisions as (id, t_ms, 'order' | 'grant', member) rows: the member's order and grant counts."""
+        for _, t, kind, member in rows:
+            if member:
+                self._count(("member", member), t - t % BUCKET_MS, ORDERS if kind == "order" else GRANTS)
+
+    def read(self, kinds: list[str], entities: list[str], at_ms: int) -> dict:
+        """What queries.risk_aggregates.entity_aggregates returns for the same entities at `at_ms`."""
+        n = len(kinds)
+        out = {name: np.zeros(n) for name in COUNTS}
+        first = np.full(n, np.nan)
+        recent = np.full((n, RECENT_ACTS), np.nan)
+        hour_from, day_from = at_ms - at_ms % BUCKET_MS - HOUR, at_ms - at_ms % HOUR - DAY
+        columns = [out[name] for name in COUNTS]
+        (events_1h, events_24h, churn_1h, heartbeats_1h, comments_1h, orders_24h, grants_24h, accounts_1h,
+         accounts_24h, rooms_1h, rooms_24h, ips_1h, devices_24h, comment_accounts_1h) = columns
+        for i, key in enumerate(zip(kinds, entities)):
+            for bucket, c in (self.buckets.get(key) or {}).items():
+                if day_from <= bucket <= at_ms:
+                    events_24h[i] += c[EVENTS]
+                    orders_24h[i] += c[ORDERS]
+                    grants_24h[i] += c[GRANTS]
+                    if bucket >= hour_from:
+                        events_1h[i] += c[EVENTS]
+                        churn_1h[i] += c[CHURN]
+                        heartbeats_1h[i] += c[HEARTBEATS]
+                        comments_1h[i] += c[COMMENTS]
+            pairs = self.pairs.get(key) or {}
+            if key[0] == "member":
+                rooms_1h[i] = _capped(pairs.get("room"), at_ms - HOUR, DISTINCT_CAP)
+                ips_1h[i] = _capped(pairs.get("ip"), at_ms - HOUR, DISTINCT_CAP)
+                devices_24h[i] = _capped(pairs.get("device"), at_ms - DAY, DISTINCT_CAP)
+            else:
+                accounts_1h[i] = _capped(pairs.get("member"), at_ms - HOUR, DISTINCT_CAP)
+                accounts_24h[i] = _capped(pairs.get("member"), at_ms - DAY, DISTINCT_CAP)
+                rooms_24h[i] = _capped(pairs.get("room"), at_ms - DAY, DISTINCT_CAP)
+            entity = self.entities.get(key)
+            if entity is None:
+                continue
+            first[i] = entity[FIRST]
+            acts = entity[ACTS]
+            recent[i, :len(acts)] = acts
+            if entity[COMMENT_MS] is not None and entity[COMMENT_MS] > at_ms - HOUR:
+                said = (self.pairs.get(("text", entity[COMMENT_TEXT])) or {}).get("member")
+                comment_accounts_1h[i] = _capped(said, at_ms - HOUR, COMMENT_ACCOUNTS_CAP)
+        return out | {"first_ms": first, "recent_acts": recent}
+
+    def prune(self, before_ms: int) -> int:
+        """Drop buckets, pairs and presence older than `before_ms`, and the entities of devices, IPs and
+        networks with nothing newer (a member's entity stays: its account age must not restart).
+        Returns how many entries went."""
+        dropped = 0
+        for key in list(self.buckets):
+            per = self.buckets[key]
+            old = [b for b in per if b < before_ms]
+            for b in old:
+                del per[b]
+            dropped += len(old)
+            if not per:
+                del self.buckets[key]
+        for key in list(self.pairs):
+            by_kind = self.pairs[key]
+            for sub_kind in list(by_kind):
+                last = by_kind[sub_kind]
+                old = [s for s, ms in last.items() if ms < before_ms]
+                for s in old:
+                    del last[s]
+                dropped += len(old)
+                if not last:
+                    del by_kind[sub_kind]
+            if not by_kind:
+                del self.pairs[key]
+        old_presence = [k for k, grain in self.presence.items() if grain < before_ms]
+        for k in old_presence:
+            del self.presence[k]
+        old_entities = [k for k, e in self.entities.items()
+                        if k[0] != "member" and (not e[ACTS] or e[ACTS][0] < before_ms)]
+        for k in old_entities:
+            del self.entities[k]
+        return dropped + len(old_presence) + len(old_entities)

@@ -1,0 +1,137 @@
+"""Keeps this process's AggregateMemory up to date from the database, which stays the log.
+
+A cursor per source (room events, risk decisions) moves by id. Ids are not committed in id order
+(rooms' intake transactions run side by side, a grant's transaction lasts a tick), so every id the
+cursor passes without its row is kept as a hole and looked for again at each catch-up, until it turns
+up or is older than risk_memory_hole_wait_s (an id of a rolled-back transaction never does).
+A process that starts replays the last day (and the hour a 24 h window reaches back), then asks the
+database when the members it saw were first seen before that (an account's age must not restart).
+"""
+
+import logging
+import threading
+import time
+
+from psycopg import Connection as Driver
+
+from core.db import get_engine
+from core.settings import get_settings
+from domain.risk.features import DAY, HOUR
+from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
+from risk.memory_aggregates import FIRST, AggregateMemory
+
+log = logging.getLogger(__name__)
+
+REPLAY_MS = DAY + 2 * HOUR
+MAX_GAP = 100_000  # ids; a bigger gap is not what open transactions leave
+_SELECT = {
+    "room_event": f"SELECT id, {EVENT_MS}, type, coalesce(member_id, ''), coalesce(device_id, ''), coalesce(ip, ''), "
+                  f"room_id, {COMMENT_KEY} FROM room_event",
+    "risk_decision": f"SELECT id, {DECISION_MS}, {DECISION_TYPE}, member_id FROM risk_decision"}
+_TIME = {"room_event": "occurred_at", "risk_decision": "created_at"}
+_FIRST_SEEN = (f"SELECT m, (SELECT floor(extract(epoch FROM min(e.occurred_at)) * 1000)::bigint FROM room_event AS e "
+               f"WHERE e.member_id = m AND e.occurred_at < to_timestamp(%(since)s / 1000.0)) "
+               f"FROM unnest(CAST(%(members)s AS text[])) AS m")
+
+
+class MemoryFollower:
+    def __init__(self) -> None:
+        self.memory = AggregateMemory()
+        self.lock = threading.Lock()
+        self.cursors: dict[str, int] | None = None
+        self.holes: dict[str, dict[int, float]] = {source: {} for source in _SELECT}  # id -> when first missed
+        self._pruned_at = time.monotonic()
+
+    def catch_up(self) -> int:
+        """Fold what is new in every source; rows folded."""
+        with self.lock, get_engine().connect() as conn:
+            raw = conn.connection.driver_connection
+            try:
+                if self.cursors is None:
+                    return self._replay(raw)
+                return sum(self._follow(raw, source) for source in _SELECT)
+            finally:
+                raw.rollback()  # read only
+                self._prune_if_due()
+
+    def read(self, kinds: list[str], entities: list[str], at_ms: int) -> dict:
+        self.catch_up()
+        with self.lock:
+            return self.memory.read(kinds, entities, at_ms)
+
+    def _replay(self, raw: Driver) -> int:
+        started = time.perf_counter()
+        since_ms = int(time.time() * 1000) - REPLAY_MS
+        self.cursors = {source: raw.execute(
+            f"SELECT coalesce(min(id) - 1, (SELECT coalesce(max(id), 0) FROM {source})) FROM {source} "
+            f"WHERE {_TIME[source]} >= to_timestamp(%(since)s / 1000.0)", {"since": since_ms}).fetchone()[0]
+            for source in _SELECT}
+        folded = sum(self._follow(raw, source) for source in _SELECT)
+        members = [entity for (kind, entity), e in self.memory.entities.items() if kind == "member" and e[FIRST] >= since_ms]
+        for member, first_ms in raw.execute(_FIRST_SEEN, {"since": since_ms, "members": members}).fetchall():
+            if first_ms is not None:
+                self.memory.entities[("member", member)][FIRST] = first_ms
+        log.info("risk memory: %d rows of the last %d h replayed in %.1f s", folded, REPLAY_MS // HOUR,
+                 time.perf_counter() - started)
+        return folded
+
+    def _follow(self, raw: Driver, source: str) -> int:
+        settings = get_settings()
+        fold = self.memory.fold_events if source == "room_event" else self.memory.fold_decisions
+        holes, folded = self.holes[source], 0
+        if holes:
+            found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": list(holes)}).fetchall()
+            fold(found)
+            for row in found:
+                del holes[row[0]]
+            folded += len(found)
+            too_old = time.monotonic() - settings.risk_memory_hole_wait_s
+            for missing in [i for i, since in holes.items() if since < too_old]:
+                del holes[missing]
+        while True:
+            after = self.cursors[source]
+            rows = raw.execute(f"{_SELECT[source]} WHERE id > %(after)s ORDER BY id LIMIT %(n)s",
+                               {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
+            if not rows:
+                return folded
+            fold(rows)
+            now, expected = time.monotonic(), after + 1
+            for row in rows:
+                if row[0] - expected <= MAX_GAP:
+                    holes.update(dict.fromkeys(range(expected, row[0]), now))
+                else:  # ids skipped in bulk (a sequence moved on by hand): not transactions still open
+                    log.warning("risk memory: %s ids %d..%d skipped", source, expected, row[0] - 1)
+                expected = row[0] + 1
+            self.cursors[source] = rows[-1][0]
+            folded += len(rows)
+            if len(rows) < settings.risk_memory_read_rows:
+                return folded
+
+    def _prune_if_due(self) -> None:
+        settings = get_settings()
+        if time.monotonic() - self._pruned_at < settings.risk_prune_every_s:
+            return
+        self._pruned_at = time.monotonic()
+        self.memory.prune(int(time.time() * 1000) - settings.risk_aggregate_keep_hours * HOUR)
+
+
+_follower = MemoryFollower()
+
+
+def follower() -> MemoryFollower:
+    return _follower
+
+
+def follow_in_background(every_s: float) -> threading.Thread:
+    """Catch up every `every_s` on a daemon thread, so a grant's scoring finds little to fold."""
+    def loop() -> None:
+        while True:
+            try:
+                _follower.catch_up()
+            except Exception:  # noqa: BLE001 - the database may be restarting: the next round retries
+                log.exception("risk memory: catch-up failed")
+            time.sleep(every_s)
+
+    thread = threading.Thread(target=loop, name="risk-memory", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,91 @@
+"""A worker's memory of the risk aggregates follows the database: ids committed out of order, a
+restart, old entries dropped. (That its numbers are the batch features': test_features_agree.py.)"""
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import text
+
+from activities.risk_sim import write_events
+from core.db import get_engine, transaction
+from risk.memory_aggregates import AggregateMemory
+from risk.memory_follow import MemoryFollower
+from simulator.attackers import SimEvent
+from tests.conftest import unique
+
+
+def _like(member: str, device: str, at: datetime) -> SimEvent:
+    return SimEvent("memory-room", "like", member, device, "10.4.4.4", at, "t")
+
+
+def _id_of(conn, device: str) -> int:
+    return conn.execute(text("SELECT min(id) FROM room_event WHERE device_id = :d"), {"d": device}).scalar_one()
+
+
+def _events_of(follower: MemoryFollower, device: str) -> float:
+    at_ms = int(datetime.now(timezone.utc).timestamp() * 1000)
+    return follower.read(["device"], [device], at_ms)["events_24h"][0]
+
+
+def test_an_id_committed_after_a_later_one_is_still_folded(database_url):
+    follower, device, now = MemoryFollower(), unique("late"), datetime.now(timezone.utc)
+    follower.catch_up()
+    with get_engine().connect() as slow:  # intake of one room, still open
+        tx = slow.begin()
+        write_events(slow, [_like(unique("m"), device, now)])
+        late = _id_of(slow, device)
+        with transaction() as fast:  # another room's, committed first with a later id
+            write_events(fast, [_like(unique("m"), device, now)])
+        assert _events_of(follower, device) == 1
+        assert late in follower.holes["room_event"]
+        tx.commit()
+    assert _events_of(follower, device) == 2
+    assert late not in follower.holes["room_event"]
+    assert _events_of(follower, device) == 2  # folded once
+
+
+def test_a_rolled_back_id_is_given_up_after_the_wait(database_url, monkeypatch):
+    from core.settings import get_settings
+
+    follower, device, now = MemoryFollower(), unique("gone"), datetime.now(timezone.utc)
+    follower.catch_up()
+    with get_engine().connect() as failed:
+        tx = failed.begin()
+        write_events(failed, [_like(unique("m"), device, now)])
+        lost = _id_of(failed, device)
+        with transaction() as fast:
+            write_events(fast, [_like(unique("m"), device, now)])
+        follower.catch_up()
+        tx.rollback()
+    follower.catch_up()
+    assert lost in follower.holes["room_event"]
+    monkeypatch.setattr(get_settings(), "risk_memory_hole_wait_s", -1)
+    follower.catch_up()
+    assert lost not in follower.holes["room_event"] and _events_of(follower, device) == 1
+
+
+def test_a_restarted_worker_replays_the_day_and_keeps_account_ages(database_url):
+    member, device, now = unique("old-fan"), unique("d"), datetime.now(timezone.utc)
+    with transaction() as conn:
+        write_events(conn, [_like(member, device, now - timedelta(days=3)), _like(member, device, now - timedelta(hours=2)),
+                            _like(member, device, now - timedelta(minutes=1))])
+    restarted = MemoryFollower()
+    at_ms = int(now.timestamp() * 1000)
+    got = restarted.read(["member", "device"], [member, device], at_ms)
+    assert list(got["events_24h"]) == [2, 2]  # the day's events, not the one three days back
+    first_ms = int((now - timedelta(days=3)).timestamp() * 1000)
+    assert got["first_ms"][0] == first_ms  # first seen three days ago, not two hours ago
+    assert got["recent_acts"][1][0] == at_ms - 60_000
+
+
+def test_prune_drops_old_windows_but_never_a_members_first_sighting():
+    memory, hour = AggregateMemory(), 3_600_000
+    t0 = 1_000 * hour
+    memory.fold_events([(1, t0, "like", "m1", "d1", "10.0.0.1", "r", ""),
+                        (2, t0 + 50 * hour, "comment", "m2", "d2", "10.0.0.2", "r", "hello")])
+    dropped = memory.prune(t0 + 48 * hour)
+    assert dropped > 0
+    got = memory.read(["member", "device", "member", "device"], ["m1", "d1", "m2", "d2"], t0 + 50 * hour)
+    assert list(got["events_24h"]) == [0, 0, 1, 1]
+    assert got["first_ms"][0] == t0  # m1's age goes on
+    assert ("device", "d1") not in memory.entities and ("device", "d2") in memory.entities
+    assert ("member", "m1") not in memory.pairs and got["comment_accounts_1h"][2] == 1
