@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 REPLAY_MS = DAY + 2 * HOUR
 MAX_GAP = 100_000  # ids; a bigger gap is not what open transactions leave
+FOLD_CHUNK = 2_000  # rows folded per hold of the memory's lock (about 15 ms)
 _SELECT = {
     "room_event": f"SELECT id, {EVENT_MS}, type, coalesce(member_id, ''), coalesce(device_id, ''), coalesce(ip, ''), "
                   f"room_id, {COMMENT_KEY} FROM room_event",
@@ -37,17 +38,20 @@ _FIRST_SEEN = (f"SELECT m, (SELECT floor(extract(epoch FROM min(e.occurred_at)) 
 class MemoryFollower:
     def __init__(self) -> None:
         self.memory = AggregateMemory()
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # the memory's: held to fold a chunk of rows, or to read
+        self._catching = threading.Lock()  # one catch-up at a time (the cursors and holes are its)
+        self.in_background = False  # a thread catches up: reads take what is folded, without waiting
+        self.replayed = False
         self.cursors: dict[str, int] | None = None
         self.holes: dict[str, dict[int, float]] = {source: {} for source in _SELECT}  # id -> when first missed
         self._pruned_at = time.monotonic()
 
     def catch_up(self) -> int:
         """Fold what is new in every source; rows folded."""
-        with self.lock, get_engine().connect() as conn:
+        with self._catching, get_engine().connect() as conn:
             raw = conn.connection.driver_connection
             try:
-                if self.cursors is None:
+                if not self.replayed:
                     return self._replay(raw)
                 return sum(self._follow(raw, source) for source in _SELECT)
             finally:
@@ -55,7 +59,10 @@ class MemoryFollower:
                 self._prune_if_due()
 
     def read(self, kinds: list[str], entities: list[str], at_ms: int) -> dict:
-        self.catch_up()
+        """The aggregates of these entities at `at_ms`: caught up first, unless a thread keeps catching up
+        (then what it has folded, at most about its interval behind)."""
+        if not (self.in_background and self.replayed):
+            self.catch_up()
         with self.lock:
             return self.memory.read(kinds, entities, at_ms)
 
@@ -67,10 +74,15 @@ class MemoryFollower:
             f"WHERE {_TIME[source]} >= to_timestamp(%(since)s / 1000.0)", {"since": since_ms}).fetchone()[0]
             for source in _SELECT}
         folded = sum(self._follow(raw, source) for source in _SELECT)
-        members = [entity for (kind, entity), e in self.memory.entities.items() if kind == "member" and e[FIRST] >= since_ms]
-        for member, first_ms in raw.execute(_FIRST_SEEN, {"since": since_ms, "members": members}).fetchall():
-            if first_ms is not None:
-                self.memory.entities[("member", member)][FIRST] = first_ms
+        with self.lock:
+            members = [entity for (kind, entity), e in self.memory.entities.items()
+                       if kind == "member" and e[FIRST] >= since_ms]
+        earlier = raw.execute(_FIRST_SEEN, {"since": since_ms, "members": members}).fetchall()
+        with self.lock:
+            for member, first_ms in earlier:
+                if first_ms is not None:
+                    self.memory.entities[("member", member)][FIRST] = first_ms
+        self.replayed = True
         log.info("risk memory: %d rows of the last %d h replayed in %.1f s", folded, REPLAY_MS // HOUR,
                  time.perf_counter() - started)
         return folded
@@ -81,7 +93,7 @@ class MemoryFollower:
         holes, folded = self.holes[source], 0
         if holes:
             found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": list(holes)}).fetchall()
-            fold(found)
+            self._fold(fold, found)
             for row in found:
                 del holes[row[0]]
             folded += len(found)
@@ -94,7 +106,7 @@ class MemoryFollower:
                                {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
             if not rows:
                 return folded
-            fold(rows)
+            self._fold(fold, rows)
             now, expected = time.monotonic(), after + 1
             for row in rows:
                 if row[0] - expected <= MAX_GAP:
@@ -107,12 +119,19 @@ class MemoryFollower:
             if len(rows) < settings.risk_memory_read_rows:
                 return folded
 
+    def _fold(self, fold, rows: list) -> None:
+        """In chunks, so a read waits for one chunk at most."""
+        for at in range(0, len(rows), FOLD_CHUNK):
+            with self.lock:
+                fold(rows[at:at + FOLD_CHUNK])
+
     def _prune_if_due(self) -> None:
         settings = get_settings()
         if time.monotonic() - self._pruned_at < settings.risk_prune_every_s:
             return
         self._pruned_at = time.monotonic()
-        self.memory.prune(int(time.time() * 1000) - settings.risk_aggregate_keep_hours * HOUR)
+        with self.lock:
+            self.memory.prune(int(time.time() * 1000) - settings.risk_aggregate_keep_hours * HOUR)
 
 
 _follower = MemoryFollower()
@@ -132,6 +151,7 @@ def follow_in_background(every_s: float) -> threading.Thread:
                 log.exception("risk memory: catch-up failed")
             time.sleep(every_s)
 
+    _follower.in_background = True
     thread = threading.Thread(target=loop, name="risk-memory", daemon=True)
     thread.start()
     return thread

@@ -89,3 +89,14 @@ def test_prune_drops_old_windows_but_never_a_members_first_sighting():
     assert got["first_ms"][0] == t0  # m1's age goes on
     assert ("device", "d1") not in memory.entities and ("device", "d2") in memory.entities
     assert ("member", "m1") not in memory.pairs and got["comment_accounts_1h"][2] == 1
+
+
+def test_with_a_thread_catching_up_a_read_takes_what_is_folded_without_waiting(database_url):
+    follower, device, now = MemoryFollower(), unique("bg"), datetime.now(timezone.utc)
+    follower.in_background = True
+    assert _events_of(follower, device) == 0 and follower.replayed  # the first read waits for the replay
+    with transaction() as conn:
+        write_events(conn, [_like(unique("m"), device, now)])
+    assert _events_of(follower, device) == 0  # the thread has not caught up yet
+    follower.catch_up()  # as the thread does
+    assert _events_of(follower, device) == 1
