@@ -10,8 +10,24 @@ which these processes make few of, so it can run far less often.
 """
 
 import gc
+import logging
+import time
 
 from core.settings import get_settings
+
+log = logging.getLogger(__name__)
+SLOW_COLLECTION_S = 0.1  # a pause this long shows in a tick's delay: logged, with its generation
+_started: list[float] = []
+
+
+def _time_collections(phase: str, info: dict) -> None:
+    if phase == "start":
+        _started[:] = [time.perf_counter()]
+    elif _started:
+        took = time.perf_counter() - _started[0]
+        if took >= SLOW_COLLECTION_S:
+            log.warning("garbage collection of generation %d took %.2f s (%d collected)", info["generation"], took,
+                        info["collected"])
 
 
 def tune_gc() -> tuple[int, ...]:
@@ -25,4 +41,6 @@ def tune_gc() -> tuple[int, ...]:
         thresholds = tuple(int(p) for p in parts)
         gc.set_threshold(*thresholds)
         gc.freeze()  # modules, settings, the app: alive for the process's lifetime
+    if _time_collections not in gc.callbacks:
+        gc.callbacks.append(_time_collections)
     return gc.get_threshold()

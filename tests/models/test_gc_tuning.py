@@ -29,3 +29,17 @@ def test_a_bad_setting_is_refused(thresholds, monkeypatch, bad):
     with pytest.raises(ValueError, match="three positive integers"):
         tune_gc()
     assert gc.get_threshold() != (50000, 20) and gc.get_threshold()[0] != 0
+
+
+def test_a_slow_collection_is_logged_with_its_generation(thresholds, monkeypatch, caplog):
+    import core.gc_tuning as tuning
+
+    monkeypatch.setattr(get_settings(), "gc_thresholds", "")
+    tune_gc()
+    tune_gc()  # twice: still one callback
+    assert gc.callbacks.count(tuning._time_collections) == 1
+    monkeypatch.setattr(tuning, "SLOW_COLLECTION_S", 0.0)
+    with caplog.at_level("WARNING", logger="core.gc_tuning"):
+        gc.collect(2)
+    assert any("garbage collection of generation 2 took" in r.message for r in caplog.records)
+    gc.callbacks.remove(tuning._time_collections)
