@@ -34,24 +34,30 @@ def _capped(last_seen: dict[str, int] | None, after_ms: int, cap: int) -> int:
     return n
 
 
+KINDS = ("device", "ip", "network", "member")
+_FIELD_OF = {"heartbeat": HEARTBEATS, "enter": CHURN, "leave": CHURN, "comment": COMMENTS, "order_paid": ORDERS}
+assert set(CHURN_TYPES) == {t for t, f in _FIELD_OF.items() if f == CHURN}
+
+
 class AggregateMemory:
-    """Buckets of counts, last-seen pairs and per-entity action times, per (kind, entity)."""
+    """Per kind (device, ip, network, member) and entity: buckets of counts, last-seen pairs and action
+    times. Keyed by kind first, so a fold makes no key tuples: most events are a viewer's heartbeat,
+    and folding them is most of the follower's work."""
 
     def __init__(self) -> None:
-        self.buckets: dict[tuple[str, str], dict[int, list[int]]] = {}
+        self.buckets: dict[str, dict[str, dict[int, list[int]]]] = {kind: {} for kind in KINDS}
         self.pairs: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # -> sub_kind -> sub -> last grain
         self.presence: dict[tuple[str, str, str, str], int] = {}  # (member, device, ip, room) -> last grain
-        self.entities: dict[tuple[str, str], list] = {}  # -> [first_ms, acts (newest first), comment_ms, text]
+        self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}  # -> [first_ms, acts, comment_ms, text]
 
-    def _count(self, key: tuple[str, str], bucket: int, field: int) -> list[int]:
-        per = self.buckets.get(key)
+    def _count(self, kind: str, entity: str, bucket: int, field: int) -> None:
+        per = self.buckets[kind].get(entity)
         if per is None:
-            per = self.buckets[key] = {}
+            per = self.buckets[kind][entity] = {}
         counts = per.get(bucket)
         if counts is None:
             counts = per[bucket] = [0, 0, 0, 0, 0, 0]
         counts[field] += 1
-        return counts
 
     def _pair(self, kind: str, entity: str, sub_kind: str, sub: str, grain: int) -> None:
         if not entity or not sub:
@@ -65,67 +71,72 @@ class AggregateMemory:
         if last.get(sub, -1) < grain:
             last[sub] = grain
 
-    def _act(self, key: tuple[str, str], t: int) -> list:
-        entity = self.entities.get(key)
-        if entity is None:
-            entity = self.entities[key] = [t, [t], None, ""]
-            return entity
-        if t < entity[FIRST]:
-            entity[FIRST] = t
-        acts = entity[ACTS]
+    @staticmethod
+    def _act(store: dict[str, list], entity: str, t: int) -> list:
+        known = store.get(entity)
+        if known is None:
+            known = store[entity] = [t, [t], None, ""]
+            return known
+        if t < known[FIRST]:
+            known[FIRST] = t
+        acts = known[ACTS]
         if not acts or t >= acts[0]:
             acts.insert(0, t)
         else:  # a late event: into its place, largest first
-            at = next((i for i, x in enumerate(acts) if x <= t), len(acts))
-            acts.insert(at, t)
+            acts.insert(next((i for i, x in enumerate(acts) if x <= t), len(acts)), t)
         del acts[RECENT_ACTS:]
-        return entity
+        return known
 
     def fold_events(self, rows) -> None:
         """Room events as (id, t_ms, type, member, device, ip, room, comment key) rows."""
+        stores = tuple(self.buckets[kind] for kind in KINDS)
+        acted = tuple(self.entities[kind] for kind in KINDS)
+        members, presence, field_of = self.entities["member"], self.presence, _FIELD_OF
         for _, t, etype, member, device, ip, room, text in rows:
             network = _network(ip) if ip else ""
             bucket = t - t % BUCKET_MS
-            roles = (("device", device), ("ip", ip), ("network", network), ("member", member))
-            heartbeat = etype == "heartbeat"
-            field = (HEARTBEATS if heartbeat else CHURN if etype in CHURN_TYPES else COMMENTS if etype == "comment"
-                     else ORDERS if etype == "order_paid" else None)
-            for role in roles:
-                if role[1]:
-                    counts = self._count(role, bucket, EVENTS)
+            field = field_of.get(etype)
+            for store, entity in zip(stores, (device, ip, network, member)):
+                if entity:
+                    per = store.get(entity)
+                    if per is None:
+                        per = store[entity] = {}
+                    counts = per.get(bucket)
+                    if counts is None:
+                        counts = per[bucket] = [0, 0, 0, 0, 0, 0]
+                    counts[EVENTS] += 1
                     if field is not None:
                         counts[field] += 1
             grain = t - t % PAIR_GRAIN_MS
             seen = (member, device, ip, room)
-            if self.presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
-                self.presence[seen] = grain
+            if presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
+                presence[seen] = grain
                 for sub_kind, sub in (("member", member), ("room", room)):
                     self._pair("device", device, sub_kind, sub, grain)
                     self._pair("ip", ip, sub_kind, sub, grain)
                     self._pair("network", network, sub_kind, sub, grain)
                 for sub_kind, sub in (("room", room), ("ip", ip), ("device", device)):
                     self._pair("member", member, sub_kind, sub, grain)
-            if text and member:
-                self._pair("text", text, "member", member, grain)
-            if not heartbeat:
-                for role in roles:
-                    if role[1]:
-                        entity = self._act(role, t)
+            if field != HEARTBEATS:
+                for store, entity in zip(acted, (device, ip, network, member)):
+                    if entity:
+                        known = self._act(store, entity, t)
                 if text and member:  # the member's latest comment (a tie: the larger text, as the SQL)
-                    if entity[COMMENT_MS] is None or (t, text) > (entity[COMMENT_MS], entity[COMMENT_TEXT]):
-                        entity[COMMENT_MS], entity[COMMENT_TEXT] = t, text
+                    self._pair("text", text, "member", member, grain)
+                    if known[COMMENT_MS] is None or (t, text) > (known[COMMENT_MS], known[COMMENT_TEXT]):
+                        known[COMMENT_MS], known[COMMENT_TEXT] = t, text
             elif member:  # a heartbeat counts for when the member was first seen, not as an action
-                entity = self.entities.get(("member", member))
-                if entity is None:
-                    self.entities[("member", member)] = [t, [], None, ""]
-                elif t < entity[FIRST]:
-                    entity[FIRST] = t
+                known = members.get(member)
+                if known is None:
+                    members[member] = [t, [], None, ""]
+                elif t < known[FIRST]:
+                    known[FIRST] = t
 
     def fold_decisions(self, rows) -> None:
         """Risk decisions as (id, t_ms, 'order' | 'grant', member) rows: the member's order and grant counts."""
         for _, t, kind, member in rows:
             if member:
-                self._count(("member", member), t - t % BUCKET_MS, ORDERS if kind == "order" else GRANTS)
+                self._count("member", member, t - t % BUCKET_MS, ORDERS if kind == "order" else GRANTS)
 
     def read(self, kinds: list[str], entities: list[str], at_ms: int) -> dict:
         """What queries.risk_aggregates.entity_aggregates returns for the same entities at `at_ms`."""
@@ -138,7 +149,7 @@ class AggregateMemory:
         (events_1h, events_24h, churn_1h, heartbeats_1h, comments_1h, orders_24h, grants_24h, accounts_1h,
          accounts_24h, rooms_1h, rooms_24h, ips_1h, devices_24h, comment_accounts_1h) = columns
         for i, key in enumerate(zip(kinds, entities)):
-            for bucket, c in (self.buckets.get(key) or {}).items():
+            for bucket, c in (self.buckets[key[0]].get(key[1]) or {}).items():
                 if day_from <= bucket <= at_ms:
                     events_24h[i] += c[EVENTS]
                     orders_24h[i] += c[ORDERS]
@@ -157,7 +168,7 @@ class AggregateMemory:
                 accounts_1h[i] = _capped(pairs.get("member"), at_ms - HOUR, DISTINCT_CAP)
                 accounts_24h[i] = _capped(pairs.get("member"), at_ms - DAY, DISTINCT_CAP)
                 rooms_24h[i] = _capped(pairs.get("room"), at_ms - DAY, DISTINCT_CAP)
-            entity = self.entities.get(key)
+            entity = self.entities[key[0]].get(key[1])
             if entity is None:
                 continue
             first[i] = entity[FIRST]
@@ -173,14 +184,15 @@ class AggregateMemory:
         networks with nothing newer (a member's entity stays: its account age must not restart).
         Returns how many entries went."""
         dropped = 0
-        for key in list(self.buckets):
-            per = self.buckets[key]
-            old = [b for b in per if b < before_ms]
-            for b in old:
-                del per[b]
-            dropped += len(old)
-            if not per:
-                del self.buckets[key]
+        for store in self.buckets.values():
+            for entity in list(store):
+                per = store[entity]
+                old = [b for b in per if b < before_ms]
+                for b in old:
+                    del per[b]
+                dropped += len(old)
+                if not per:
+                    del store[entity]
         for key in list(self.pairs):
             by_kind = self.pairs[key]
             for sub_kind in list(by_kind):
@@ -196,8 +208,11 @@ class AggregateMemory:
         old_presence = [k for k, grain in self.presence.items() if grain < before_ms]
         for k in old_presence:
             del self.presence[k]
-        old_entities = [k for k, e in self.entities.items()
-                        if k[0] != "member" and (not e[ACTS] or e[ACTS][0] < before_ms)]
-        for k in old_entities:
-            del self.entities[k]
-        return dropped + len(old_presence) + len(old_entities)
+        dropped += len(old_presence)
+        for kind, store in self.entities.items():
+            if kind != "member":
+                old = [entity for entity, e in store.items() if not e[ACTS] or e[ACTS][0] < before_ms]
+                for entity in old:
+                    del store[entity]
+                dropped += len(old)
+        return dropped

@@ -75,13 +75,12 @@ class MemoryFollower:
             for source in _SELECT}
         folded = sum(self._follow(raw, source) for source in _SELECT)
         with self.lock:
-            members = [entity for (kind, entity), e in self.memory.entities.items()
-                       if kind == "member" and e[FIRST] >= since_ms]
+            members = [member for member, e in self.memory.entities["member"].items() if e[FIRST] >= since_ms]
         earlier = raw.execute(_FIRST_SEEN, {"since": since_ms, "members": members}).fetchall()
         with self.lock:
             for member, first_ms in earlier:
                 if first_ms is not None:
-                    self.memory.entities[("member", member)][FIRST] = first_ms
+                    self.memory.entities["member"][member][FIRST] = first_ms
         self.replayed = True
         log.info("risk memory: %d rows of the last %d h replayed in %.1f s", folded, REPLAY_MS // HOUR,
                  time.perf_counter() - started)

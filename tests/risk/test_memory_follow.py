@@ -87,7 +87,7 @@ def test_prune_drops_old_windows_but_never_a_members_first_sighting():
     got = memory.read(["member", "device", "member", "device"], ["m1", "d1", "m2", "d2"], t0 + 50 * hour)
     assert list(got["events_24h"]) == [0, 0, 1, 1]
     assert got["first_ms"][0] == t0  # m1's age goes on
-    assert ("device", "d1") not in memory.entities and ("device", "d2") in memory.entities
+    assert "d1" not in memory.entities["device"] and "d2" in memory.entities["device"]
     assert ("member", "m1") not in memory.pairs and got["comment_accounts_1h"][2] == 1
 
 
