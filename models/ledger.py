@@ -56,6 +56,7 @@ class MemberBalance(SQLModel, table=True):
     """Maintained in the same transaction as the postings; `ledger verify` re-derives it."""
 
     __tablename__ = "member_balance"
+    __table_args__ = {"postgresql_with": {"fillfactor": 70}}  # room for HOT updates (migration 0016)
     member_id: str = Field(primary_key=True)
     pending: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     available: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
