@@ -3,7 +3,10 @@
     python -m bench.risk_scoring
     python -m bench.risk_scoring --history-hours 24   # entities with a day of aggregates, as in production
 
-Seeds a simulated hour of rooms with labeled attackers, folds them into the running aggregates,
+    python -m bench.risk_scoring --aggregates database   # the aggregate tables instead of the worker's memory
+
+Seeds a simulated hour of rooms with labeled attackers, folds them into the running aggregates
+(fold_s: in memory, a starting worker's replay; in the database, one set-wise fold),
 trains and promotes a classifier on it (labels as confirmed rings), then scores through
 get_scorer() exactly as settlement and campaigns do: inside a transaction, the fold of whatever is
 new (each call's own earlier decisions), features from the aggregates, the model, the decision
@@ -36,10 +39,12 @@ from activities.risk_sim import write_events
 from bench.stack import bench_stack, emit
 from core.db import get_engine, transaction
 from core.gc_tuning import tune_gc
+from core.settings import get_settings
 from domain.risk.features import HOUR
 from models.risk_agg import BUCKET_COUNTS
 from models.risk_base import GrantRequest
 from risk.live_features import distinct_entities, request_entities
+from risk.memory_follow import follower
 from risk.scorer import get_scorer
 from simulator.attackers import everyone, simulate
 
@@ -47,7 +52,8 @@ SINGLE, BATCH, BATCHES = 400, 5000, 4
 CALLERS = int(os.environ.get("BENCH_CALLERS", os.cpu_count() or 2))
 
 
-async def main(history_hours: int) -> None:
+async def main(history_hours: int, aggregates: str) -> None:
+    get_settings().risk_aggregates = aggregates  # this process scores: its setting is the scorer's
     async with bench_stack():
         rng = random.Random(1)
         crowd = simulate(rng, [f"room-{i}" for i in range(12)], datetime.now(timezone.utc) - timedelta(minutes=61), 60,
@@ -57,12 +63,17 @@ async def main(history_hours: int) -> None:
             for e in {(e.member_id, e.actor) for e in crowd.events if e.actor != "genuine"}:
                 record_label(conn, entity_kind="member", entity=e[0], label="fraud", source="ring", reference="bench")
         t = time.perf_counter()
-        with transaction() as conn:
-            fold(conn, lag_ms=0)
+        if aggregates == "memory":
+            follower().catch_up()  # a starting worker's replay
+        else:
+            with transaction() as conn:
+                fold(conn, lag_ms=0)
         fold_s = time.perf_counter() - t
-        merged = _older_history(history_hours)
-        with transaction() as conn:
-            bucket_index_mb = conn.execute(text("SELECT pg_relation_size('risk_agg_bucket_pkey')")).scalar_one() >> 20
+        merged, bucket_index_mb = 0, None
+        if aggregates == "database":
+            merged = _older_history(history_hours)
+            with transaction() as conn:
+                bucket_index_mb = conn.execute(text("SELECT pg_relation_size('risk_agg_bucket_pkey')")).scalar_one() >> 20
         t = time.perf_counter()
         with transaction() as conn:
             trained = train_from_database(conn, days=2, kind="classifier")
@@ -96,7 +107,7 @@ async def main(history_hours: int) -> None:
             entities += _entities(batch)
         together = _concurrent(scorer, [[_batch(rng, people, f"caller{c}:{b}") for b in range(BATCHES)]
                                         for c in range(CALLERS)])
-        emit({"events": events, "fold_s": round(fold_s, 1),
+        emit({"aggregates": aggregates, "events": events, "fold_s": round(fold_s, 1),
               "fold_events_per_s": round(events / fold_s), "train_s": round(train_s, 1), "model": trained.version,
               "model_roc_auc": trained.metrics.get("roc_auc"), "single_grants": len(latencies),
               "single_p50_ms": round(float(np.percentile(latencies, 50)), 2),
@@ -159,5 +170,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--history-hours", type=int, default=1,
                         help="hours of aggregates per entity (beyond 1: the simulated hour's buckets repeated "
-                             "further back, then merged into hourly rows as the scheduled fold does)")
-    asyncio.run(main(parser.parse_args().history_hours))
+                             "further back, then merged into hourly rows as the scheduled fold does; "
+                             "with --aggregates database)")
+    parser.add_argument("--aggregates", choices=["memory", "database"], default=get_settings().risk_aggregates,
+                        help="where the scorer's running aggregates live (LIVEPERKS_RISK_AGGREGATES)")
+    args = parser.parse_args()
+    if args.history_hours > 1 and args.aggregates != "database":
+        parser.error("--history-hours repeats rows of the aggregate tables: use it with --aggregates database")
+    asyncio.run(main(args.history_hours, args.aggregates))

@@ -30,6 +30,12 @@ _SELECT = {
                   f"room_id, {COMMENT_KEY} FROM room_event",
     "risk_decision": f"SELECT id, {DECISION_MS}, {DECISION_TYPE}, member_id FROM risk_decision"}
 _TIME = {"room_event": "occurred_at", "risk_decision": "created_at"}
+# The next rows by id: from the first id after the cursor, a range of n ids (fewer rows where ids have
+# gaps). Two-sided, so every plan walks the primary key: "id > $1 ORDER BY id LIMIT $2" was planned as a
+# sort of the whole table whenever the statistics thought many rows were newer (16 ms for 325,000 rows).
+_FIRST_AFTER = "(SELECT min(f.id) FROM {table} AS f WHERE f.id > %(after)s)"
+_NEXT = {source: f"{sql} WHERE id >= {_FIRST_AFTER.format(table=source)} "
+                 f"AND id < {_FIRST_AFTER.format(table=source)} + %(n)s ORDER BY id" for source, sql in _SELECT.items()}
 _FIRST_SEEN = (f"SELECT m, (SELECT floor(extract(epoch FROM min(e.occurred_at)) * 1000)::bigint FROM room_event AS e "
                f"WHERE e.member_id = m AND e.occurred_at < to_timestamp(%(since)s / 1000.0)) "
                f"FROM unnest(CAST(%(members)s AS text[])) AS m")
@@ -101,17 +107,17 @@ class MemoryFollower:
                 del holes[missing]
         while True:
             after = self.cursors[source]
-            rows = raw.execute(f"{_SELECT[source]} WHERE id > %(after)s ORDER BY id LIMIT %(n)s",
-                               {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
+            rows = raw.execute(_NEXT[source], {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
             if not rows:
                 return folded
             self._fold(fold, rows)
             now, expected = time.monotonic(), after + 1
             for row in rows:
-                if row[0] - expected <= MAX_GAP:
-                    holes.update(dict.fromkeys(range(expected, row[0]), now))
-                else:  # ids skipped in bulk (a sequence moved on by hand): not transactions still open
-                    log.warning("risk memory: %s ids %d..%d skipped", source, expected, row[0] - 1)
+                if row[0] != expected:
+                    if row[0] - expected <= MAX_GAP:
+                        holes.update(dict.fromkeys(range(expected, row[0]), now))
+                    else:  # ids skipped in bulk (a sequence moved on by hand): not transactions still open
+                        log.warning("risk memory: %s ids %d..%d skipped", source, expected, row[0] - 1)
                 expected = row[0] + 1
             self.cursors[source] = rows[-1][0]
             folded += len(rows)
