@@ -48,6 +48,9 @@ class AggregateMemory:
         self.buckets: dict[str, dict[str, dict[int, list[int]]]] = {kind: {} for kind in KINDS}
         self.pairs: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # -> sub_kind -> sub -> last grain
         self.presence: dict[tuple[str, str, str, str], int] = {}  # (member, device, ip, room) -> last grain
+        # (member, device, ip, room) -> (bucket, presence grain, its roles' counts, the member's entity) as of
+        # its last heartbeat: the next one in the same bucket and grain only adds to those counts
+        self.watching: dict[tuple[str, str, str, str], tuple] = {}
         self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}  # -> [first_ms, acts, comment_ms, text]
 
     def _count(self, kind: str, entity: str, bucket: int, field: int) -> None:
@@ -91,11 +94,22 @@ class AggregateMemory:
         """Room events as (id, t_ms, type, member, device, ip, room, comment key) rows."""
         stores = tuple(self.buckets[kind] for kind in KINDS)
         acted = tuple(self.entities[kind] for kind in KINDS)
-        members, presence, field_of = self.entities["member"], self.presence, _FIELD_OF
+        members, presence, watching, field_of = self.entities["member"], self.presence, self.watching, _FIELD_OF
         for _, t, etype, member, device, ip, room, text in rows:
+            bucket, grain, seen = t - t % BUCKET_MS, t - t % PAIR_GRAIN_MS, (member, device, ip, room)
+            if etype == "heartbeat":  # the same viewer's next heartbeat: one lookup, not twelve
+                hot = watching.get(seen)
+                if hot is not None and hot[0] == bucket and hot[1] >= grain:
+                    for counts in hot[2]:
+                        counts[EVENTS] += 1
+                        counts[HEARTBEATS] += 1
+                    known = hot[3]
+                    if known is not None and t < known[FIRST]:
+                        known[FIRST] = t
+                    continue
             network = _network(ip) if ip else ""
-            bucket = t - t % BUCKET_MS
             field = field_of.get(etype)
+            touched = []
             for store, entity in zip(stores, (device, ip, network, member)):
                 if entity:
                     per = store.get(entity)
@@ -107,8 +121,7 @@ class AggregateMemory:
                     counts[EVENTS] += 1
                     if field is not None:
                         counts[field] += 1
-            grain = t - t % PAIR_GRAIN_MS
-            seen = (member, device, ip, room)
+                    touched.append(counts)
             if presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
                 presence[seen] = grain
                 for sub_kind, sub in (("member", member), ("room", room)):
@@ -125,12 +138,15 @@ class AggregateMemory:
                     self._pair("text", text, "member", member, grain)
                     if known[COMMENT_MS] is None or (t, text) > (known[COMMENT_MS], known[COMMENT_TEXT]):
                         known[COMMENT_MS], known[COMMENT_TEXT] = t, text
-            elif member:  # a heartbeat counts for when the member was first seen, not as an action
-                known = members.get(member)
-                if known is None:
-                    members[member] = [t, [], None, ""]
-                elif t < known[FIRST]:
-                    known[FIRST] = t
+            else:
+                known = None
+                if member:  # a heartbeat counts for when the member was first seen, not as an action
+                    known = members.get(member)
+                    if known is None:
+                        known = members[member] = [t, [], None, ""]
+                    elif t < known[FIRST]:
+                        known[FIRST] = t
+                watching[seen] = (bucket, presence[seen], tuple(touched), known)
 
     def fold_decisions(self, rows) -> None:
         """Risk decisions as (id, t_ms, 'order' | 'grant', member) rows: the member's order and grant counts."""
@@ -184,6 +200,7 @@ class AggregateMemory:
         networks with nothing newer (a member's entity stays: its account age must not restart).
         Returns how many entries went."""
         dropped = 0
+        self.watching.clear()  # a cache of bucket counts, some of which go now
         for store in self.buckets.values():
             for entity in list(store):
                 per = store[entity]

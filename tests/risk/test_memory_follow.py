@@ -3,6 +3,7 @@ restart, old entries dropped. (That its numbers are the batch features': test_fe
 
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
 from sqlalchemy import text
 
 from activities.risk_sim import write_events
@@ -100,3 +101,22 @@ def test_with_a_thread_catching_up_a_read_takes_what_is_folded_without_waiting(d
     assert _events_of(follower, device) == 0  # the thread has not caught up yet
     follower.catch_up()  # as the thread does
     assert _events_of(follower, device) == 1
+
+
+def test_a_viewers_next_heartbeats_count_as_the_first_did():
+    """The shortcut for a viewer's next heartbeat in the same bucket and grain gives what the full fold gives."""
+    minute, viewer = 60_000, ("m", "d", "10.1.2.3", "r")
+    rows = [(i, 1_000 * 3_600_000 + i * 20_000, "heartbeat", *viewer, "") for i in range(40)]  # 13 minutes
+    rows.insert(5, (99, rows[4][1] - 3 * minute, "heartbeat", *viewer, ""))  # late, from an earlier grain
+    shortcut, full = AggregateMemory(), AggregateMemory()
+    shortcut.fold_events(rows)
+    for row in rows:
+        full.fold_events([row])
+        full.watching.clear()  # never the shortcut
+    at = rows[-1][1]
+    kinds, entities = ["member", "device", "ip", "network"], ["m", "d", "10.1.2.3", "10.1.2.0/24"]
+    a, b = shortcut.read(kinds, entities, at), full.read(kinds, entities, at)
+    for name in a:
+        assert np.array_equal(a[name], b[name], equal_nan=True), name
+    assert list(a["events_24h"]) == [41] * 4 and list(a["heartbeats_1h"]) == [41] * 4
+    assert a["first_ms"][0] == rows[5][1] and shortcut.pairs == full.pairs
