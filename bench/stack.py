@@ -14,6 +14,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from core.gc_tuning import stop_timing_collections
 from core.migrate import upgrade
 from core.settings import get_settings
 from core.temporal import connect
@@ -66,4 +67,5 @@ async def bench_stack(*, server: dict[str, str] | None = None) -> AsyncIterator[
 
 def emit(figures: dict) -> None:
     """The benchmark's last line: one JSON object of its figures."""
+    stop_timing_collections()
     print(json.dumps(figures, default=str), flush=True)

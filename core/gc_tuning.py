@@ -44,3 +44,9 @@ def tune_gc() -> tuple[int, ...]:
     if _time_collections not in gc.callbacks:
         gc.callbacks.append(_time_collections)
     return gc.get_threshold()
+
+
+def stop_timing_collections() -> None:
+    """No more slow-collection warnings (a benchmark's last line must be its figures)."""
+    if _time_collections in gc.callbacks:
+        gc.callbacks.remove(_time_collections)

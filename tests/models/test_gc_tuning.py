@@ -42,4 +42,5 @@ def test_a_slow_collection_is_logged_with_its_generation(thresholds, monkeypatch
     with caplog.at_level("WARNING", logger="core.gc_tuning"):
         gc.collect(2)
     assert any("garbage collection of generation 2 took" in r.message for r in caplog.records)
-    gc.callbacks.remove(tuning._time_collections)
+    tuning.stop_timing_collections()
+    assert tuning._time_collections not in gc.callbacks
