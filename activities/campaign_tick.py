@@ -119,6 +119,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
     """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
     parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
+    queued_s = _queued_s()
     if inp.wait_ms > 0:  # the workflow's busy pause, here because server timers fire on whole seconds
         time.sleep(inp.wait_ms / 1000)
     started = time.perf_counter()
@@ -154,8 +155,9 @@ def campaign_tick(inp: TickInput) -> TickResult:
     elapsed = time.perf_counter() - started
     learn_speed(run_id, inp.room_id or "", events, elapsed, behind=more)
     if events:
-        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s)", inp.campaign_id,
-                 inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s)
+        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s; queued %.3f s, paused %.3f s)",
+                 inp.campaign_id, inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s,
+                 queued_s, inp.wait_ms / 1000)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms, elapsed_ms=int(elapsed * 1000))
 
@@ -166,6 +168,15 @@ def _heartbeat() -> None:
         activity.heartbeat()
     except RuntimeError:  # called directly, not as an activity
         pass
+
+
+def _queued_s() -> float:
+    """From the workflow scheduling this tick to its start here (dispatch, a busy worker's thread pool)."""
+    try:
+        scheduled = activity.info().current_attempt_scheduled_time
+    except RuntimeError:  # called directly, not as an activity
+        return 0.0
+    return max(0.0, (datetime.now(scheduled.tzinfo) - scheduled).total_seconds())
 
 
 def _attempt() -> int:

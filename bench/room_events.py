@@ -14,8 +14,9 @@ risk_aggregates: where the scorer's running aggregates lived (LIVEPERKS_RISK_AGG
 memory, or the database's tables); with the tables, risk_fold_backlog_at_catch_up: room events not yet
 folded into them at that moment (the scheduled fold takes bursts; grants meanwhile are scored on what is folded).
 copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
-ticks, seconds in ticks and seconds of those in the risk scorer. cpu_cores_during_intake: CPU
-seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
+ticks, seconds in ticks and seconds of those in the risk scorer, and seconds ticks waited between being
+scheduled and starting (tick_queued_s_total) and in the busy pause (tick_paused_s_total).
+cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
 were posted (bench/cpu.py). p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 """
 
@@ -194,17 +195,21 @@ def _start(argv: list[str], env: dict, log: str) -> subprocess.Popen:
     return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 
-TICK_LINE = re.compile(r"tick bench .*: (\d+) events, .* in ([\d.]+) s \(risk scoring ([\d.]+) s\)")
+TICK_LINE = re.compile(r"tick bench .*: (\d+) events, .* in ([\d.]+) s \(risk scoring ([\d.]+) s; "
+                       r"queued ([\d.]+) s, paused ([\d.]+) s\)")
 
 
 def _tick_times(log: str) -> dict:
-    """From the worker's log: ticks, seconds in ticks, seconds of those in the risk scorer."""
-    ticks = total = scoring = 0.0
+    """From the worker's log: ticks, seconds in ticks, seconds of those in the risk scorer, and seconds the
+    ticks waited: from being scheduled to starting (queued) and in the busy pause."""
+    ticks = total = scoring = queued = paused = 0.0
     with open(log, errors="replace") as f:
         for line in f:
             if (m := TICK_LINE.search(line)):
                 ticks, total, scoring = ticks + 1, total + float(m.group(2)), scoring + float(m.group(3))
-    return {"ticks": int(ticks), "tick_s_total": round(total, 1), "risk_scoring_s_total": round(scoring, 1)}
+                queued, paused = queued + float(m.group(4)), paused + float(m.group(5))
+    return {"ticks": int(ticks), "tick_s_total": round(total, 1), "risk_scoring_s_total": round(scoring, 1),
+            "tick_queued_s_total": round(queued, 1), "tick_paused_s_total": round(paused, 1)}
 
 
 async def main(args) -> None:
