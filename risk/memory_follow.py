@@ -120,9 +120,7 @@ class MemoryFollower:
                         log.warning("risk memory: %s ids %d..%d skipped", source, expected, row[0] - 1)
                 expected = row[0] + 1
             self.cursors[source] = rows[-1][0]
-            folded += len(rows)
-            if len(rows) < settings.risk_memory_read_rows:
-                return folded
+            folded += len(rows)  # on to the next range: one with gaps has fewer rows, and more may follow
 
     def _fold(self, fold, rows: list) -> None:
         """In chunks, so a read waits for one chunk at most."""

@@ -120,3 +120,17 @@ def test_a_viewers_next_heartbeats_count_as_the_first_did():
         assert np.array_equal(a[name], b[name], equal_nan=True), name
     assert list(a["events_24h"]) == [41] * 4 and list(a["heartbeats_1h"]) == [41] * 4
     assert a["first_ms"][0] == rows[5][1] and shortcut.pairs == full.pairs
+
+
+def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkeypatch):
+    from core.settings import get_settings
+
+    follower, device, now = MemoryFollower(), unique("gaps"), datetime.now(timezone.utc)
+    follower.catch_up()
+    monkeypatch.setattr(get_settings(), "risk_memory_read_rows", 3)  # ids read per range
+    with transaction() as conn:
+        write_events(conn, [_like(unique("m"), device, now) for _ in range(2)])
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('room_event', 'id'), "
+                          "nextval(pg_get_serial_sequence('room_event', 'id')) + 10)"))
+        write_events(conn, [_like(unique("m"), device, now) for _ in range(2)])
+    assert _events_of(follower, device) == 4
