@@ -233,9 +233,12 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
         before[c.member_id] += c.points
         totals[c.member_id] += c.points
         lots.append((c.member_id, entry[c.key], c.points, usable))
+    # "member_id = ANY" lets the plan find the batch's balances by key: joined to the unnested arrays
+    # alone, it hashed the whole table (15 of 20 ms at 80,000 members, growing with them)
     conn.execute(text(
         "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
-        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m"),
+        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m "
+        "AND b.member_id = ANY(CAST(:m AS text[]))"),
         {"m": array_literal(totals), "p": array_literal(totals.values())})
     conn.execute(text(
         "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
