@@ -6,7 +6,6 @@ points (tests/risk/test_features_agree.py). Only specs without context columns a
 models are trained on room events, which have none).
 """
 
-from functools import lru_cache
 
 import numpy as np
 from sqlalchemy.engine import Connection
@@ -15,15 +14,14 @@ from activities.risk_aggregates import FoldInTwo
 from domain.risk.features import ENTITY_ROLES, FeatureSpec
 from models.risk_base import GrantRequest
 from queries.risk_aggregates import COUNTS, entity_aggregates, in_one_round_trip
-from risk.logfile import network_of
+from risk.logfile import cached_network_of
 from risk.memory_follow import MemoryFollower
 
-_network = lru_cache(maxsize=1 << 16)(network_of)  # the same addresses come back again and again
 
 
 def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:
     return {"device": [r.device_id or "" for r in requests], "ip": [r.ip or "" for r in requests],
-            "network": [_network(r.ip) if r.ip else "" for r in requests],
+            "network": [cached_network_of(r.ip) if r.ip else "" for r in requests],
             "member": [r.member_id or "" for r in requests]}
 
 

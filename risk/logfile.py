@@ -6,6 +6,7 @@ Times may be timestamps (ISO-like) or epoch seconds / milliseconds.
 
 import csv
 import ipaddress
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,10 @@ def network_of(ip: str) -> str:
     except ValueError:
         return ""
     return str(ipaddress.ip_network(f"{address}/{24 if address.version == 4 else 64}", strict=False))
+
+
+# Serving and the memory fold ask for the same addresses again and again: one cache for both.
+cached_network_of = lru_cache(maxsize=1 << 18)(network_of)
 
 
 def read_log(path: Path, mapping: dict[str, str], context: list[str]) -> tuple[EventLog, np.ndarray]:

@@ -7,16 +7,13 @@ log: risk/memory_follow.py reads room events and risk decisions after its cursor
 and a worker that starts replays the last day. Not thread-safe: the follower's lock guards it.
 """
 
-from functools import lru_cache
-
 import numpy as np
 
 from domain.risk.features import (BUCKET_MS, CHURN_TYPES, COMMENT_ACCOUNTS_CAP, DAY, DISTINCT_CAP, HOUR,
                                   PAIR_GRAIN_MS, RECENT_ACTS)
 from queries.risk_aggregates import COUNTS
-from risk.logfile import network_of
+from risk.logfile import cached_network_of
 
-_network = lru_cache(maxsize=1 << 18)(network_of)
 EVENTS, CHURN, HEARTBEATS, COMMENTS, ORDERS, GRANTS = range(6)  # a bucket's counts, as risk_agg_bucket's columns
 FIRST, ACTS, COMMENT_MS, COMMENT_TEXT = range(4)  # an entity's fields, as risk_agg_entity's columns
 
@@ -51,7 +48,8 @@ class AggregateMemory:
         # (member, device, ip, room) -> (bucket, presence grain, its roles' counts, the member's entity) as of
         # its last heartbeat: the next one in the same bucket and grain only adds to those counts
         self.watching: dict[tuple[str, str, str, str], tuple] = {}
-        self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}  # -> [first_ms, acts, comment_ms, text]
+        # kind -> entity -> [first_ms, last actions (newest first), comment_ms, comment text]
+        self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
 
     def _count(self, kind: str, entity: str, bucket: int, field: int) -> None:
         per = self.buckets[kind].get(entity)
@@ -107,7 +105,7 @@ class AggregateMemory:
                     if known is not None and t < known[FIRST]:
                         known[FIRST] = t
                     continue
-            network = _network(ip) if ip else ""
+            network = cached_network_of(ip) if ip else ""
             field = field_of.get(etype)
             touched = []
             for store, entity in zip(stores, (device, ip, network, member)):

@@ -24,13 +24,14 @@ async def ensure_risk_schedules(client: Client, every: timedelta = timedelta(day
                                            id="risk-training", task_queue=settings.task_queue),
         spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
         policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
-    fold = Schedule(
-        action=ScheduleActionStartWorkflow("FoldRiskAggregatesWorkflow", FoldInput(max_rows=settings.risk_fold_max_rows),
-                                           id="risk-fold", task_queue=settings.task_queue),
-        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.risk_fold_every_s))]),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
     ensured = [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id]
     if settings.risk_aggregates == "database":
+        fold = Schedule(
+            action=ScheduleActionStartWorkflow("FoldRiskAggregatesWorkflow",
+                                               FoldInput(max_rows=settings.risk_fold_max_rows),
+                                               id="risk-fold", task_queue=settings.task_queue),
+            spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(seconds=settings.risk_fold_every_s))]),
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
         return ensured + [(await upsert_schedule(client, FOLD_SCHEDULE_ID, fold)).id]
     await delete_schedule_if_any(client, FOLD_SCHEDULE_ID)  # each worker folds into its own memory
     return ensured
