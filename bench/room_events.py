@@ -80,12 +80,16 @@ def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, in
 
 
 class Poller(threading.Thread):
-    """Notes when grants become visible and the delay from their event's arrival."""
+    """Notes when grants become visible and the delay from their event's arrival. Ticks of several rooms
+    commit concurrently, so grant ids become visible out of order: an id skipped over is a hole, looked
+    for again on every poll until it appears (or for `hole_wait_s`: a rolled-back id never does)."""
 
-    def __init__(self, campaign_id: str):
+    def __init__(self, campaign_id: str, hole_wait_s: float = 60.0):
         super().__init__(daemon=True)
         self.campaign_id, self.delays, self.stop_flag, self.last = campaign_id, [], False, 0
         self.arrivals: list[float] = []  # each grant's event arrival (epoch s), for the delay over time
+        self.holes: dict[int, float] = {}  # id -> when first skipped
+        self.hole_wait_s = hole_wait_s
 
     def run(self) -> None:
         while not self.stop_flag:
@@ -96,13 +100,18 @@ class Poller(threading.Thread):
         with transaction() as conn:
             rows = conn.execute(text(
                 "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
-                "FROM campaign_grant g "
-                "JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c AND g.id > :after "
-                "ORDER BY g.id"), {"c": self.campaign_id, "after": self.last}).all()
-        if rows:
-            self.last = rows[-1][0]
-            self.delays += [float(d) for _, d, _ in rows]
-            self.arrivals += [float(a) for _, _, a in rows]
+                "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id "
+                "WHERE g.campaign_id = :c AND (g.id > :after OR g.id = ANY(CAST(:holes AS bigint[]))) ORDER BY g.id"),
+                {"c": self.campaign_id, "after": self.last, "holes": list(self.holes)}).all()
+        now, seen = time.monotonic(), {r[0] for r in rows}
+        for grant_id in seen & self.holes.keys():
+            del self.holes[grant_id]
+        newest = max(seen, default=self.last)
+        self.holes.update((i, now) for i in range(self.last + 1, newest) if i not in seen)
+        self.holes = {i: t for i, t in self.holes.items() if now - t < self.hole_wait_s}
+        self.last = max(self.last, newest)
+        self.delays += [float(d) for _, d, _ in rows]
+        self.arrivals += [float(a) for _, _, a in rows]
 
 
 def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 10.0) -> list[float]:

@@ -27,6 +27,11 @@ class CampaignWorkflow:
         self._paused = False
         self._stop = False
         self._wake = False
+        self._wakes = 0  # resume and update signals: a lane waiting out its interval ticks at once
+        self._over = False  # a tick found the campaign stopped (from the API/CLI): every lane ends
+        self._roll = False  # due to continue as new: every lane ends after its current tick
+        self._ticks = 0
+        self._lane_results: dict[str | None, TickResult] = {}
         self._last: TickResult | None = None
 
     @workflow.run
@@ -34,6 +39,83 @@ class CampaignWorkflow:
         self._paused, self._stop = self._paused or run.paused, self._stop or run.stop_requested
         if run.recurring and run.window_start is None:
             run = run.model_copy(update={"window_start": workflow.info().start_time.replace(second=0, microsecond=0)})
+        if workflow.patched("room-lanes"):
+            await self._run_lanes(run)
+        else:
+            await self._run_rounds(run)
+        return await workflow.execute_activity(
+            "finish_campaign", FinishInput(campaign_id=run.campaign_id,
+                                           reason="stopped" if self._stop else "window ended",
+                                           final=self._stop or not run.recurring
+                                           or (self._last is not None and self._last.status == "stopped")),
+            result_type=CampaignSummary, **DB_ACTIVITY)
+
+    async def _run_lanes(self, run: CampaignRun) -> None:
+        """The first tick takes every room and learns them; then, with parallel rooms, each room ticks
+        in its own lane at its own pace (a room with a burst of grants holds up no other room's ticks),
+        else one lane ticks every room together. Returns when the campaign is over; continues as new
+        after `ticks_per_run` ticks or when the rooms change."""
+        await workflow.wait_condition(lambda: not self._paused or self._stop)
+        if self._stop:
+            return
+        first = await self._tick_activity(run, None, 0)
+        self._lane_results, self._ticks = {None: first}, 1
+        self._last = first
+        if first.status in ("ended", "stopped"):
+            return
+        if first.status == "paused":
+            self._paused = True
+        lanes = first.rooms if run.parallel_rooms and len(first.rooms) > 1 else [None]
+        self._lane_results = {}
+        await asyncio.gather(*(self._lane(run, room, first) for room in lanes))
+        self._last = TickResult.merge(list(self._lane_results.values()) or [first])
+        if self._stop or self._last.status in ("ended", "stopped"):
+            return
+        workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + self._ticks, "paused": self._paused}))
+
+    async def _lane(self, run: CampaignRun, room: str | None, first: TickResult) -> None:
+        """Tick one room (None: all of them) until it ends, the campaign stops, or the run rolls over:
+        at once while it has a backlog, a short pause apart while events keep coming, else every
+        `tick_seconds` (or sooner on a resume or update signal)."""
+        interval, last, busy_until = run.tick_seconds, first, workflow.now()
+        while True:
+            wait_ms = 0
+            if not last.more:
+                if last.events:
+                    busy_until = workflow.now() + timedelta(seconds=interval)
+                if last.events or workflow.now() < busy_until:
+                    # intake commits in clumps, so a busy room's tick may find none between two; the next
+                    # tick waits out the pause itself (server timers fire on whole seconds)
+                    wait_ms = max(0, min(run.busy_pause_ms, int(interval * 1000)) - last.elapsed_ms)
+                else:
+                    wakes = self._wakes
+                    try:
+                        await workflow.wait_condition(
+                            lambda: self._stop or self._over or self._roll or self._wakes != wakes,
+                            timeout=timedelta(seconds=interval))
+                    except asyncio.TimeoutError:
+                        pass
+            if self._paused:
+                await workflow.wait_condition(lambda: not self._paused or self._stop or self._over)
+            if self._stop or self._over or self._roll:
+                return
+            last = await self._tick_activity(run, room, wait_ms)
+            self._lane_results[room] = last
+            self._last, self._ticks = TickResult.merge(list(self._lane_results.values())), self._ticks + 1
+            if last.status == "ended":
+                return
+            self._over = self._over or last.status == "stopped"  # stopped from the API/CLI: every lane
+            self._paused = self._paused or last.status == "paused"
+            self._roll = self._roll or self._ticks >= run.ticks_per_run or last.rooms != first.rooms
+
+    async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int) -> TickResult:
+        return await workflow.execute_activity(
+            "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
+                                       workflow_id=workflow.info().workflow_id, room_id=room, wait_ms=wait_ms),
+            result_type=TickResult, **TICK_ACTIVITY)
+
+    async def _run_rounds(self, run: CampaignRun) -> None:
+        """Histories from before patch "room-lanes": all rooms' ticks in rounds."""
         interval, per_run = run.tick_seconds, run.ticks_per_run
         ticks, wait_ms, busy_until = 0, 0, workflow.now()
         while not self._stop:
@@ -43,7 +125,7 @@ class CampaignWorkflow:
             self._last = await self._tick(run, wait_ms)
             ticks += 1
             if self._last.status in ("ended", "stopped"):
-                break
+                return
             if self._last.status == "paused":  # paused from the API/CLI while no signal reached us
                 self._paused = True
             if ticks >= per_run and not self._stop:
@@ -68,12 +150,6 @@ class CampaignWorkflow:
                 await workflow.wait_condition(lambda: self._stop or self._wake, timeout=timedelta(seconds=pause))
             except asyncio.TimeoutError:
                 pass
-        return await workflow.execute_activity(
-            "finish_campaign", FinishInput(campaign_id=run.campaign_id,
-                                           reason="stopped" if self._stop else "window ended",
-                                           final=self._stop or not run.recurring
-                                           or (self._last is not None and self._last.status == "stopped")),
-            result_type=CampaignSummary, **DB_ACTIVITY)
 
     async def _tick(self, run: CampaignRun, wait_ms: int) -> TickResult:
         """The first tick learns the rooms; later ticks run one activity per room, in parallel, each
@@ -95,6 +171,7 @@ class CampaignWorkflow:
     def resume(self) -> None:
         self._paused = False
         self._wake = True
+        self._wakes += 1
 
     @workflow.signal
     def stop(self) -> None:
@@ -103,6 +180,7 @@ class CampaignWorkflow:
     @workflow.signal
     def update(self, version: int = 0) -> None:
         self._wake = True
+        self._wakes += 1
 
     @workflow.query
     def last_tick(self) -> TickResult | None:

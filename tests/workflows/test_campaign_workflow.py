@@ -121,3 +121,51 @@ async def test_a_busy_tick_is_followed_by_the_next_without_a_timer(client, worke
             last = None
     assert after_busy and set(after_busy) == {"pause"}
     assert "timer" in after_idle and set(after_idle) <= {"timer", "pause"}
+
+
+def _ticked_rooms(history) -> list:
+    return [json.loads(e.activity_task_scheduled_event_attributes.input.payloads[0].data).get("room_id")
+            for e in history.events if e.HasField("activity_task_scheduled_event_attributes")
+            and e.activity_task_scheduled_event_attributes.activity_type.name == "campaign_tick"]
+
+
+async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worker, monkeypatch):
+    """The first tick takes every room; then each room ticks on its own (one tick activity per room, not
+    rounds), through pause, an update and resume, continue-as-new, and stop."""
+    monkeypatch.setattr(get_settings(), "campaign_parallel_rooms", True)
+    monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 8)
+    rooms = [new_room(), new_room()]
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    body = spec(rooms, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start)
+    s = CampaignSpec.model_validate(body)
+    cid = s.id
+    assert await ops.create(client, s, tick_seconds=0.2) is True
+    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
+    for i, room in enumerate(rooms):
+        _post(room, "share", f"{cid}-m{i}")
+    await _until(lambda: _rules_granted(cid).get("share") == 2)
+    wf = _campaign(cid)[1]
+    first_run = await client.get_workflow_handle(wf).fetch_history()
+    ticked = _ticked_rooms(first_run)
+    assert ticked[0] is None and set(ticked[1:]) == set(rooms)
+
+    assert await ops.pause(client, cid) == "paused"
+    _post(rooms[1], "share", f"{cid}-m2")
+    await asyncio.sleep(1.0)
+    assert _rules_granted(cid) == {"share": 2}
+    changed = {**body, "rules": [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}},
+                                 {"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["go"]},
+                                  "reward": {"points": 1}}]}
+    assert await ops.update(client, CampaignSpec.model_validate(changed)) == 2
+    _post(rooms[0], "comment", f"{cid}-m3", text="go")
+    assert await ops.resume(client, cid) == "running"
+    await _until(lambda: _rules_granted(cid) == {"share": 3, "kw": 1})
+    await asyncio.sleep(2.0)  # idle ticks of both lanes: more than 8, so the run continued as new
+    runs = [e async for e in client.list_workflows(f"WorkflowId = '{wf}'")]
+    assert len(runs) >= 2
+    _post(rooms[1], "comment", f"{cid}-m4", text="GO")
+    await _until(lambda: _rules_granted(cid).get("kw") == 2)
+
+    summary = await ops.stop(client, cid)
+    assert summary.grants_by_rule == {"share": {"granted": 3}, "kw": {"granted": 2}}
+    assert summary.points_granted == 3 * 2 + 2
