@@ -226,12 +226,10 @@ async def main(args) -> None:
     # otherwise): memory for the tables the fold and the ticks keep rewriting (PostgreSQL's 128 MB made
     # the scorer's backend write out the fold's dirty pages to find room), and checkpoints minutes apart
     # (at the default 1 GB of WAL they came every 17 s, each one making the next change of every page
-    # write the whole page to the WAL). A server that has run for a while recycles its WAL segments; this
-    # fresh cluster would create a new one every ~0.8 s, and with wal_init_zero on, the backend that needs
-    # it writes 16 MB of zeroes while every commit waits (3 GB of them in a 300 s run: p99 4.3 s; without
-    # them 0.7 s at 60 s). docs/campaigns.md has the figures.
-    async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min",
-                                   "wal_init_zero": "off"}) as stack:
+    # write the whole page to the WAL), with WAL segments ready for reuse as a running server has them
+    # (bench/wal_warmup.py). docs/campaigns.md has the figures.
+    async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min"},
+                           wal_warmup_mb=min(7000, 512 + 25 * int(args.duration))) as stack:
         from clients import campaigns as ops
         from domain.campaigns.spec import CampaignSpec
 

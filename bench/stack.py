@@ -18,6 +18,7 @@ from core.gc_tuning import stop_timing_collections
 from core.migrate import upgrade
 from core.settings import get_settings
 from core.temporal import connect
+from bench.wal_warmup import preallocate_wal
 from stack.binaries import temporal_cli
 from tests.stack import free_port, point_settings_at, start_postgres
 
@@ -30,9 +31,10 @@ class BenchStack:
 
 
 @asynccontextmanager
-async def bench_stack(*, server: dict[str, str] | None = None) -> AsyncIterator[BenchStack]:
+async def bench_stack(*, server: dict[str, str] | None = None, wal_warmup_mb: int = 0) -> AsyncIterator[BenchStack]:
     """`server`: the throwaway cluster's LIVEPERKS_PG_* settings by name (shared_buffers="1GB", ...), each
-    a default that the environment overrides."""
+    a default that the environment overrides. `wal_warmup_mb`: WAL segments to leave ready for reuse in
+    the throwaway cluster, as a running server has them (bench/wal_warmup.py)."""
     task_queue = f"bench-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="liveperks-bench-") as tmp:
         pg = None
@@ -43,6 +45,8 @@ async def bench_stack(*, server: dict[str, str] | None = None) -> AsyncIterator[
             get_settings.cache_clear()
             pg = start_postgres(Path(tmp))
             url = pg.url
+            if wal_warmup_mb:
+                print("WAL warm-up:", preallocate_wal(url, megabytes=wal_warmup_mb), flush=True)
         upgrade(url)
         point_settings_at(url, task_queue)
         env = None

@@ -44,10 +44,6 @@ class Settings(BaseSettings):
     # checkpoint every few seconds makes every page's first change after it write the whole page to the WAL.
     pg_max_wal_size: str = Field("1GB", pattern=r"^[0-9]+(MB|GB)$")
     pg_checkpoint_timeout: str = Field("5min", pattern=r"^[0-9]+(s|min|h)$")
-    # A new WAL segment is written full of zeroes (16 MB) by the backend that needs it, while commits wait.
-    # A server that has run through checkpoints recycles old segments instead; a fresh cluster under a
-    # write-heavy load (a benchmark) creates one every second or so. "off" is PostgreSQL's own option.
-    pg_wal_init_zero: bool = True
 
     # Settlement and ledger policy.
     return_window_seconds: int = 7 * 24 * 3600

@@ -52,8 +52,7 @@ class EmbeddedPostgres:
                 "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
                 f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
                 f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather} "
-                f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout} "
-                f"-c wal_init_zero={'on' if s.pg_wal_init_zero else 'off'}")
+                f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout}")
 
     def stop(self) -> None:
         if self.is_running():
