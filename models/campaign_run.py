@@ -15,7 +15,8 @@ class CampaignRun(BaseModel):
     tick_seconds: float = 1.0
     busy_pause_ms: int = 200  # between ticks while events keep coming (the next tick waits this long first)
     parallel_rooms: bool = True  # one tick activity per room, concurrently
-    ticks_per_run: int = 300
+    ticks_per_run: int = 300  # per room lane
+    rooms: list[str] = []  # a run continued as new in room lanes: the rooms, so its lanes start at once
 
 
 class TickInput(BaseModel):

@@ -32,6 +32,7 @@ class CampaignWorkflow:
         self._roll = False  # due to continue as new: every lane ends after its current tick
         self._ticks = 0
         self._lane_results: dict[str | None, TickResult] = {}
+        self._rooms: list[str] = []  # the rooms as a tick last found them, when they changed
         self._last: TickResult | None = None
 
     @workflow.run
@@ -51,29 +52,35 @@ class CampaignWorkflow:
             result_type=CampaignSummary, **DB_ACTIVITY)
 
     async def _run_lanes(self, run: CampaignRun) -> None:
-        """The first tick takes every room and learns them; then, with parallel rooms, each room ticks
-        in its own lane at its own pace (a room with a burst of grants holds up no other room's ticks),
-        else one lane ticks every room together. Returns when the campaign is over; continues as new
-        after `ticks_per_run` ticks or when the rooms change."""
+        """The first tick takes every room and learns them (a run continued as new knows them already:
+        no tick holds up all rooms at once); then, with parallel rooms, each room ticks in its own lane
+        at its own pace (a room with a burst of grants holds up no other room's ticks), else one lane
+        ticks every room together. Returns when the campaign is over; continues as new after
+        `ticks_per_run` ticks per lane or when the rooms change."""
         await workflow.wait_condition(lambda: not self._paused or self._stop)
         if self._stop:
             return
-        first = await self._tick_activity(run, None, 0)
-        self._lane_results, self._ticks = {None: first}, 1
+        if run.parallel_rooms and run.rooms:
+            first = TickResult(status="running", rooms=run.rooms, more=True)  # tick every lane at once
+        else:
+            first = await self._tick_activity(run, None, 0)
+            self._ticks = 1
         self._last = first
         if first.status in ("ended", "stopped"):
             return
         if first.status == "paused":
             self._paused = True
         lanes = first.rooms if run.parallel_rooms and len(first.rooms) > 1 else [None]
-        self._lane_results = {}
-        await asyncio.gather(*(self._lane(run, room, first) for room in lanes))
+        await asyncio.gather(*(self._lane(run, room, first, per_run=run.ticks_per_run * len(lanes))
+                               for room in lanes))
         self._last = TickResult.merge(list(self._lane_results.values()) or [first])
         if self._stop or self._last.status in ("ended", "stopped"):
             return
-        workflow.continue_as_new(run.model_copy(update={"ticks": run.ticks + self._ticks, "paused": self._paused}))
+        workflow.continue_as_new(run.model_copy(update={
+            "ticks": run.ticks + self._ticks, "paused": self._paused,
+            "rooms": (self._rooms or first.rooms) if len(lanes) > 1 else []}))
 
-    async def _lane(self, run: CampaignRun, room: str | None, first: TickResult) -> None:
+    async def _lane(self, run: CampaignRun, room: str | None, first: TickResult, *, per_run: int) -> None:
         """Tick one room (None: all of them) until it ends, the campaign stops, or the run rolls over:
         at once while it has a backlog, a short pause apart while events keep coming, else every
         `tick_seconds` (or sooner on a resume or update signal)."""
@@ -106,7 +113,9 @@ class CampaignWorkflow:
                 return
             self._over = self._over or last.status == "stopped"  # stopped from the API/CLI: every lane
             self._paused = self._paused or last.status == "paused"
-            self._roll = self._roll or self._ticks >= run.ticks_per_run or last.rooms != first.rooms
+            if last.rooms != first.rooms:  # a spec update changed the rooms: lanes anew
+                self._roll, self._rooms = True, last.rooms
+            self._roll = self._roll or self._ticks >= per_run
 
     async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int) -> TickResult:
         return await workflow.execute_activity(

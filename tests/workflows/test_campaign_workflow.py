@@ -131,9 +131,10 @@ def _ticked_rooms(history) -> list:
 
 async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worker, monkeypatch):
     """The first tick takes every room; then each room ticks on its own (one tick activity per room, not
-    rounds), through pause, an update and resume, continue-as-new, and stop."""
+    rounds), through pause, an update and resume, continue-as-new (whose run starts the lanes at once),
+    and stop."""
     monkeypatch.setattr(get_settings(), "campaign_parallel_rooms", True)
-    monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 8)
+    monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 3)
     rooms = [new_room(), new_room()]
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     body = spec(rooms, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start)
@@ -145,8 +146,9 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
         _post(room, "share", f"{cid}-m{i}")
     await _until(lambda: _rules_granted(cid).get("share") == 2)
     wf = _campaign(cid)[1]
-    first_run = await client.get_workflow_handle(wf).fetch_history()
-    ticked = _ticked_rooms(first_run)
+    first_run_id = min([e async for e in client.list_workflows(f"WorkflowId = '{wf}'")],
+                       key=lambda e: e.start_time).run_id
+    ticked = _ticked_rooms(await client.get_workflow_handle(wf, run_id=first_run_id).fetch_history())
     assert ticked[0] is None and set(ticked[1:]) == set(rooms)
 
     assert await ops.pause(client, cid) == "paused"
@@ -160,9 +162,12 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
     _post(rooms[0], "comment", f"{cid}-m3", text="go")
     assert await ops.resume(client, cid) == "running"
     await _until(lambda: _rules_granted(cid) == {"share": 3, "kw": 1})
-    await asyncio.sleep(2.0)  # idle ticks of both lanes: more than 8, so the run continued as new
+    await asyncio.sleep(4.0)  # idle ticks of both lanes (about one a second each): over 2 x 3, so continued as new
     runs = [e async for e in client.list_workflows(f"WorkflowId = '{wf}'")]
     assert len(runs) >= 2
+    later = [room for r in runs if r.run_id != first_run_id
+             for room in _ticked_rooms(await client.get_workflow_handle(wf, run_id=r.run_id).fetch_history())]
+    assert later and None not in later  # a run continued as new knows the rooms: no all-rooms tick
     _post(rooms[1], "comment", f"{cid}-m4", text="GO")
     await _until(lambda: _rules_granted(cid).get("kw") == 2)
 
