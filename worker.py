@@ -34,7 +34,6 @@ async def main() -> None:
     tune_gc()
     client = await connect()
     settings = get_settings()
-    sys.setswitchinterval(settings.worker_switch_interval_ms / 1000)
     if settings.risk_aggregates == "memory":  # grants scored here find the risk aggregates caught up
         follow_in_background(settings.risk_memory_follow_every_ms / 1000)
     worker = build_worker(client)

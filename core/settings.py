@@ -117,10 +117,6 @@ class Settings(BaseSettings):
     # folded by the scorer and the schedule, activities/risk_aggregates.py).
     risk_aggregates: Literal["memory", "database"] = "memory"
     risk_memory_follow_every_ms: int = 200  # a worker's background catch-up
-    # How often a thread running Python is asked to let another take the interpreter lock (CPython's
-    # default: 5 ms). The worker's tick threads mostly wait on PostgreSQL; each answer then waits for
-    # the lock, up to this long while the risk follower or another tick runs Python.
-    worker_switch_interval_ms: float = Field(5.0, gt=0, le=100)
     risk_memory_read_rows: int = 50_000  # rows per read while catching up
     # An id passed over (its transaction had not committed yet) is looked for again this long, then given up
     # (rolled back); intake and grant transactions take seconds at most.
