@@ -148,7 +148,11 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
     wf = _campaign(cid)[1]
     first_run_id = min([e async for e in client.list_workflows(f"WorkflowId = '{wf}'")],
                        key=lambda e: e.start_time).run_id
-    ticked = _ticked_rooms(await client.get_workflow_handle(wf, run_id=first_run_id).fetch_history())
+    for _ in range(50):  # the lanes' first ticks are scheduled once the first tick's result is in
+        ticked = _ticked_rooms(await client.get_workflow_handle(wf, run_id=first_run_id).fetch_history())
+        if set(ticked[1:]) == set(rooms):
+            break
+        await asyncio.sleep(0.1)
     assert ticked[0] is None and set(ticked[1:]) == set(rooms)
 
     assert await ops.pause(client, cid) == "paused"
