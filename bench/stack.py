@@ -14,11 +14,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from bench.wal_warmup import preallocate_wal
 from core.gc_tuning import stop_timing_collections
 from core.migrate import upgrade
 from core.settings import get_settings
 from core.temporal import connect
-from bench.wal_warmup import preallocate_wal
 from stack.binaries import temporal_cli
 from tests.stack import free_port, point_settings_at, start_postgres
 

