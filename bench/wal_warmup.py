@@ -4,10 +4,10 @@ A server recycles the WAL segments a checkpoint no longer needs: it renames them
 writing WAL rarely creates a file. A fresh cluster under a write-heavy load creates a new 16 MB
 segment every second or so, and the backend that needs it writes the whole file full of zeroes
 first (`wal_init_zero`) while every commit waits behind it. Turning that off instead leaves the
-new files sparse, and then each commit's fsync has to allocate blocks and commit the file
-system's journal, which got slower and slower once the backends wrote data pages too (300 s
-runs: p99 9.8-12.1 s against 4.3 s). So the benchmark writes that much WAL before it starts
-(logical messages: WAL only, no table) and checkpoints, and the run writes into recycled segments.
+new files sparse, and the 300 s runs got worse (p99 9.8-12.1 s against 4.3 s; presumably each
+commit's fsync then commits the file system's journal, slow once the backends write data pages
+too). So the benchmark writes that much WAL before it starts (logical messages: WAL only, no
+table) and checkpoints, and the run writes into recycled segments.
 """
 
 import time
