@@ -6,7 +6,6 @@ points (tests/risk/test_features_agree.py). Only specs without context columns a
 models are trained on room events, which have none).
 """
 
-
 import numpy as np
 from sqlalchemy.engine import Connection
 
@@ -16,7 +15,6 @@ from models.risk_base import GrantRequest
 from queries.risk_aggregates import COUNTS, entity_aggregates, in_one_round_trip
 from risk.logfile import cached_network_of
 from risk.memory_follow import MemoryFollower
-
 
 
 def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:

@@ -165,11 +165,7 @@ class CampaignWorkflow:
         waiting `wait_ms` first (the busy pause)."""
         parallel = run.parallel_rooms and self._last is not None and len(self._last.rooms) > 1
         rooms = self._last.rooms if parallel else [None]
-        parts = await asyncio.gather(*(workflow.execute_activity(
-            "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
-                                       workflow_id=workflow.info().workflow_id, room_id=room,
-                                       wait_ms=wait_ms),
-            result_type=TickResult, **TICK_ACTIVITY) for room in rooms))
+        parts = await asyncio.gather(*(self._tick_activity(run, room, wait_ms) for room in rooms))
         return TickResult.merge(list(parts))
 
     @workflow.signal
