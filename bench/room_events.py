@@ -44,6 +44,7 @@ from bench.cpu import CpuMeter
 from bench.stack import bench_stack, emit
 from core.db import transaction
 from core.gc_tuning import tune_gc
+from core.id_holes import IdHoles
 from core.settings import get_settings
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
@@ -88,8 +89,7 @@ class Poller(threading.Thread):
         super().__init__(daemon=True)
         self.campaign_id, self.delays, self.stop_flag, self.last = campaign_id, [], False, 0
         self.arrivals: list[float] = []  # each grant's event arrival (epoch s), for the delay over time
-        self.holes: dict[int, float] = {}  # id -> when first skipped
-        self.hole_wait_s = hole_wait_s
+        self.holes, self.hole_wait_s = IdHoles(), hole_wait_s
 
     def run(self) -> None:
         while not self.stop_flag:
@@ -102,14 +102,13 @@ class Poller(threading.Thread):
                 "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
                 "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id "
                 "WHERE g.campaign_id = :c AND (g.id > :after OR g.id = ANY(CAST(:holes AS bigint[]))) ORDER BY g.id"),
-                {"c": self.campaign_id, "after": self.last, "holes": list(self.holes)}).all()
-        now, seen = time.monotonic(), {r[0] for r in rows}
-        for grant_id in seen & self.holes.keys():
-            del self.holes[grant_id]
-        newest = max(seen, default=self.last)
-        self.holes.update((i, now) for i in range(self.last + 1, newest) if i not in seen)
-        self.holes = {i: t for i, t in self.holes.items() if now - t < self.hole_wait_s}
-        self.last = max(self.last, newest)
+                {"c": self.campaign_id, "after": self.last, "holes": self.holes.ids()}).all()
+        now, ids = time.monotonic(), [r[0] for r in rows]
+        self.holes.found(i for i in ids if i <= self.last)
+        newer = [i for i in ids if i > self.last]
+        self.holes.passed(self.last, newer, now)
+        self.holes.give_up(now - self.hole_wait_s)
+        self.last = newer[-1] if newer else self.last
         self.delays += [float(d) for _, d, _ in rows]
         self.arrivals += [float(a) for _, _, a in rows]
 

@@ -15,6 +15,7 @@ import time
 from psycopg import Connection as Driver
 
 from core.db import get_engine
+from core.id_holes import IdHoles
 from core.settings import get_settings
 from domain.risk.features import DAY, HOUR
 from queries.risk import COMMENT_KEY, DECISION_MS, DECISION_TYPE, EVENT_MS
@@ -49,7 +50,7 @@ class MemoryFollower:
         self.in_background = False  # a thread catches up: reads take what is folded, without waiting
         self.replayed = False
         self.cursors: dict[str, int] | None = None
-        self.holes: dict[str, dict[int, float]] = {source: {} for source in _SELECT}  # id -> when first missed
+        self.holes = {source: IdHoles(max_gap=MAX_GAP) for source in _SELECT}
         self._pruned_at = time.monotonic()
 
     def catch_up(self) -> int:
@@ -97,28 +98,20 @@ class MemoryFollower:
         fold = self.memory.fold_events if source == "room_event" else self.memory.fold_decisions
         holes, folded = self.holes[source], 0
         if holes:
-            found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": list(holes)}).fetchall()
+            found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": holes.ids()}).fetchall()
             self._fold(fold, found)
-            for row in found:
-                del holes[row[0]]
+            holes.found(row[0] for row in found)
             folded += len(found)
-            too_old = time.monotonic() - settings.risk_memory_hole_wait_s
-            for missing in [i for i, since in holes.items() if since < too_old]:
-                del holes[missing]
+            holes.give_up(time.monotonic() - settings.risk_memory_hole_wait_s)
         while True:
             after = self.cursors[source]
             rows = raw.execute(_NEXT[source], {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
             if not rows:
                 return folded
             self._fold(fold, rows)
-            now, expected = time.monotonic(), after + 1
-            for row in rows:
-                if row[0] != expected:
-                    if row[0] - expected <= MAX_GAP:
-                        holes.update(dict.fromkeys(range(expected, row[0]), now))
-                    else:  # ids skipped in bulk (a sequence moved on by hand): not transactions still open
-                        log.warning("risk memory: %s ids %d..%d skipped", source, expected, row[0] - 1)
-                expected = row[0] + 1
+            for first, last in holes.passed(after, (row[0] for row in rows), time.monotonic()):
+                # ids skipped in bulk (a sequence moved on by hand): not transactions still open
+                log.warning("risk memory: %s ids %d..%d skipped", source, first, last)
             self.cursors[source] = rows[-1][0]
             folded += len(rows)  # on to the next range: one with gaps has fewer rows, and more may follow
 
