@@ -139,7 +139,8 @@ def campaign_tick(inp: TickInput) -> TickResult:
             n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
                                 grants=grants, batch=batch)
             events, more = events + n, more or full
-            _heartbeat()
+            if time.perf_counter() - started > 1.0:  # a short tick's completion is its sign of life
+                _heartbeat()
         risk = spec.risk
         result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
                                                                            risk.deny_above if risk else None))
@@ -186,8 +187,14 @@ def _attempt() -> int:
         return 1
 
 
+_marked: set[tuple[str, str]] = set()  # (campaign, workflow) this process saw running: no transaction needed
+
+
 def _mark_running(inp: TickInput) -> None:
-    """scheduled -> running, and remember the workflow to signal (a short transaction of its own)."""
+    """scheduled -> running, and remember the workflow to signal (a short transaction of its own, once per
+    workflow in this process: only a create sets 'scheduled', and a later tick finds any pause or stop itself)."""
+    if inp.workflow_id and (inp.campaign_id, inp.workflow_id) in _marked:
+        return
     with transaction() as conn:
         status, workflow_id = conn.execute(text("SELECT status, workflow_id FROM campaign WHERE campaign_id = :c"),
                                            {"c": inp.campaign_id}).one_or_none() or (None, None)
@@ -197,6 +204,8 @@ def _mark_running(inp: TickInput) -> None:
             conn.execute(text("UPDATE campaign SET status = 'running', workflow_id = :w, updated_at = now() "
                               "WHERE campaign_id = :c AND status IN ('scheduled', 'running')"),
                          {"c": inp.campaign_id, "w": inp.workflow_id})
+    if inp.workflow_id and status in ("scheduled", "running"):  # now running as this workflow
+        _marked.add((inp.campaign_id, inp.workflow_id))
 
 
 @activity.defn(name="finish_campaign")

@@ -205,8 +205,6 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     members = sorted({c.member_id for c in credits})
     conn.execute(text("INSERT INTO member_balance (member_id) SELECT unnest(CAST(:m AS text[])) ON CONFLICT DO NOTHING"),
                  {"m": array_literal(members)})
-    before = dict(conn.execute(text("SELECT member_id, available FROM member_balance WHERE member_id = ANY(CAST(:m AS text[])) "
-                                    "ORDER BY member_id FOR UPDATE"), {"m": array_literal(members)}).all())
     rows = conn.execute(text(
         "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
         "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
@@ -227,19 +225,24 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
          "b": array_literal([x for c in applied for x in (SYSTEM_ISSUED, Bucket.AVAILABLE.value)]),
          "a": array_literal([x for c in applied for x in (-c.points, c.points)])})
     totals: dict[str, int] = defaultdict(int)
+    for c in applied:
+        totals[c.member_id] += c.points
+    # The UPDATE locks each balance and returns what it came to: the balance before the batch is that less
+    # the batch's total, with no SELECT ... FOR UPDATE first (a row lock is a WAL record per member).
+    # "member_id = ANY" finds the balances by key (joined to the unnested arrays alone, the plan hashed the
+    # whole table). Its plans (a merge join, or a hash join probed by the arrays) lock rows in the arrays'
+    # order, sorted here, so racing batches lock members alike.
+    after = dict(conn.execute(text(
+        "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
+        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m "
+        "AND b.member_id = ANY(CAST(:m AS text[])) RETURNING b.member_id, b.available"),
+        {"m": array_literal(sorted(totals)), "p": array_literal([totals[m] for m in sorted(totals)])}).all())
+    before = {m: after[m] - total for m, total in totals.items()}
     lots = []
     for c in applied:  # lots in order, as one credit_available after another would make them
         usable = max(0, before[c.member_id] + c.points) - max(0, before[c.member_id])
         before[c.member_id] += c.points
-        totals[c.member_id] += c.points
         lots.append((c.member_id, entry[c.key], c.points, usable))
-    # "member_id = ANY" lets the plan find the batch's balances by key: joined to the unnested arrays
-    # alone, it hashed the whole table (15 of 20 ms at 80,000 members, growing with them)
-    conn.execute(text(
-        "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
-        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m "
-        "AND b.member_id = ANY(CAST(:m AS text[]))"),
-        {"m": array_literal(totals), "p": array_literal(totals.values())})
     conn.execute(text(
         "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
         "SELECT m, e, :s, a, r, :now, :exp FROM unnest(CAST(:m AS text[]), CAST(:e AS bigint[]), "
