@@ -16,6 +16,7 @@ from core.settings import get_settings
 from core.temporal import connect
 from registry import ACTIVITIES, WORKFLOWS
 from risk.memory_follow import follow_in_background
+from risk.memory_process import follow_in_child
 
 
 def build_worker(client: Client, *, task_queue: str | None = None, max_concurrent_activities: int = 64) -> Worker:
@@ -35,7 +36,11 @@ async def main() -> None:
     client = await connect()
     settings = get_settings()
     if settings.risk_aggregates == "memory":  # grants scored here find the risk aggregates caught up
-        follow_in_background(settings.risk_memory_follow_every_ms / 1000)
+        every_s = settings.risk_memory_follow_every_ms / 1000
+        if settings.risk_memory_process:
+            follow_in_child(every_s)
+        else:
+            follow_in_background(every_s)
     worker = build_worker(client)
     logging.info("worker polling task queue %s", get_settings().task_queue)
     await worker.run()

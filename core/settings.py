@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     # folded by the scorer and the schedule, activities/risk_aggregates.py).
     risk_aggregates: Literal["memory", "database"] = "memory"
     risk_memory_follow_every_ms: int = 200  # a worker's background catch-up
+    # True: a worker folds them in a child process (risk/memory_process.py), off the GIL its ticks need
+    risk_memory_process: bool = True
     risk_memory_read_rows: int = 50_000  # rows per read while catching up
     # An id passed over (its transaction had not committed yet) is looked for again this long, then given up
     # (rolled back); intake and grant transactions take seconds at most.

@@ -15,6 +15,7 @@ from models.risk_base import GrantRequest
 from queries.risk_aggregates import COUNTS, entity_aggregates, in_one_round_trip
 from risk.logfile import cached_network_of
 from risk.memory_follow import MemoryFollower
+from risk.memory_process import MemoryProcess
 
 
 def request_entities(requests: list[GrantRequest]) -> dict[str, list[str]]:
@@ -77,7 +78,7 @@ def _from_tables(conn: Connection, kinds: list[str], entities: list[str], at_ms:
 
 
 def live_features(conn: Connection, requests: list[GrantRequest], at_ms: int, spec: FeatureSpec, *,
-                  fold: FoldInTwo | None = None, memory: MemoryFollower | None = None) -> np.ndarray:
+                  fold: FoldInTwo | None = None, memory: MemoryFollower | MemoryProcess | None = None) -> np.ndarray:
     """From this process's memory (`memory`, caught up first), else from the aggregate tables
     (`fold`: what is new is folded into them first)."""
     if spec.context:

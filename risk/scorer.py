@@ -23,7 +23,8 @@ from domain.risk.rules import BY_SEVERITY, SEVERITY, apply_rules, default_rules,
 from domain.risk.words import top_features
 from models.risk_base import Decision, GrantRequest, RiskVerdict
 from risk.live_features import live_features
-from risk.memory_follow import MemoryFollower, follower
+from risk.memory_follow import MemoryFollower
+from risk.memory_process import MemoryProcess, memory_source
 from risk.serving import serving_model
 
 
@@ -69,7 +70,7 @@ class RulesScorer:
 
 
 def features_for(conn: Connection, requests: list[GrantRequest], at: datetime, spec: FeatureSpec, *,
-                 fold: FoldInTwo | None = None, memory: MemoryFollower | None = None) -> np.ndarray:
+                 fold: FoldInTwo | None = None, memory: MemoryFollower | MemoryProcess | None = None) -> np.ndarray:
     """Serving features as of `at` from the running aggregates: in `memory`, else in the tables
     (`fold`: what is new folded first)."""
     return live_features(conn, requests, int(at.timestamp() * 1000), spec, fold=fold, memory=memory)
@@ -146,7 +147,7 @@ class ModelScorer:
             new_events = fold_in_two(max_rows=settings.risk_fold_tick_rows, sources=("room_event",))
         else:
             new_events = None
-        x = features_for(conn, requests, at, spec, fold=new_events, memory=follower() if in_memory else None)
+        x = features_for(conn, requests, at, spec, fold=new_events, memory=memory_source() if in_memory else None)
         names = spec.names()
         ruled = apply_rules(rules_from(settings), names, x)
         if model is not None:
