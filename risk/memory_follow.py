@@ -52,6 +52,7 @@ class MemoryFollower:
         self.cursors: dict[str, int] | None = None
         self.holes = {source: IdHoles(max_gap=MAX_GAP) for source in _SELECT}
         self._pruned_at = time.monotonic()
+        self.between_chunks = None  # called between folded chunks (risk/memory_process.py answers reads there)
 
     def catch_up(self) -> int:
         """Fold what is new in every source; rows folded."""
@@ -120,6 +121,8 @@ class MemoryFollower:
         for at in range(0, len(rows), FOLD_CHUNK):
             with self.lock:
                 fold(rows[at:at + FOLD_CHUNK])
+            if self.between_chunks is not None:
+                self.between_chunks()
 
     def _prune_if_due(self) -> None:
         settings = get_settings()
