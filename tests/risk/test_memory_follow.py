@@ -134,3 +134,13 @@ def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkey
                           "nextval(pg_get_serial_sequence('room_event', 'id')) + 10)"))
         write_events(conn, [_like(unique("m"), device, now) for _ in range(2)])
     assert _events_of(follower, device) == 4
+
+
+def test_between_chunks_runs_after_each_folded_chunk_with_the_memory_unlocked():
+    """The child process answers reads there (risk/memory_process.py): the lock must be free."""
+    from risk.memory_follow import FOLD_CHUNK
+
+    follower, folded, calls = MemoryFollower(), [], []
+    follower.between_chunks = lambda: calls.append((len(folded), follower.lock.locked()))
+    follower._fold(folded.extend, list(range(2 * FOLD_CHUNK + 1)))
+    assert calls == [(FOLD_CHUNK, False), (2 * FOLD_CHUNK, False), (2 * FOLD_CHUNK + 1, False)]
