@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 REPLAY_MS = DAY + 2 * HOUR
 MAX_GAP = 100_000  # ids; a bigger gap is not what open transactions leave
-FOLD_CHUNK = 2_000  # rows folded per hold of the memory's lock (about 15 ms)
+FOLD_CHUNK = 500  # rows folded per hold of the memory's lock (a few ms): a read waits for one chunk at most
 _SELECT = {
     "room_event": f"SELECT id, {EVENT_MS}, type, coalesce(member_id, ''), coalesce(device_id, ''), coalesce(ip, ''), "
                   f"room_id, {COMMENT_KEY} FROM room_event",
