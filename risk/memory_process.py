@@ -25,7 +25,7 @@ def _serve(pipe: Connection, every_s: float) -> None:
     """The child, on one thread: answer each (kinds, entities, at_ms) with the aggregates, and catch up
     every `every_s`, answering reads that arrive meanwhile between its folded chunks (a reading thread
     beside a folding one waited for the GIL and for the memory's lock, which the folding thread took
-    back chunk after chunk: 0.03-0.64 s per tick's read under load)."""
+    back chunk after chunk: a tick's risk scoring took 0.03-0.64 s under load)."""
     import gc
 
     from risk.memory_follow import follower
@@ -65,10 +65,12 @@ def _serve(pipe: Connection, every_s: float) -> None:
 
 
 class MemoryProcess:
-    """`read` as MemoryFollower's, answered by the child; one read at a time (each is a few ms)."""
+    """`read` as MemoryFollower's, answered by the child; one read at a time (each is a few ms).
+    A child that does not answer within `read_timeout_s` (under a tick's 60 s limit) is killed, so a
+    late answer can never be taken for the next read's; the next read starts another."""
 
-    def __init__(self, every_s: float) -> None:
-        self.every_s = every_s
+    def __init__(self, every_s: float, read_timeout_s: float = 50.0) -> None:
+        self.every_s, self.read_timeout_s = every_s, read_timeout_s
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._pipe: Connection | None = None
@@ -96,6 +98,10 @@ class MemoryProcess:
                 self.start()
             try:
                 self._pipe.send((kinds, entities, at_ms))
+                if not self._pipe.poll(self.read_timeout_s):
+                    self._process.kill()
+                    self._process.wait()
+                    raise RuntimeError(f"risk memory process did not answer in {self.read_timeout_s:g} s: killed")
                 status, value = self._pipe.recv()
             except (EOFError, OSError) as e:
                 raise RuntimeError("risk memory process lost while reading") from e

@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timezone
 
 import numpy as np
+import pytest
 
 from activities.risk_sim import write_events
 from core.db import transaction
@@ -64,5 +65,23 @@ def test_a_dead_child_is_started_again_on_the_next_read(database_url):
             time.sleep(0.05)
         assert _read_when(child, device, 2, at_ms)["events_24h"][0] == 2  # the new child replayed the day
         assert child.pid != first
+    finally:
+        child.stop()
+
+
+def test_a_child_that_does_not_answer_is_killed_and_replaced(database_url):
+    device = unique("stuck")
+    _likes(device, 1)
+    child = MemoryProcess(every_s=0.05, read_timeout_s=1.0).start()
+    try:
+        at_ms = int(time.time() * 1000) + 1000
+        assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1
+        stuck = child.pid
+        os.kill(stuck, signal.SIGSTOP)
+        with pytest.raises(RuntimeError, match="did not answer"):
+            child.read(["device"], [device], at_ms)
+        assert not child.alive()
+        assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1  # a new child, answers in step
+        assert child.pid != stuck
     finally:
         child.stop()
