@@ -232,11 +232,12 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     # "member_id = ANY" finds the balances by key (joined to the unnested arrays alone, the plan hashed the
     # whole table). Its plans (a merge join, or a hash join probed by the arrays) lock rows in the arrays'
     # order, sorted here, so racing batches lock members alike.
+    ordered = sorted(totals)
     after = dict(conn.execute(text(
         "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
         "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m "
         "AND b.member_id = ANY(CAST(:m AS text[])) RETURNING b.member_id, b.available"),
-        {"m": array_literal(sorted(totals)), "p": array_literal([totals[m] for m in sorted(totals)])}).all())
+        {"m": array_literal(ordered), "p": array_literal([totals[m] for m in ordered])}).all())
     before = {m: after[m] - total for m, total in totals.items()}
     lots = []
     for c in applied:  # lots in order, as one credit_available after another would make them

@@ -11,6 +11,7 @@ database when the members it saw were first seen before that (an account's age m
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from psycopg import Connection as Driver
 
@@ -52,7 +53,8 @@ class MemoryFollower:
         self.cursors: dict[str, int] | None = None
         self.holes = {source: IdHoles(max_gap=MAX_GAP) for source in _SELECT}
         self._pruned_at = time.monotonic()
-        self.between_chunks = None  # called between folded chunks (risk/memory_process.py answers reads there)
+        # called between folded chunks, the memory unlocked (risk/memory_process.py answers reads there)
+        self.between_chunks: Callable[[], None] | None = None
 
     def catch_up(self) -> int:
         """Fold what is new in every source; rows folded."""

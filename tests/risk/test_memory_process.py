@@ -4,6 +4,8 @@ and a child that died is started again by the next read."""
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import numpy as np
@@ -34,11 +36,19 @@ def _read_when(child: MemoryProcess, device: str, events: int, at_ms: int, timeo
         time.sleep(0.1)
 
 
+@contextmanager
+def _child(**options) -> Iterator[MemoryProcess]:
+    child = MemoryProcess(every_s=0.05, **options).start()
+    try:
+        yield child
+    finally:
+        child.stop()
+
+
 def test_the_child_reads_what_this_process_folds(database_url):
     device = unique("child")
     _likes(device, 3)
-    child = MemoryProcess(every_s=0.05).start()
-    try:
+    with _child() as child:
         at_ms = int(time.time() * 1000) + 1000
         got = _read_when(child, device, 3, at_ms)
         here = MemoryFollower()
@@ -47,15 +57,12 @@ def test_the_child_reads_what_this_process_folds(database_url):
         assert got["events_24h"][0] == 3
         _likes(device, 2)  # followed after the start, not only replayed
         assert _read_when(child, device, 5, at_ms)["events_24h"][0] == 5
-    finally:
-        child.stop()
 
 
 def test_a_dead_child_is_started_again_on_the_next_read(database_url):
     device = unique("reborn")
     _likes(device, 2)
-    child = MemoryProcess(every_s=0.05).start()
-    try:
+    with _child() as child:
         at_ms = int(time.time() * 1000) + 1000
         assert _read_when(child, device, 2, at_ms)["events_24h"][0] == 2
         first = child.pid
@@ -65,15 +72,12 @@ def test_a_dead_child_is_started_again_on_the_next_read(database_url):
             time.sleep(0.05)
         assert _read_when(child, device, 2, at_ms)["events_24h"][0] == 2  # the new child replayed the day
         assert child.pid != first
-    finally:
-        child.stop()
 
 
 def test_a_child_that_does_not_answer_is_killed_and_replaced(database_url):
     device = unique("stuck")
     _likes(device, 1)
-    child = MemoryProcess(every_s=0.05, read_timeout_s=1.0).start()
-    try:
+    with _child(read_timeout_s=1.0) as child:
         at_ms = int(time.time() * 1000) + 1000
         assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1
         stuck = child.pid
@@ -83,5 +87,3 @@ def test_a_child_that_does_not_answer_is_killed_and_replaced(database_url):
         assert not child.alive()
         assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1  # a new child, answers in step
         assert child.pid != stuck
-    finally:
-        child.stop()
