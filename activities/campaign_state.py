@@ -17,6 +17,7 @@ tick's transaction has committed, so a tick that dies half-way never leaves a st
 ahead of the database.
 """
 
+import random
 import threading
 import time
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ REPLAY_CHUNK = 20_000
 class RoomState:
     cursor: int  # last room_event.id this state includes (== campaign_cursor.last_event_id when trusted)
     state: dict
-    snapshot_at: float  # monotonic time of the last durable snapshot this worker queued (0: none yet)
+    snapshot_at: float  # monotonic time the snapshot period counts from (0: no snapshot queued by this worker yet)
     events: int = 0  # events evaluated, as stored in campaign_cursor.events
 
 
@@ -94,5 +95,12 @@ def rebuild(conn: Connection, spec: CampaignSpec, room_id: str, *, snapshot: dic
 
 
 def snapshot_due(entry: RoomState, every_s: float) -> bool:
-    """Never snapshotted by this worker (snapshot_at 0: just rebuilt), or the last one `every_s` ago."""
+    """Never snapshotted by this worker (snapshot_at 0: just rebuilt), or the period since the last one is over."""
     return not entry.snapshot_at or time.monotonic() - entry.snapshot_at >= every_s
+
+
+def snapshot_taken(entry: RoomState, every_s: float) -> None:
+    """The next snapshot falls due `every_s` from now, give or take a quarter of it. Rooms that started
+    together would otherwise all snapshot in the same second, every time: a burst of serializing in the
+    worker and of writing in the server that held every room's ticks up at once."""
+    entry.snapshot_at = time.monotonic() + random.uniform(-0.25, 0.25) * every_s

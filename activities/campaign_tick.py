@@ -151,7 +151,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
         if room_state.snapshot_due(entry, every_s):
             snapshots.save_later(run_id, room_id, event_id=entry.cursor, state=entry.state)
-            entry.snapshot_at = time.monotonic()
+            room_state.snapshot_taken(entry, every_s)
         room_state.put(run_id, room_id, entry)
     elapsed = time.perf_counter() - started
     learn_speed(run_id, inp.room_id or "", events, elapsed, behind=more)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -43,7 +43,7 @@ class CampaignSnapshot(SQLModel, table=True):
     campaign_id: str = Field(primary_key=True)
     room_id: str = Field(primary_key=True)
     event_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    state: dict = Field(sa_column=Column(JSONB, nullable=False))
+    state: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # zlib-compressed JSON (migration 0017)
     taken_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))
 
 

@@ -1,6 +1,7 @@
 """Trigger-state snapshots written after the tick's commit, in the background: each is the state as of
 its event, an older one never replaces a newer one, and a room rebuilt from one grants exactly once."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import orjson
@@ -75,10 +76,10 @@ def test_the_snapshot_is_the_state_as_of_its_event_once_the_tick_has_committed()
 def test_an_older_snapshot_never_replaces_a_newer_one():
     room = new_room()
     with transaction() as conn:
-        assert snapshots.save(conn, "snap-order", room, event_id=10, state_json='{"at": 10}')
-        assert not snapshots.save(conn, "snap-order", room, event_id=5, state_json='{"at": 5}')
+        assert snapshots.save(conn, "snap-order", room, event_id=10, state_json=b'{"at": 10}')
+        assert not snapshots.save(conn, "snap-order", room, event_id=5, state_json=b'{"at": 5}')
         assert snapshots.latest(conn, "snap-order", room) == ({"at": 10}, 10)
-        assert snapshots.save(conn, "snap-order", room, event_id=11, state_json='{"at": 11}')
+        assert snapshots.save(conn, "snap-order", room, event_id=11, state_json=b'{"at": 11}')
         assert snapshots.latest(conn, "snap-order", room) == ({"at": 11}, 11)
 
 
@@ -108,3 +109,28 @@ def test_a_room_rebuilt_from_a_snapshot_and_a_replay_grants_exactly_once(monkeyp
         keys = conn.execute(text("SELECT idempotency_key FROM campaign_grant WHERE campaign_id = :c ORDER BY id"),
                             {"c": campaign.id}).scalars().all()
     assert keys == [f"campaign:{campaign.id}:l:r-a:{n}" for n in (1, 2, 3)]
+
+
+def test_rooms_snapshotted_together_fall_due_at_spread_times():
+    """Each next snapshot is due 30 s from now give or take a quarter: rooms that started in the same
+    second do not stay in step (without the spread all twenty would be due at one instant)."""
+    entries = [room_state.RoomState(cursor=1, state={}, snapshot_at=0.0) for _ in range(20)]
+    assert all(room_state.snapshot_due(e, 30) for e in entries)
+    before = time.monotonic()
+    for e in entries:
+        room_state.snapshot_taken(e, 30)
+    due_in = [e.snapshot_at + 30 - before for e in entries]
+    assert all(22.5 <= d <= 37.5 + (time.monotonic() - before) for d in due_in)
+    assert max(due_in) - min(due_in) > 3
+    assert not any(room_state.snapshot_due(e, 30) for e in entries)
+
+
+def test_a_snapshot_is_stored_compressed_and_read_back_whole():
+    room = new_room()
+    state = {"viewers": {f"m{i}": {"w": i * 1.5, "d": "device-" + "x" * 20} for i in range(2000)}}
+    with transaction() as conn:
+        snapshots.save(conn, "snap-z", room, event_id=3, state_json=orjson.dumps(state))
+        stored = conn.execute(text("SELECT octet_length(state) FROM campaign_snapshot WHERE campaign_id = 'snap-z' "
+                                   "AND room_id = :r"), {"r": room}).scalar_one()
+        assert snapshots.latest(conn, "snap-z", room) == (state, 3)
+    assert stored < len(orjson.dumps(state)) / 4
