@@ -1,0 +1,25 @@
+"""jsonb values come back as the standard library would decode them, through SQLAlchemy and the raw driver."""
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from core.db import json_loads, transaction
+
+pytestmark = pytest.mark.usefixtures("database_url")
+VALUE = {"text": "想要 🎁", "count": 3, "ratio": 0.25, "huge": 2**70, "nested": [None, True, {"k": "v"}]}
+
+
+def test_jsonb_round_trips_including_integers_beyond_64_bits():
+    with transaction() as conn:
+        through_sqlalchemy = conn.execute(text("SELECT CAST(:v AS jsonb)"), {"v": json.dumps(VALUE)}).scalar()
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute("SELECT %s::jsonb", (json.dumps(VALUE),))
+            through_driver = cur.fetchone()[0]
+    assert through_sqlalchemy == through_driver == VALUE
+
+
+def test_json_loads_decodes_what_orjson_refuses_too():
+    assert json_loads(b'{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
+    assert json_loads(str(2**70)) == 2**70
