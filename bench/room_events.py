@@ -16,6 +16,9 @@ folded into them at that moment (the scheduled fold takes bursts; grants meanwhi
 copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
 ticks, seconds in ticks and seconds of those in the risk scorer, and seconds ticks waited between being
 scheduled and starting (tick_queued_s_total) and in the busy pause (tick_paused_s_total).
+p50_committed_s, p99_committed_s: the same delays to each grant's commit (PostgreSQL's commit timestamps:
+exactly when it became visible); the poller's p50_s and p99_s add its polling interval and any pause of
+this process, so they are upper bounds.
 cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
 were posted (bench/cpu.py). p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 """
@@ -111,6 +114,10 @@ class Poller(threading.Thread):
         self.last = newer[-1] if newer else self.last
         self.delays += [float(d) for _, d, _ in rows]
         self.arrivals += [float(a) for _, _, a in rows]
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
 
 
 def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 10.0) -> list[float]:
@@ -227,7 +234,8 @@ async def main(args) -> None:
     # (at the default 1 GB of WAL they came every 17 s, each one making the next change of every page
     # write the whole page to the WAL), with WAL segments ready for reuse as a running server has them
     # (bench/wal_warmup.py). docs/campaigns.md has the figures.
-    async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min"},
+    async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min",
+                                   "track_commit_timestamp": "true"},
                            wal_warmup_mb=min(7000, 512 + 25 * int(args.duration))) as stack:
         from clients import campaigns as ops
         from domain.campaigns.spec import CampaignSpec
@@ -319,17 +327,18 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     await sampler
     await ops.stop(stack.client, "bench")
     delays = sorted(poller.delays) or [float("nan")]
-    pct = lambda q: round(delays[min(len(delays) - 1, int(q * len(delays)))], 3)  # noqa: E731
+    pct = lambda q: _percentile(delays, q)  # noqa: E731
     ceiling = _copy_ceiling(sessions)
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = 'bench'")).scalar()
+    committed = _committed_delays("bench")
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
-          "p99_s_by_10s_of_arrival": p99_by_window(poller.arrivals, poller.delays),
+          "p99_s_by_10s_of_arrival": p99_by_window(poller.arrivals, poller.delays), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
@@ -337,11 +346,28 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings()})
 
 
+def _committed_delays(campaign_id: str) -> dict:
+    """The delays again, to each grant's commit (pg_xact_commit_timestamp: when it became visible) rather
+    than to the poll that saw it. The poller's figures are upper bounds: they add its polling interval and
+    any pause of this process (its collector, a busy machine); these are exact."""
+    with transaction() as conn:
+        rows = conn.execute(text(
+            "SELECT extract(epoch FROM e.received_at), extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at) "
+            "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c"),
+            {"c": campaign_id}).all()
+    arrivals, delays = [float(a) for a, _ in rows], [float(d) for _, d in rows]
+    ordered = sorted(delays) or [float("nan")]
+    return {"p50_committed_s": _percentile(ordered, 0.5), "p99_committed_s": _percentile(ordered, 0.99),
+            "max_committed_s": round(ordered[-1], 3),
+            "p99_committed_s_by_10s_of_arrival": p99_by_window(arrivals, delays)}
+
+
 def _server_settings() -> dict:
     """The PostgreSQL settings the figures depend on, as the server reports them."""
     with transaction() as conn:
         return {f"pg_{name}": conn.execute(text(f"SHOW {name}")).scalar_one()
-                for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_init_zero")}
+                for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_init_zero",
+                             "track_commit_timestamp")}
 
 
 if __name__ == "__main__":

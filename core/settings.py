@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # checkpoint every few seconds makes every page's first change after it write the whole page to the WAL.
     pg_max_wal_size: str = Field("1GB", pattern=r"^[0-9]+(MB|GB)$")
     pg_checkpoint_timeout: str = Field("5min", pattern=r"^[0-9]+(s|min|h)$")
+    # Record each transaction's commit time (pg_xact_commit_timestamp): the room-events benchmark reads
+    # when each grant became visible from it. Off by default, as in PostgreSQL (a few bytes per commit).
+    pg_track_commit_timestamp: bool = False
 
     # Settlement and ledger policy.
     return_window_seconds: int = 7 * 24 * 3600

@@ -45,7 +45,8 @@ class EmbeddedPostgres:
                          "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
                          f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
                          f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather} "
-                         f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout}",
+                         f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout} "
+                         f"-c track_commit_timestamp={'on' if s.pg_track_commit_timestamp else 'off'}",
                          "start")
         self._ensure_database()
 

@@ -26,7 +26,7 @@ def test_up_status_crash_down_and_restart_keeps_data():
     env.update(LIVEPERKS_DATA_DIR=str(tmp_path / "data"), LIVEPERKS_PG_PORT=str(pg_port),
                LIVEPERKS_TEMPORAL_PORT=str(free_port()), LIVEPERKS_TEMPORAL_UI_PORT=str(free_port()),
                LIVEPERKS_API_PORT=str(free_port()), COLUMNS="200", LIVEPERKS_PG_SHARED_BUFFERS="64MB",
-               LIVEPERKS_PG_CHECKPOINT_TIMEOUT="7min")
+               LIVEPERKS_PG_CHECKPOINT_TIMEOUT="7min", LIVEPERKS_PG_TRACK_COMMIT_TIMESTAMP="true")
     url = f"postgresql://postgres@127.0.0.1:{pg_port}/liveperks"
     try:
         up = liveperks(env, "dev", "up")
@@ -34,9 +34,10 @@ def test_up_status_crash_down_and_restart_keeps_data():
         assert "Web UI" in up.stdout and "/docs" in up.stdout
         assert "already running" in liveperks(env, "dev", "up").stdout
         with psycopg.connect(url, autocommit=True) as conn:
-            # the LIVEPERKS_PG_* settings reach the server (PostgreSQL's defaults: 128MB and 5min)
+            # the LIVEPERKS_PG_* settings reach the server (PostgreSQL's defaults: 128MB, 5min and off)
             assert conn.execute("SHOW shared_buffers").fetchone()[0] == "64MB"
             assert conn.execute("SHOW checkpoint_timeout").fetchone()[0] == "7min"
+            assert conn.execute("SHOW track_commit_timestamp").fetchone()[0] == "on"
             conn.execute("INSERT INTO room (room_id, shop_id, host_id, title) VALUES ('kept-room', 's', 'h', 't')")
 
         worker_pid = int((tmp_path / "data" / "worker.pid").read_text())
