@@ -117,7 +117,8 @@ class Poller(threading.Thread):
 
 
 def _percentile(ordered: list[float], q: float) -> float:
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+    """The nearest-rank `q` quantile of values sorted ascending."""
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 10.0) -> list[float]:
@@ -129,7 +130,7 @@ def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 
     windows: dict[int, list[float]] = {}
     for a, d in zip(arrivals, delays):
         windows.setdefault(int((a - first) // window_s), []).append(d)
-    return [round(sorted(w)[min(len(w) - 1, int(0.99 * len(w)))], 2) for _, w in sorted(windows.items())]
+    return [round(_percentile(sorted(w), 0.99), 2) for _, w in sorted(windows.items())]
 
 
 def _rss(procs: list[psutil.Process]) -> float:
@@ -327,7 +328,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     await sampler
     await ops.stop(stack.client, "bench")
     delays = sorted(poller.delays) or [float("nan")]
-    pct = lambda q: _percentile(delays, q)  # noqa: E731
+    pct = lambda q: round(_percentile(delays, q), 3)  # noqa: E731
     ceiling = _copy_ceiling(sessions)
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
@@ -357,7 +358,7 @@ def _committed_delays(campaign_id: str) -> dict:
             {"c": campaign_id}).all()
     arrivals, delays = [float(a) for a, _ in rows], [float(d) for _, d in rows]
     ordered = sorted(delays) or [float("nan")]
-    return {"p50_committed_s": _percentile(ordered, 0.5), "p99_committed_s": _percentile(ordered, 0.99),
+    return {"p50_committed_s": round(_percentile(ordered, 0.5), 3), "p99_committed_s": round(_percentile(ordered, 0.99), 3),
             "max_committed_s": round(ordered[-1], 3),
             "p99_committed_s_by_10s_of_arrival": p99_by_window(arrivals, delays)}
 
