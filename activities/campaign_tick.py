@@ -22,6 +22,7 @@ from activities import campaign_state as room_state
 from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
+from activities.campaign_lane import keep_ticking
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
@@ -117,11 +118,18 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
 @activity.defn(name="campaign_tick")
 def campaign_tick(inp: TickInput) -> TickResult:
     """One tick over every room in one transaction, or over one room (the workflow ticks rooms in
-    parallel). Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
+    parallel); with run_for_ms, further ticks while events keep coming (activities/campaign_lane.py).
+    Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
-    queued_s = _queued_s()
-    if inp.wait_ms > 0:  # the workflow's busy pause, here because server timers fire on whole seconds
-        time.sleep(inp.wait_ms / 1000)
+    first = tick_once(inp, inp.wait_ms, queued_s=_queued_s())
+    if inp.run_for_ms <= 0:
+        return first
+    return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms))
+
+
+def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0) -> TickResult:
+    if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
+        time.sleep(wait_ms / 1000)
     started = time.perf_counter()
     _mark_running(inp)
     with transaction() as conn:
@@ -158,7 +166,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
     if events:
         log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s; queued %.3f s, paused %.3f s)",
                  inp.campaign_id, inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s,
-                 queued_s, inp.wait_ms / 1000)
+                 queued_s, wait_ms / 1000)
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms, elapsed_ms=int(elapsed * 1000))
 

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     campaign_ticks_per_run: int = 300  # then continue-as-new
     campaign_tick_target_ms: int = 300  # the tick batch adapts to keep a tick about this long
     campaign_tick_max_ms: int = 3000  # ...or at most this long while a backlog waits (fewer, longer ticks catch up sooner)
+    # One tick activity keeps ticking its busy room back to back for up to this long (0: one tick per
+    # activity): a tick then costs no Temporal round trip, and the workflow's history a few events a lane.
+    campaign_lane_seconds: float = 20.0
     campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
     # True (default): after a first tick of all rooms, each room ticks in its own lane (its own activity,
     # transaction and pause), so a room's burst of grants holds up no other room and one room's database

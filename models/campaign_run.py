@@ -17,6 +17,7 @@ class CampaignRun(BaseModel):
     parallel_rooms: bool = True  # one tick activity per room, concurrently
     ticks_per_run: int = 300  # per room lane
     rooms: list[str] = []  # a run continued as new in room lanes: the rooms, so its lanes start at once
+    lane_seconds: float = 0.0  # a tick activity keeps ticking a busy room this long (0: one tick, as before)
 
 
 class TickInput(BaseModel):
@@ -25,6 +26,10 @@ class TickInput(BaseModel):
     workflow_id: str = ""
     room_id: str | None = None  # None: every room in one transaction
     wait_ms: int = 0  # wait this long before reading events (the busy pause: see workflows/campaign.py)
+    run_for_ms: int = 0  # keep ticking while events keep coming, up to this long (0: one tick)
+    busy_pause_ms: int = 200  # ...a tick starting this long after the previous one started
+    idle_after_ms: int = 1000  # ...until no events came for this long (counted from the start when `busy`)
+    busy: bool = False  # the lane had events within the last idle_after_ms before this activity
 
 
 class TickResult(BaseModel):
@@ -34,6 +39,8 @@ class TickResult(BaseModel):
     more: bool = False  # a room had a full batch: tick again at once
     rooms: list[str] = []  # the campaign's rooms (the workflow ticks them in parallel)
     elapsed_ms: int = 0  # the tick's own time, after its wait (the busy pause counts from the tick's start)
+    ticks: int = 1  # ticks this activity ran (run_for_ms)
+    idle: bool = False  # it returned because no events came for idle_after_ms: wait on a timer
 
     @classmethod
     def merge(cls, parts: list["TickResult"]) -> "TickResult":
@@ -47,6 +54,14 @@ class TickResult(BaseModel):
         return cls(status=status, events=sum(p.events for p in parts), grants=grants,
                    more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [],
                    elapsed_ms=max((p.elapsed_ms for p in parts), default=0))
+
+    def then(self, later: "TickResult") -> "TickResult":
+        """This activity's result so far followed by its next tick: totals summed, the rest as of the later."""
+        grants = dict(self.grants)
+        for k, v in later.grants.items():
+            grants[k] = grants.get(k, 0) + v
+        return later.model_copy(update={"events": self.events + later.events, "grants": grants,
+                                        "ticks": self.ticks + later.ticks})
 
 
 class FinishInput(BaseModel):

@@ -34,6 +34,7 @@ def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None) -> 
     run = CampaignRun(campaign_id=spec.id, recurring=spec.recurrence is not None,
                       tick_seconds=tick_seconds or settings.campaign_tick_seconds,
                       busy_pause_ms=settings.campaign_busy_pause_ms,
+                      lane_seconds=settings.campaign_lane_seconds,
                       ticks_per_run=settings.campaign_ticks_per_run,
                       parallel_rooms=settings.campaign_parallel_rooms)
     action = ScheduleActionStartWorkflow("CampaignWorkflow", run, id=campaign_workflow_id(spec.id),

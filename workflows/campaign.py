@@ -86,16 +86,16 @@ class CampaignWorkflow:
         `tick_seconds` (or sooner on a resume or update signal)."""
         interval, last, busy_until = run.tick_seconds, first, workflow.now()
         while True:
-            wait_ms = 0
+            wait_ms, busy = 0, True
             if not last.more:
-                if last.events:
+                if last.events and not last.idle:
                     busy_until = workflow.now() + timedelta(seconds=interval)
-                if last.events or workflow.now() < busy_until:
+                if (last.events and not last.idle) or workflow.now() < busy_until:
                     # intake commits in clumps, so a busy room's tick may find none between two; the next
                     # tick waits out the pause itself (server timers fire on whole seconds)
                     wait_ms = max(0, min(run.busy_pause_ms, int(interval * 1000)) - last.elapsed_ms)
                 else:
-                    wakes = self._wakes
+                    busy, wakes = False, self._wakes
                     try:
                         await workflow.wait_condition(
                             lambda: self._stop or self._over or self._roll or self._wakes != wakes,
@@ -106,7 +106,7 @@ class CampaignWorkflow:
                 await workflow.wait_condition(lambda: not self._paused or self._stop or self._over)
             if self._stop or self._over or self._roll:
                 return
-            last = await self._tick_activity(run, room, wait_ms)
+            last = await self._tick_activity(run, room, wait_ms, lane_busy=busy)
             self._lane_results[room] = last
             self._last, self._ticks = TickResult.merge(list(self._lane_results.values())), self._ticks + 1
             if last.status == "ended":
@@ -117,10 +117,16 @@ class CampaignWorkflow:
                 self._roll, self._rooms = True, last.rooms
             self._roll = self._roll or self._ticks >= per_run
 
-    async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int) -> TickResult:
+    async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int, *,
+                             lane_busy: bool | None = None) -> TickResult:
+        """One tick; in a lane (lane_busy: whether its room had events within the interval) with
+        run.lane_seconds, the lane's ticks for as long as its room stays busy, in one activity."""
+        run_for_ms, interval_ms = 0 if lane_busy is None else int(run.lane_seconds * 1000), int(run.tick_seconds * 1000)
         return await workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
-                                       workflow_id=workflow.info().workflow_id, room_id=room, wait_ms=wait_ms),
+                                       workflow_id=workflow.info().workflow_id, room_id=room, wait_ms=wait_ms,
+                                       run_for_ms=run_for_ms, busy_pause_ms=min(run.busy_pause_ms, interval_ms),
+                                       idle_after_ms=interval_ms, busy=bool(lane_busy)),
             result_type=TickResult, **TICK_ACTIVITY)
 
     async def _run_rounds(self, run: CampaignRun) -> None:

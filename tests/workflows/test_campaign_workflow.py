@@ -87,11 +87,55 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
     assert result.points_granted == 5
 
 
-async def test_a_busy_tick_is_followed_by_the_next_without_a_timer(client, worker):
-    """The server fires timers on whole seconds, so the short pause between busy ticks is waited out
+def _tick_results(history) -> list[dict]:
+    return [json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data) for e in history.events
+            if e.HasField("activity_task_completed_event_attributes")]
+
+
+async def test_a_busy_room_ticks_inside_one_activity_until_it_goes_quiet(client, worker):
+    """A lane's activity ticks its room again, a short pause apart, while events keep coming (no Temporal
+    round trip per tick); once the room has been quiet for an interval it returns, and the workflow waits
+    on a timer until the next tick."""
+    room = new_room()
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
+                                         start=start))
+    assert await ops.create(client, s) is True
+    await _until(lambda: _ticked_once(s.id))  # the first tick (all rooms, one tick) is over: the lane's next
+    _post(room, "share", f"{s.id}-m1")
+    await _until(lambda: _rules_granted(s.id).get("share") == 1)
+    _post(room, "share", f"{s.id}-m2")  # well within the interval: the same activity's next ticks find it
+    await _until(lambda: _rules_granted(s.id).get("share") == 2)
+    await asyncio.sleep(2.5)  # quiet for over an interval: the activity returns, a timer, idle ticks
+    history = await client.get_workflow_handle(_campaign(s.id)[1]).fetch_history()
+    await ops.stop(client, s.id)
+    results = _tick_results(history)
+    busy = [r for r in results if r["events"]]
+    assert len(busy) == 1 and busy[0]["events"] == 2 and busy[0]["grants"]["granted"] == 2
+    assert busy[0]["ticks"] >= 3 and busy[0]["idle"]  # found m1, found m2, then quiet ticks
+    after = next(e for e in history.events if e.event_id > _completed_with(history, busy[0])
+                 and (e.HasField("timer_started_event_attributes")
+                      or e.HasField("activity_task_scheduled_event_attributes")))
+    assert after.HasField("timer_started_event_attributes")
+
+
+def _ticked_once(cid: str) -> bool:
+    with transaction() as conn:
+        return conn.execute(text("SELECT count(*) FROM campaign_cursor WHERE campaign_id = :c"), {"c": cid}).scalar() > 0
+
+
+def _completed_with(history, result: dict) -> int:
+    return next(e.event_id for e in history.events if e.HasField("activity_task_completed_event_attributes")
+                and json.loads(e.activity_task_completed_event_attributes.result.payloads[0].data) == result)
+
+
+async def test_one_tick_per_activity_a_busy_tick_is_followed_by_the_next_without_a_timer(client, worker, monkeypatch):
+    """With campaign_lane_seconds = 0 (one tick per activity, as runs from before lanes looped): the server
+    fires timers on whole seconds, so the short pause between busy ticks is waited out
     by the next tick's activity (TickInput.wait_ms: the pause less the previous tick's own time, so
     busy ticks start a pause apart); once a whole interval passed without events, the workflow waits
     on a timer again."""
+    monkeypatch.setattr(get_settings(), "campaign_lane_seconds", 0.0)
     room = new_room()
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],

@@ -1,0 +1,71 @@
+"""The lane loop on its own: when it ticks again, how long it waits, and when it hands back to the
+workflow (a scripted tick function and clock; the real ticks are in tests/workflows)."""
+
+from activities.campaign_lane import keep_ticking
+from models.campaign_run import TickInput, TickResult
+
+
+class Script:
+    """Ticks that return the scripted results in turn, each taking `tick_s` of a fake clock after its wait."""
+
+    def __init__(self, results: list[TickResult], tick_s: float = 0.05):
+        self.results, self.tick_s, self.now, self.waits = list(results), tick_s, 0.0, []
+
+    def clock(self) -> float:
+        return self.now
+
+    def tick(self, wait_ms: int) -> TickResult:
+        self.waits.append(wait_ms)
+        self.now += wait_ms / 1000 + self.tick_s
+        return self.results.pop(0)
+
+
+def _inp(**kw) -> TickInput:
+    return TickInput(campaign_id="c", room_id="r", run_for_ms=20_000, busy_pause_ms=200, idle_after_ms=1000, **kw)
+
+
+def _res(events: int = 0, **kw) -> TickResult:
+    return TickResult(status="running", events=events, grants={"granted": events} if events else {},
+                      rooms=["r"], elapsed_ms=50, **kw)
+
+
+def test_a_quiet_room_after_an_idle_wait_hands_back_at_once():
+    script = Script([])
+    out = keep_ticking(_inp(), _res(0), script.tick, clock=script.clock)
+    assert out.idle and out.ticks == 1 and script.waits == []
+
+
+def test_busy_ticks_start_a_pause_apart_until_the_room_is_quiet_for_an_interval():
+    script = Script([_res(5), _res(0)] + [_res(0)] * 20)
+    out = keep_ticking(_inp(), _res(3), script.tick, clock=script.clock)
+    assert out.idle and out.events == 8 and out.grants == {"granted": 8}
+    assert set(script.waits) == {150}  # the pause less the previous tick's 50 ms
+    # the last events came with the second tick (t = 0.2 s); quiet from then on for 1 s: ticks at 0.2 s steps
+    assert out.ticks == 1 + len(script.waits) and 1.0 <= script.now - 0.2 < 1.2 + 0.2
+
+
+def test_a_full_batch_is_followed_at_once():
+    script = Script([_res(10, more=True), _res(2), _res(0)] + [_res(0)] * 10)
+    keep_ticking(_inp(), _res(10, more=True), script.tick, clock=script.clock)
+    assert script.waits[:2] == [0, 0] and script.waits[2] == 150
+
+
+def test_a_busy_lane_counts_quiet_from_the_activity_start():
+    """The workflow says the lane was busy: a first empty tick is not yet quiet (intake commits in clumps)."""
+    script = Script([_res(0), _res(4)] + [_res(0)] * 20)
+    out = keep_ticking(_inp(busy=True), _res(0), script.tick, clock=script.clock)
+    assert out.events == 4 and out.idle and out.ticks > 3
+
+
+def test_it_hands_back_after_run_for_ms_while_still_busy():
+    script = Script([_res(1)] * 200)
+    out = keep_ticking(_inp(), _res(1), script.tick, clock=script.clock)
+    assert not out.idle and 20.0 <= script.now < 20.3 and out.events == out.ticks
+
+
+def test_pause_stop_end_or_new_rooms_end_the_loop_at_once():
+    for last in (TickResult(status="paused", rooms=["r"]), TickResult(status="stopped", rooms=["r"]),
+                 TickResult(status="ended", rooms=["r"]), _res(1).model_copy(update={"rooms": ["r", "s"]})):
+        script = Script([_res(2), last, _res(9)])
+        out = keep_ticking(_inp(), _res(1), script.tick, clock=script.clock)
+        assert out.ticks == 3 and out.status == last.status and out.rooms == last.rooms and not out.idle
