@@ -83,13 +83,14 @@ def read_events(conn: Connection, spec: CampaignSpec, room_id: str, *, after: in
 
 def rebuild(conn: Connection, spec: CampaignSpec, room_id: str, *, snapshot: dict, snapshot_id: int, cursor: int,
             gap_s: float, seen_before) -> dict:
-    """The state as of `cursor`: the snapshot, then the events (snapshot_id, cursor] replayed."""
+    """The state as of `cursor`: the snapshot, then the events (snapshot_id, cursor] replayed
+    (seen_before(events, viewers known so far): the members with events before the campaign saw them)."""
     state, after = snapshot, snapshot_id
     while after < cursor:
         events = read_events(conn, spec, room_id, after=after, upto=cursor, limit=REPLAY_CHUNK)
         if not events:
             break
-        Evaluator(spec, state, gap_s=gap_s, seen_before=seen_before(events)).run(events)
+        Evaluator(spec, state, gap_s=gap_s, seen_before=seen_before(events, state.get("viewers", {}))).run(events)
         after = events[-1].id
     return state
 

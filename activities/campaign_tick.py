@@ -47,14 +47,19 @@ def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, 
     return f"{spec.id}@{window_start:%Y%m%dT%H%M}", moved
 
 
-def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: list[Ev]) -> set[str]:
+def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: list[Ev], known: dict) -> set[str]:
+    """The batch's members with an earlier event in the room (or shop): no newcomer grant for them. Only
+    members the trigger state does not know yet are looked up (one index probe each): the others have
+    been seen by this campaign already, and the first-visit trigger looks only at a viewer's first event."""
     scopes = {r.trigger.scope for r in spec.all_rules() if r.trigger.type == "first_visit" and r.enabled}
     if not scopes:
         return set()
     first: dict[str, int] = {}
     for e in events:
-        if e.member_id:
+        if e.member_id and e.member_id not in known:
             first.setdefault(e.member_id, e.id)
+    if not first:
+        return set()
     rooms = [room_id]
     if "shop" in scopes:
         rooms = list(conn.execute(text("SELECT room_id FROM room WHERE shop_id <> '' AND shop_id = "
@@ -87,10 +92,10 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
         snapshot, snapshot_id = snapshots.latest(conn, run_id, room_id)
         state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
                                    gap_s=settings.heartbeat_gap_seconds,
-                                   seen_before=lambda evs: _seen_before(conn, spec, room_id, evs))
+                                   seen_before=lambda evs, known: _seen_before(conn, spec, room_id, evs, known))
         entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
     evaluator = Evaluator(spec, entry.state, gap_s=settings.heartbeat_gap_seconds,
-                          seen_before=_seen_before(conn, spec, room_id, events))
+                          seen_before=_seen_before(conn, spec, room_id, events, entry.state.get("viewers", {})))
     matches = evaluator.run(events)
     for draw in evaluator.lotteries:
         conn.execute(text("INSERT INTO lottery_draw (draw_key, campaign_id, rule_id, seed, entrants, winners) "

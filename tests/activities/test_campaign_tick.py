@@ -5,14 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from activities import campaign_tick as tick_module
 from activities.campaign_grants import release_held_grant
 from activities.campaign_store import create_campaign
 from activities.campaign_tick import campaign_tick
 from activities.intake import ingest
-from core.db import transaction
+from core.db import get_engine, transaction
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import TickInput
 from models.risk_base import Decision, RiskVerdict
@@ -154,3 +154,29 @@ def test_parallel_room_ticks_share_one_budget():
         list(pool.map(lambda r: campaign_tick(TickInput(campaign_id=cid, room_id=r)), rooms * 2))
     granted = [g for g in _grants(cid) if g[2] == "granted"]
     assert len(granted) == 9 and {g[1].rsplit("-", 1)[0] for g in granted} <= {f"{prefix}{r}" for r in rooms}
+
+
+def test_first_visit_grants_newcomers_once_and_looks_up_only_members_new_to_the_state():
+    """A member with an earlier event in the room (here before the campaign's window) is no newcomer. Each
+    tick looks up only the members its trigger state does not know yet: one index probe per member, not
+    per member per tick."""
+    newcomer = [{"id": "newcomer", "trigger": {"type": "first_visit"}, "reward": {"points": 3}}]
+    room, cid = _setup(newcomer, lambda r: [ev(r, "enter", f"{r}-old", T0 - timedelta(minutes=30)),
+                                            ev(r, "enter", f"{r}-old", T0), ev(r, "enter", f"{r}-new", T0)])
+    looked_up: list[set] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if "first_id" in statement:
+            looked_up.append(set(parameters["m"]))
+    event.listen(get_engine(), "before_cursor_execute", capture)
+    try:
+        campaign_tick(TickInput(campaign_id=cid))
+        with transaction() as conn:
+            ingest(conn, room, [ev(room, "heartbeat", f"{room}-old", T0 + timedelta(seconds=30)),
+                                ev(room, "heartbeat", f"{room}-new", T0 + timedelta(seconds=30)),
+                                ev(room, "enter", f"{room}-late", T0 + timedelta(seconds=31))])
+        campaign_tick(TickInput(campaign_id=cid))
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", capture)
+    assert looked_up == [{f"{room}-old", f"{room}-new"}, {f"{room}-late"}]
+    assert [(g[0], g[1]) for g in _grants(cid)] == [("newcomer", f"{room}-late"), ("newcomer", f"{room}-new")]
