@@ -1,6 +1,5 @@
 """Deliver one allowed grant: budget, then ledger credit or coupon issue, then the notification."""
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -9,6 +8,7 @@ from sqlalchemy.engine import Connection
 from activities import campaign_budget as budget
 from activities import ledger
 from activities.notify import Note
+from core.db import json_text
 from core.settings import get_settings
 
 
@@ -32,8 +32,7 @@ class Grant:
     value_fen: int = 0
 
     def detail_json(self) -> str:
-        return json.dumps({**self.detail, "title": self.title, "valid_minutes": self.valid_minutes},
-                          ensure_ascii=False, default=str)
+        return json_text({**self.detail, "title": self.title, "valid_minutes": self.valid_minutes})
 
     @classmethod
     def from_row(cls, row) -> "Grant":

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.db import json_text
 from core.pgarray import array_literal
 from domain.errors import BadInput, InsufficientPoints
 from models.ledger import MEMBER_BUCKETS, SYSTEM_ISSUED, Bucket
@@ -47,7 +48,7 @@ def post_entry(conn: Connection, *, idempotency_key: str, kind: str, member_id: 
         if m.member_id is not None:
             deltas[m.member_id][m.bucket] += m.amount
     row = conn.execute(_POST, {
-        "key": idempotency_key, "kind": kind, "member": member_id, "ref": reference, "detail": _json(detail or {}),
+        "key": idempotency_key, "kind": kind, "member": member_id, "ref": reference, "detail": json_text(detail or {}),
         "pm": [m.member_id for m in movements], "pb": [str(m.bucket) for m in movements],
         "pa": [m.amount for m in movements], "bm": list(deltas),
         **{f"b_{b}": [d[b] for d in deltas.values()] for b in MEMBER_BUCKETS}}).first()
@@ -180,10 +181,6 @@ def _consume_lots(conn: Connection, member_id: str, points: int) -> None:
         FROM ordered o WHERE l.id = o.id AND o.before < :p"""), {"m": member_id, "p": points})
 
 
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, default=str, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -212,7 +209,7 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
         "RETURNING id, idempotency_key"),
         {"kind": kind, "k": array_literal([c.key for c in credits]), "m": array_literal([c.member_id for c in credits]),
          "r": array_literal([c.reference for c in credits]),
-         "d": array_literal([_json(c.detail or {}) for c in credits])}).all()
+         "d": array_literal([json_text(c.detail or {}) for c in credits])}).all()
     entry = {key: entry_id for entry_id, key in rows}
     applied = [c for c in credits if c.key in entry]
     if not applied:

@@ -1,11 +1,11 @@
 """Write member notifications inside the caller's transaction; replays are no-ops by idempotency key."""
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.db import json_text
 from core.pgarray import array_literal
 
 # one statement for the whole batch (arrays, not executemany: a tick writes thousands)
@@ -34,6 +34,6 @@ def notify_many(conn: Connection, notes: list[Note]) -> None:
     if notes:
         columns = {"m": [n.member_id for n in notes], "k": [n.kind for n in notes],
                    "t": [n.title for n in notes], "b": [n.body for n in notes],
-                   "d": [json.dumps(n.data, ensure_ascii=False, default=str) for n in notes],
+                   "d": [json_text(n.data) for n in notes],
                    "key": [n.idempotency_key for n in notes]}
         conn.execute(INSERT, {name: array_literal(values) for name, values in columns.items()})

@@ -30,6 +30,21 @@ def json_loads(data: bytes | str):
         return json.loads(data)
 
 
+_DUMPS_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_SERIALIZE_NUMPY
+
+
+def json_text(value) -> str:
+    """Python values as JSON text for a jsonb parameter, as `json.dumps(value, default=str)` gives them
+    (datetimes and dataclasses through str, as before; numpy numbers as numbers, where str made them
+    strings): orjson, several times faster (a campaign tick encodes three details per grant; json.dumps
+    with any option builds a new encoder on every call), and the standard library for what orjson
+    refuses (integers beyond 64 bits, keys that are not strings)."""
+    try:
+        return orjson.dumps(value, default=str, option=_DUMPS_OPTIONS).decode()
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
