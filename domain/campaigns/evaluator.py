@@ -24,6 +24,7 @@ class Ev(NamedTuple):
     payload: dict
 
 
+_ROOM_COUNTERS = frozenset({"online_count", "like", "flash_sale_start", "flash_sale_end"})
 NO_PAYLOAD = MappingProxyType({})  # shared, read-only: heartbeats, enters and leaves carry none
 
 # The event types each trigger looks at (None: every event of a member); the evaluator calls a rule's
@@ -88,14 +89,6 @@ class Evaluator:
         return rules
 
     # -- bookkeeping ------------------------------------------------------------------------------
-    def _viewer(self, e: Ev) -> dict:
-        v = self.viewers.get(e.member_id)
-        if v is None:
-            v = self.viewers[e.member_id] = {"w": 0.0, "h": None, "l": 0, "p": 0, "o": 0, "s": e.at, "d": "", "i": ""}
-            v["new"] = 1
-        v["d"], v["i"] = e.device_id or v["d"], e.ip or v["i"]
-        return v
-
     def _grant(self, rule: Rule, member: str, e: Ev, **detail) -> bool:
         done = self.counts.setdefault(rule.id, {}).get(member, 0)
         if done >= rule.limits.per_viewer:
@@ -110,16 +103,22 @@ class Evaluator:
 
     # -- the walk ---------------------------------------------------------------------------------
     def run(self, events: list[Ev]) -> list[Match]:
+        # the hottest loop of a campaign tick (every room event): the segment's bounds and the bound
+        # methods held in locals, the segment's rules looked up again only when an event leaves it
+        update, lo, hi, dispatch = self._update, 0.0, -1.0, self._dispatch
         for e in events:
-            self.active_rules(e.at)
-            self._update(e)
-            calls = self._dispatch.get(e.type)
+            if not lo <= e.at < hi:
+                self.active_rules(e.at)
+                lo, hi, _ = self._segment
+                dispatch = self._dispatch
+            v = update(e)
+            calls = dispatch.get(e.type)
             if calls is None:
-                calls = self._dispatch[e.type] = self._calls_for(e.type)
+                calls = dispatch[e.type] = self._calls_for(e.type)
             for rule, handler in calls:
                 handler(rule, e)
-            if e.member_id:
-                self.viewers[e.member_id].pop("new", None)
+            if v is not None and "new" in v:  # a first-visit trigger looks at the viewer's first event only
+                del v["new"]
         self._expire_commands(events[-1].at if events else 0)
         return self.matches
 
@@ -128,7 +127,34 @@ class Evaluator:
         return [(r, getattr(self, f"_on_{r.trigger.type}")) for r in self._segment[2]
                 if WANTS.get(r.trigger.type, None) is None or event_type in WANTS[r.trigger.type]]
 
-    def _update(self, e: Ev) -> None:
+    def _update(self, e: Ev) -> dict | None:
+        """The room's and the viewer's state after the event; returns the viewer's (None: a room-wide event)."""
+        kind, member = e.type, e.member_id
+        if kind in _ROOM_COUNTERS:
+            self._update_room(e)
+        if not member:
+            return None
+        v = self.viewers.get(member)
+        if v is None:
+            v = self.viewers[member] = {"w": 0.0, "h": None, "l": 0, "p": 0, "o": 0, "s": e.at, "d": "", "i": "",
+                                        "new": 1}
+        if e.device_id:
+            v["d"] = e.device_id
+        if e.ip:
+            v["i"] = e.ip
+        if kind == "leave":
+            v["p"], v["h"] = 0, None
+            return v
+        v["p"], v["s"] = 1, e.at
+        if kind == "heartbeat":
+            v["w"], v["h"] = t.add_heartbeat(v["w"], v["h"], e.at, self.gap_s)
+        elif kind == "like":
+            v["l"] += max(0, int(e.payload.get("count", 1)))
+        elif kind == "order_paid":
+            v["o"] = 1
+        return v
+
+    def _update_room(self, e: Ev) -> None:
         if e.type == "online_count":
             self.room["online_before"], self.room["online"] = self.room["online"], int(e.payload.get("count", 0))
         elif e.type == "like" and e.member_id:
@@ -138,19 +164,6 @@ class Evaluator:
             self.room["sale"] = e.event_id
         elif e.type == "flash_sale_end":
             self.room["sale"] = None
-        if not e.member_id:
-            return
-        v = self._viewer(e)
-        if e.type == "leave":
-            v["p"], v["h"] = 0, None
-        else:
-            v["p"], v["s"] = 1, e.at
-        if e.type == "heartbeat":
-            v["w"], v["h"] = t.add_heartbeat(v["w"], v["h"], e.at, self.gap_s)
-        elif e.type == "like":
-            v["l"] += max(0, int(e.payload.get("count", 1)))
-        elif e.type == "order_paid":
-            v["o"] = 1
 
     def _expire_commands(self, now: float) -> None:
         self.room["commands"] = [c for c in self.room["commands"] if c["until"] >= now]
