@@ -33,14 +33,14 @@ def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickRe
             return total
         if not last.more and (last_events_at is None or clock() - last_events_at >= idle_s):
             return total.model_copy(update={"idle": True})
-        if clock() >= deadline or _cancelled():
+        if clock() >= deadline or _heartbeat_finds_cancelled():
             return total
         last = tick(0 if last.more else max(0, inp.busy_pause_ms - last.elapsed_ms))
         total = total.then(last)
 
 
-def _cancelled() -> bool:
-    """Heartbeats (the SDK throttles them) and whether the workflow cancelled this activity."""
+def _heartbeat_finds_cancelled() -> bool:
+    """Heartbeat (the SDK throttles them), then whether the workflow cancelled this activity."""
     try:
         activity.heartbeat()
         return activity.is_cancelled()

@@ -133,6 +133,7 @@ def campaign_tick(inp: TickInput) -> TickResult:
 
 
 def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0) -> TickResult:
+    """One tick (one transaction) after waiting `wait_ms`; `queued_s` only goes to the log."""
     if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
         time.sleep(wait_ms / 1000)
     started = time.perf_counter()
