@@ -47,21 +47,22 @@ class TickResult(BaseModel):
         statuses = {p.status for p in parts}
         status = next((s for s in ("stopped", "paused") if s in statuses), None) or \
             ("ended" if statuses == {"ended"} else "running")
-        grants: dict[str, int] = {}
-        for p in parts:
-            for k, v in p.grants.items():
-                grants[k] = grants.get(k, 0) + v
-        return cls(status=status, events=sum(p.events for p in parts), grants=grants,
+        return cls(status=status, events=sum(p.events for p in parts), grants=_summed(p.grants for p in parts),
                    more=any(p.more for p in parts), rooms=parts[-1].rooms if parts else [],
-                   elapsed_ms=max((p.elapsed_ms for p in parts), default=0))
+                   elapsed_ms=max((p.elapsed_ms for p in parts), default=0), ticks=sum(p.ticks for p in parts))
 
     def then(self, later: "TickResult") -> "TickResult":
         """This activity's result so far followed by its next tick: totals summed, the rest as of the later."""
-        grants = dict(self.grants)
-        for k, v in later.grants.items():
-            grants[k] = grants.get(k, 0) + v
-        return later.model_copy(update={"events": self.events + later.events, "grants": grants,
-                                        "ticks": self.ticks + later.ticks})
+        return later.model_copy(update={"events": self.events + later.events, "ticks": self.ticks + later.ticks,
+                                        "grants": _summed([self.grants, later.grants])})
+
+
+def _summed(counts) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in counts:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + v
+    return out
 
 
 class FinishInput(BaseModel):
