@@ -19,6 +19,11 @@ class CampaignRun(BaseModel):
     rooms: list[str] = []  # a run continued as new in room lanes: the rooms, so its lanes start at once
     lane_seconds: float = 0.0  # a tick activity keeps ticking a busy room this long (0: one tick, as before)
 
+    @property
+    def pause_ms(self) -> int:
+        """The busy pause, never longer than the tick interval."""
+        return min(self.busy_pause_ms, int(self.tick_seconds * 1000))
+
 
 class TickInput(BaseModel):
     campaign_id: str

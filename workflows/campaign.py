@@ -88,12 +88,13 @@ class CampaignWorkflow:
         while True:
             wait_ms, busy = 0, True
             if not last.more:
-                if last.events and not last.idle:
+                found = last.events and not last.idle  # an activity that returned idle found its events long ago
+                if found:
                     busy_until = workflow.now() + timedelta(seconds=interval)
-                if (last.events and not last.idle) or workflow.now() < busy_until:
+                if found or workflow.now() < busy_until:
                     # intake commits in clumps, so a busy room's tick may find none between two; the next
                     # tick waits out the pause itself (server timers fire on whole seconds)
-                    wait_ms = max(0, min(run.busy_pause_ms, int(interval * 1000)) - last.elapsed_ms)
+                    wait_ms = max(0, run.pause_ms - last.elapsed_ms)
                 else:
                     busy, wakes = False, self._wakes
                     try:
@@ -121,12 +122,12 @@ class CampaignWorkflow:
                              lane_busy: bool | None = None) -> TickResult:
         """One tick; in a lane (lane_busy: whether its room had events within the interval) with
         run.lane_seconds, the lane's ticks for as long as its room stays busy, in one activity."""
-        run_for_ms, interval_ms = 0 if lane_busy is None else int(run.lane_seconds * 1000), int(run.tick_seconds * 1000)
+        run_for_ms = 0 if lane_busy is None else int(run.lane_seconds * 1000)
         return await workflow.execute_activity(
             "campaign_tick", TickInput(campaign_id=run.campaign_id, window_start=run.window_start,
                                        workflow_id=workflow.info().workflow_id, room_id=room, wait_ms=wait_ms,
-                                       run_for_ms=run_for_ms, busy_pause_ms=min(run.busy_pause_ms, interval_ms),
-                                       idle_after_ms=interval_ms, busy=bool(lane_busy)),
+                                       run_for_ms=run_for_ms, busy_pause_ms=run.pause_ms,
+                                       idle_after_ms=int(run.tick_seconds * 1000), busy=bool(lane_busy)),
             result_type=TickResult, **TICK_ACTIVITY)
 
     async def _run_rounds(self, run: CampaignRun) -> None:
@@ -156,7 +157,7 @@ class CampaignWorkflow:
                 # that took longer than the pause is followed at once (the pause counts from its start).
                 # The next tick waits it out itself: the server fires timers on whole seconds (a 0.2 s
                 # timer fired after 1 s).
-                wait_ms = max(0, min(run.busy_pause_ms, int(interval * 1000)) - self._last.elapsed_ms)
+                wait_ms = max(0, run.pause_ms - self._last.elapsed_ms)
                 continue
             # idle: the full interval (before patch "busy-pause-in-tick", busy ticks also waited here, 0.2 s)
             pause = interval if self._last.events == 0 else min(interval, 0.2)
