@@ -121,6 +121,13 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def delay_figures(arrivals: list[float], delays: list[float], name: str = "") -> dict:
+    """p50, p99, max and the p99 per 10 s of arrival, as `p50{name}_s`, ... (NaN without delays)."""
+    ordered = sorted(delays) or [float("nan")]
+    return {f"p50{name}_s": round(_percentile(ordered, 0.5), 3), f"p99{name}_s": round(_percentile(ordered, 0.99), 3),
+            f"max{name}_s": round(ordered[-1], 3), f"p99{name}_s_by_10s_of_arrival": p99_by_window(arrivals, delays)}
+
+
 def p99_by_window(arrivals: list[float], delays: list[float], window_s: float = 10.0) -> list[float]:
     """p99 of the delay per `window_s` of event arrival time, in order: a steady delay and one that grows
     or spikes give the same overall p99, not the same series."""
@@ -327,8 +334,6 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     sampling = False
     await sampler
     await ops.stop(stack.client, "bench")
-    delays = sorted(poller.delays) or [float("nan")]
-    pct = lambda q: round(_percentile(delays, q), 3)  # noqa: E731
     ceiling = _copy_ceiling(sessions)
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
@@ -338,8 +343,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
-          "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3), "p50_s": pct(0.5), "p99_s": pct(0.99), "max_s": round(delays[-1], 3),
-          "p99_s_by_10s_of_arrival": p99_by_window(poller.arrivals, poller.delays), **committed,
+          "grants": len(poller.delays), "p50_until_written_s": round(float(written or 0), 3),
+          **delay_figures(poller.arrivals, poller.delays), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
@@ -356,11 +361,7 @@ def _committed_delays(campaign_id: str) -> dict:
             "SELECT extract(epoch FROM e.received_at), extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at) "
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c"),
             {"c": campaign_id}).all()
-    arrivals, delays = [float(a) for a, _ in rows], [float(d) for _, d in rows]
-    ordered = sorted(delays) or [float("nan")]
-    return {"p50_committed_s": round(_percentile(ordered, 0.5), 3), "p99_committed_s": round(_percentile(ordered, 0.99), 3),
-            "max_committed_s": round(ordered[-1], 3),
-            "p99_committed_s_by_10s_of_arrival": p99_by_window(arrivals, delays)}
+    return delay_figures([float(a) for a, _ in rows], [float(d) for _, d in rows], name="_committed")
 
 
 def _server_settings() -> dict:
