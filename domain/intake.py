@@ -1,7 +1,7 @@
 """Room event validation: pure, one reason per refused event, so a batch is never all-or-nothing."""
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 import orjson
 
@@ -11,8 +11,7 @@ from models.events import ROOM_WIDE, EventType
 TYPES = {t.value for t in EventType}
 
 
-@dataclass(frozen=True)
-class ValidEvent:
+class ValidEvent(NamedTuple):  # a tuple: built 20,000 times a second, where a frozen dataclass cost ~1 us each
     event_id: str
     type: str
     member_id: str | None
@@ -50,10 +49,10 @@ def _timestamp(value) -> datetime:
         return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc)
     if not isinstance(value, str):
         raise ValueError("timestamp missing")
-    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    at = datetime.fromisoformat(value)  # reads a trailing "Z" since Python 3.11
     if at.tzinfo is None:
         raise ValueError("timestamp needs a time zone (e.g. 2026-01-01T20:00:00Z)")
-    return at.astimezone(timezone.utc)
+    return at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
 
 
 def check_event(item, *, room_id: str, now: datetime, max_future: timedelta) -> ValidEvent:
