@@ -48,3 +48,16 @@ def test_each_bad_event_gets_its_own_reason():
     assert "posted to room" in reasons[7]
     assert "repeated" in reasons[8]
     assert "JSON object" in reasons[9]
+
+
+def test_timestamps_with_any_zone_or_epoch_are_stored_in_utc():
+    base = {"type": "online_count", "payload": {"count": 1}}
+    items = [{**base, "event_id": "z", "occurred_at": "2026-01-01T11:59:00Z"},
+             {**base, "event_id": "east", "occurred_at": "2026-01-01T19:59:00+08:00"},
+             {**base, "event_id": "s", "occurred_at": 1767268740},
+             {**base, "event_id": "ms", "occurred_at": 1767268740000}]
+    valid, refused = _split(items)
+    assert refused == []
+    assert {v.event_id: v.occurred_at for v in valid} == dict.fromkeys(["z", "east", "s", "ms"],
+                                                                      datetime(2026, 1, 1, 11, 59, tzinfo=timezone.utc))
+    assert all(v.occurred_at.utcoffset() == timedelta(0) for v in valid)
