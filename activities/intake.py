@@ -13,14 +13,13 @@ live platform's steady case, pay no lookup of stored ids (2,000 index probes and
 import json
 from datetime import datetime, timedelta, timezone
 
-import orjson
 from psycopg.errors import UniqueViolation
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from core.settings import get_settings
 from domain.errors import BadInput
-from domain.intake import ValidEvent, split_batch
+from domain.intake import ValidEvent, split_batch, without_nul
 from models.intake import EventRejection, IntakeResult
 
 COLUMNS = "event_id, room_id, type, member_id, device_id, ip, occurred_at, payload"
@@ -51,10 +50,8 @@ def copy_events(conn: Connection, room_id: str, events: list[ValidEvent]) -> int
 
 
 def _write(copy, room_id: str, events: list[ValidEvent]) -> None:
-    dumps = orjson.dumps
-    for e in events:  # most payloads are empty (heartbeats): no encoder call for those
-        copy.write_row((e.event_id, room_id, e.type, e.member_id, e.device_id, e.ip, e.occurred_at,
-                        dumps(e.payload).decode() if e.payload else "{}"))
+    for e in events:
+        copy.write_row((e.event_id, room_id, e.type, e.member_id, e.device_id, e.ip, e.occurred_at, e.payload_json))
 
 
 def _insert_new_ones(conn: Connection, room_id: str, events: list[ValidEvent]) -> int:
@@ -73,10 +70,14 @@ def dead_letter(conn: Connection, room_id: str, items: list, refused: list[tuple
     if refused:
         conn.execute(text("INSERT INTO room_event_dead_letter (room_id, event_id, reason, payload) "
                           "VALUES (:r, :e, :why, CAST(:p AS jsonb))"),
-                     [{"r": room_id, "e": event_id, "why": why,
-                       "p": json.dumps(items[i] if isinstance(items[i], dict) else {"value": items[i]},
-                                       ensure_ascii=False, default=str)}
+                     [{"r": room_id, "e": event_id and without_nul(event_id), "why": without_nul(why),
+                       "p": _as_json(items[i] if isinstance(items[i], dict) else {"value": items[i]})}
                       for i, event_id, why in refused])
+
+
+def _as_json(item) -> str:
+    stored = json.dumps(item, ensure_ascii=False, default=str)
+    return stored if "\\u0000" not in stored else json.dumps(without_nul(item), ensure_ascii=False, default=str)
 
 
 def ingest(conn: Connection, room_id: str, items: list, now: datetime | None = None) -> IntakeResult:

@@ -18,7 +18,7 @@ class ValidEvent(NamedTuple):  # a tuple: built 20,000 times a second, where a f
     device_id: str
     ip: str
     occurred_at: datetime
-    payload: dict
+    payload_json: str  # the payload object as JSON text, as stored
 
 
 def parse_body(body: bytes) -> list:
@@ -81,8 +81,25 @@ def check_event(item, *, room_id: str, now: datetime, max_future: timedelta) -> 
     payload = item.get("payload", {})
     if not isinstance(payload, dict):
         raise ValueError("payload must be a JSON object")
-    return ValidEvent(event_id, kind, member if isinstance(member, str) and member else None,
-                      str(item.get("device_id") or ""), str(item.get("ip") or ""), at, payload)
+    try:
+        payload_json = orjson.dumps(payload).decode() if payload else "{}"  # most are empty (heartbeats)
+    except orjson.JSONEncodeError as error:
+        raise ValueError(f"payload cannot be stored as JSON: {error}") from None
+    member = member if isinstance(member, str) and member else None
+    device, ip = str(item.get("device_id") or ""), str(item.get("ip") or "")
+    if "\0" in event_id or "\0" in device or "\0" in ip or (member and "\0" in member) \
+            or ("\\u0000" in payload_json and without_nul(payload) != payload):
+        raise ValueError("a NUL character (\\u0000) in the event: PostgreSQL text cannot hold one")
+    return ValidEvent(event_id, kind, member, device, ip, at, payload_json)
+
+
+def without_nul(value):
+    """A copy of a parsed JSON value with each NUL character in its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\0", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    return [without_nul(v) for v in value] if isinstance(value, list) else value
 
 
 def split_batch(items: list, *, room_id: str, now: datetime, max_future: timedelta

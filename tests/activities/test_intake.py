@@ -46,3 +46,23 @@ def test_a_batch_posted_again_whole_changes_nothing(conn):
     assert (again.accepted, again.duplicates) == (0, 5)
     assert conn.execute(text("SELECT id, event_id FROM room_event WHERE room_id = :r ORDER BY id"),
                         {"r": room}).all() == before
+
+
+def test_awkward_text_is_stored_exactly_and_a_nul_is_refused_alone(conn):
+    room, now = new_room(), datetime.now(timezone.utc)
+    odd = dict(ev(room, "comment", "m\t1", now, text='say "hi"\\n\nnext\ttab 🎉'), event_id=f"{room}\\odd\n1",
+               device_id="dev\r1", ip="")
+    nul_id = dict(ev(room, "like", "m2", now, count=1), event_id=f"{room}-nul\x00")
+    nul_payload = ev(room, "comment", "m3", now, text="a\x00b")
+    wide = ev(room, "online_count", None, now + timedelta(seconds=1), count=12)
+    result = ingest(conn, room, [odd, nul_id, nul_payload, wide])
+    assert (result.accepted, [r.index for r in result.rejected]) == (2, [1, 2])
+    assert all("NUL" in r.reason for r in result.rejected)
+    stored = conn.execute(text("SELECT event_id, member_id, device_id, ip, payload FROM room_event WHERE room_id = :r "
+                               "ORDER BY id"), {"r": room}).all()
+    assert stored == [(odd["event_id"], "m\t1", "dev\r1", "", odd["payload"]),
+                      (wide["event_id"], None, "", "10.0.0.1", {"count": 12})]
+    kept = conn.execute(text("SELECT event_id, payload FROM room_event_dead_letter WHERE room_id = :r ORDER BY id"),
+                        {"r": room}).all()
+    assert [e for e, _ in kept] == [f"{room}-nul\ufffd", nul_payload["event_id"]]
+    assert kept[1][1]["payload"] == {"text": "a\ufffdb"}
