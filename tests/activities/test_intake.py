@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from activities import intake
 from activities.intake import ingest
 from tests.campaigns.helpers import ev, new_room
 

@@ -82,10 +82,10 @@ def test_a_child_that_does_not_answer_is_killed_and_replaced(database_url):
         assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1
         stuck = child.pid
         os.kill(stuck, signal.SIGSTOP)
-        child.read_timeout_s = 1.0
+        normal, child.read_timeout_s = child.read_timeout_s, 1.0
         with pytest.raises(RuntimeError, match="did not answer"):
             child.read(["device"], [device], at_ms)
         assert not child.alive()
-        child.read_timeout_s = 50.0
+        child.read_timeout_s = normal
         assert _read_when(child, device, 1, at_ms)["events_24h"][0] == 1  # a new child, answers in step
         assert child.pid != stuck
