@@ -193,7 +193,9 @@ async def _post_all(api_url: str, token: str, batches, rate: int, concurrency: i
             r = await client.post(f"/v1/rooms/{room}/events", content=body, headers=headers)
             r.raise_for_status()
 
-    async with httpx.AsyncClient(base_url=api_url, timeout=120) as client:
+    # idle connections dropped before uvicorn's 5 s keep-alive closes them: at low rates a post could
+    # otherwise go out on a connection the server was closing (httpx.ReadError)
+    async with httpx.AsyncClient(base_url=api_url, timeout=120, limits=httpx.Limits(keepalive_expiry=2.0)) as client:
         await asyncio.gather(*(poster(client) for _ in range(concurrency)))
     return time.monotonic() - started, sent
 
