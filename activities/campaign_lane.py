@@ -7,6 +7,11 @@ own cursor, so a worker that dies half-way loses nothing: the retried activity g
 The loop ends on its own when the room goes quiet (the workflow then waits on a timer), when the
 campaign is paused, stopped, ended or its rooms change (read from the database every tick), when the
 workflow cancels it, or after run_for_ms.
+
+With a probe (one index lookup: any events after the lane's cursors?), a lane whose last tick found
+nothing probes a pause apart instead of ticking, ticks as soon as the probe finds events, and stays for
+`linger_s` after its room's last events. Why: handing back after a second of quiet left a sparse room's
+next event waiting for the workflow's timer, which the server fires on whole seconds (1-2 s).
 """
 
 import time
@@ -18,12 +23,17 @@ from models.campaign_run import TickInput, TickResult
 
 
 def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickResult], *,
-                 clock: Callable[[], float] = time.monotonic) -> TickResult:
+                 probe: Callable[[], bool] | None = None, linger_s: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> TickResult:
     """Tick again (tick(wait_ms)) while events keep coming: at once after a full batch, else
     busy_pause_ms after the previous tick started. Returns the ticks' totals; `idle` when the room had
-    no events for idle_after_ms (from this activity's start when it began busy)."""
+    no events for idle_after_ms (with a probe: linger_s) counted from this activity's start when it began
+    busy. With a probe, a tick that found nothing is followed by probes a pause apart; a tick comes when
+    one finds events, and at least every idle_after_ms (the tick reads pause, stop and spec updates)."""
     started = clock()
     deadline, idle_s = started + inp.run_for_ms / 1000, inp.idle_after_ms / 1000
+    quiet_limit_s = max(idle_s, linger_s) if probe else idle_s
     last_events_at = started if inp.busy else None
     total = last = first
     while True:
@@ -31,12 +41,38 @@ def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickRe
             last_events_at = clock()
         if last.status != "running" or last.rooms != first.rooms:
             return total
-        if not last.more and (last_events_at is None or clock() - last_events_at >= idle_s):
+        if not last.more and (last_events_at is None or clock() - last_events_at >= quiet_limit_s):
             return total.model_copy(update={"idle": True})
         if clock() >= deadline or _heartbeat_finds_cancelled():
             return total
-        last = tick(0 if last.more else max(0, inp.busy_pause_ms - last.elapsed_ms))
+        if probe is not None and not last.more and not last.events:
+            outcome = _probe_until_events(probe, tick_by=clock() + idle_s, quiet_until=last_events_at + quiet_limit_s,
+                                          deadline=deadline, pause_s=inp.busy_pause_ms / 1000, clock=clock, sleep=sleep)
+            if outcome == "idle":
+                return total.model_copy(update={"idle": True})
+            if outcome == "over":
+                return total
+            last = tick(0)
+        else:
+            last = tick(0 if last.more else max(0, inp.busy_pause_ms - last.elapsed_ms))
         total = total.then(last)
+
+
+def _probe_until_events(probe: Callable[[], bool], *, tick_by: float, quiet_until: float, deadline: float,
+                        pause_s: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> str:
+    """Probe a pause apart. 'tick': the probe found events, or a tick is due anyway; 'idle': quiet for
+    long enough; 'over': run_for_ms is up or the workflow cancelled the activity."""
+    while True:
+        sleep(pause_s)
+        if probe():
+            return "tick"
+        now = clock()
+        if now >= quiet_until:
+            return "idle"
+        if now >= deadline or _heartbeat_finds_cancelled():
+            return "over"
+        if now >= tick_by:
+            return "tick"
 
 
 def _heartbeat_finds_cancelled() -> bool:

@@ -11,6 +11,7 @@ after commit finds the cursor moved and the grant keys taken, and changes nothin
 import json
 import logging
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -26,7 +27,7 @@ from activities.campaign_lane import keep_ticking
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
-from core.db import transaction
+from core.db import get_engine, transaction
 from core.settings import get_settings
 from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
@@ -72,10 +73,12 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
 
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],
-              outcome: BatchOutcome, done: list, grants: list[Grant], batch: int) -> tuple[int, bool]:
+              outcome: BatchOutcome, done: list, grants: list[Grant], batch: int,
+              cursors: dict[str, int]) -> tuple[int, bool]:
     """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
     batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
-    batch: one risk-scoring call per tick) and (room, RoomState) to `done` (cached after commit)."""
+    batch: one risk-scoring call per tick), (room, RoomState) to `done` (cached after commit), and sets
+    the room's cursor in `cursors` (the lane's probe; see has_events_after)."""
     settings = get_settings()
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
@@ -84,6 +87,7 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
         "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
     entry = room_state.take(run_id, room_id, after)
     events = room_state.read_events(conn, spec, room_id, after=after, limit=batch)
+    cursors[room_id] = events[-1].id if events else after
     if not events:
         if entry is not None:
             done.append((room_id, entry))
@@ -126,14 +130,41 @@ def campaign_tick(inp: TickInput) -> TickResult:
     parallel); with run_for_ms, further ticks while events keep coming (activities/campaign_lane.py).
     Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
-    first = tick_once(inp, inp.wait_ms, queued_s=_queued_s())
+    lane = LaneCursors()
+    first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
     if inp.run_for_ms <= 0:
         return first
-    return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms))
+    return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
+                        probe=lane.has_events_after, linger_s=get_settings().campaign_lane_linger_seconds)
 
 
-def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0) -> TickResult:
-    """One tick (one transaction) after waiting `wait_ms`; `queued_s` only goes to the log."""
+@dataclass
+class LaneCursors:
+    """Where a lane's last committed tick left its rooms (room -> last room_event.id evaluated), and the
+    campaign window it read: the lane's probe in place of a whole tick for a lane that found nothing."""
+
+    rooms: dict[str, int] = field(default_factory=dict)
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def has_events_after(self) -> bool:
+        """Whether a room has events in the window after its cursor: one probe of ix_room_event_room_id_id
+        per room. Within a room, ids grow in commit order (activities/intake.py): nothing committed
+        later can hide below a cursor."""
+        if not self.rooms:
+            return True
+        with get_engine().connect() as conn:
+            return conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM unnest(CAST(:r AS text[]), CAST(:a AS bigint[])) AS c(room_id, after) "
+                "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.room_id = c.room_id AND e.id > c.after "
+                "AND e.occurred_at >= :start AND e.occurred_at < :end))"),
+                {"r": list(self.rooms), "a": list(self.rooms.values()), "start": self.start,
+                 "end": self.end}).scalar_one()
+
+
+def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: LaneCursors | None = None) -> TickResult:
+    """One tick (one transaction) after waiting `wait_ms`; `queued_s` only goes to the log. Once
+    committed, `lane` holds the rooms' cursors."""
     if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
         time.sleep(wait_ms / 1000)
     started = time.perf_counter()
@@ -147,11 +178,11 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0) -> TickRes
         now = conn.execute(text("SELECT now()")).scalar_one()
         ensure_multipliers(conn, spec)
         exhausted = exhausted_rules(conn, spec.id)
-        outcome, events, more, done, grants = BatchOutcome(), 0, False, [], []
+        outcome, events, more, done, grants, ticked = BatchOutcome(), 0, False, [], [], {}
         batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:
             n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
-                                grants=grants, batch=batch)
+                                grants=grants, batch=batch, cursors=ticked)
             events, more = events + n, more or full
             if time.perf_counter() - started > 1.0:  # a short tick's completion is its sign of life
                 _heartbeat()
@@ -161,6 +192,9 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0) -> TickRes
         outcome.by_status.update(result.by_status)
         outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+    if lane is not None:  # committed
+        lane.rooms.update(ticked)
+        lane.start, lane.end = spec.window.start, spec.window.end
     every_s = get_settings().campaign_snapshot_seconds
     for room_id, entry in done:  # committed: the states in memory are now exactly as of the cursors
         if room_state.snapshot_due(entry, every_s):

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     # One tick activity keeps ticking its busy room back to back for up to this long (0: one tick per
     # activity): a tick then costs no Temporal round trip, and the workflow's history a few events a lane.
     campaign_lane_seconds: float = 20.0
+    # ...and, once its room goes quiet, stays this long probing for new events a busy pause apart (one index
+    # lookup each) before handing back to the workflow's timer (1-2 s: the server fires timers on whole
+    # seconds). A lane holds an activity slot meanwhile: the worker needs a slot per room that was live lately.
+    campaign_lane_linger_seconds: float = 10.0
     campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
     # True (default): after a first tick of all rooms, each room ticks in its own lane (its own activity,
     # transaction and pause), so a room's burst of grants holds up no other room and one room's database

@@ -69,3 +69,64 @@ def test_pause_stop_end_or_new_rooms_end_the_loop_at_once():
         script = Script([_res(2), last, _res(9)])
         out = keep_ticking(_inp(), _res(1), script.tick, clock=script.clock)
         assert out.ticks == 3 and out.status == last.status and out.rooms == last.rooms and not out.idle
+
+
+class Probed(Script):
+    """A script whose room gets new events at the given times (fake clock); the probe sees them until a
+    tick takes them, and counts its calls."""
+
+    def __init__(self, results: list[TickResult], arrivals: list[float], tick_s: float = 0.05):
+        super().__init__(results, tick_s)
+        self.arrivals, self.probes, self.ticked_at = sorted(arrivals), 0, []
+
+    def sleep(self, s: float) -> None:
+        self.now += s
+
+    def probe(self) -> bool:
+        self.probes += 1
+        return any(t <= self.now for t in self.arrivals)
+
+    def tick(self, wait_ms: int) -> TickResult:
+        self.now += wait_ms / 1000
+        found = [t for t in self.arrivals if t <= self.now]
+        self.arrivals = [t for t in self.arrivals if t > self.now]
+        self.ticked_at.append(self.now)
+        self.waits.append(wait_ms)
+        self.now += self.tick_s
+        return _res(len(found))
+
+
+def _probed(script: Probed, first: TickResult, linger_s: float = 10.0, **kw) -> TickResult:
+    return keep_ticking(_inp(**kw), first, script.tick, probe=script.probe, linger_s=linger_s,
+                        clock=script.clock, sleep=script.sleep)
+
+
+def test_with_a_probe_a_sparse_rooms_event_is_ticked_within_a_pause_not_a_timer():
+    arrivals = [2.0, 4.5, 7.9]
+    script = Probed([], arrivals)
+    out = _probed(script, _res(2))
+    assert out.events == 2 + 3 and out.idle
+    for t in arrivals:  # each event is ticked within a pause (plus a probe step) of its arrival
+        assert any(t <= at < t + 0.25 for at in script.ticked_at), (t, script.ticked_at)
+    # quiet for linger_s after the last events (t = 7.9 s), then back to the workflow
+    assert 7.9 + 10.0 <= script.now < 7.9 + 10.0 + 0.3
+
+
+def test_a_quiet_lane_probes_instead_of_ticking_but_still_ticks_every_interval():
+    script = Probed([], [])
+    out = _probed(script, _res(1))
+    assert out.idle and out.events == 1
+    # 10 s of quiet: ~5 probes a second, a whole tick only about once a second (pause, stop, spec updates)
+    assert script.probes >= 40 and 8 <= len(script.ticked_at) <= 11
+
+
+def test_with_a_probe_a_lane_woken_by_its_timer_that_finds_nothing_still_hands_back_at_once():
+    script = Probed([], [])
+    out = _probed(script, _res(0))
+    assert out.idle and script.probes == 0 and script.ticked_at == []
+
+
+def test_a_lingering_lane_hands_back_after_run_for_ms_not_idle():
+    script = Probed([], [5.0, 12.0, 19.0])
+    out = _probed(script, _res(1))
+    assert not out.idle and out.events == 4 and 20.0 <= script.now < 20.3

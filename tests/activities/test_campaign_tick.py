@@ -180,3 +180,31 @@ def test_first_visit_grants_newcomers_once_and_looks_up_only_members_new_to_the_
         event.remove(get_engine(), "before_cursor_execute", capture)
     assert looked_up == [{f"{room}-old", f"{room}-new"}, {f"{room}-late"}]
     assert [(g[0], g[1]) for g in _grants(cid)] == [("newcomer", f"{room}-late"), ("newcomer", f"{room}-new")]
+
+
+def _last_id(room: str) -> int:
+    with transaction() as conn:
+        return conn.execute(text("SELECT max(id) FROM room_event WHERE room_id = :r"), {"r": room}).scalar_one()
+
+
+def test_the_lane_probe_finds_window_events_after_the_tick_cursor_and_nothing_else():
+    """A lane that found nothing probes (LaneCursors.has_events_after) instead of ticking: only events of
+    its rooms, after the cursors its last commit left, inside the campaign window, call for a tick."""
+    now = datetime.now(timezone.utc)
+    start = now - timedelta(minutes=20)  # window: 20 minutes ago until one minute ago
+    room, cid = _setup([{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
+                       lambda r: [ev(r, "share", "p1", now - timedelta(minutes=5))], start=start, minutes=19)
+    other = new_room()
+    lane = tick_module.LaneCursors()
+    assert tick_module.tick_once(TickInput(campaign_id=cid, room_id=room), 0, lane=lane).events == 1
+    assert lane.rooms == {room: _last_id(room)} and not lane.has_events_after()
+    with transaction() as conn:
+        ingest(conn, other, [ev(other, "share", "p2", now - timedelta(minutes=5))])
+        ingest(conn, room, [ev(room, "share", "p3", now - timedelta(seconds=30)),  # after the window
+                            ev(room, "share", "p4", now - timedelta(minutes=30))])  # before it
+    assert not lane.has_events_after()
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, "share", "p5", now - timedelta(minutes=4))])
+    assert lane.has_events_after()
+    assert tick_module.tick_once(TickInput(campaign_id=cid, room_id=room), 0, lane=lane).events == 1
+    assert lane.rooms == {room: _last_id(room)} and not lane.has_events_after()

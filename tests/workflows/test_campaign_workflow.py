@@ -92,10 +92,12 @@ def _tick_results(history) -> list[dict]:
             if e.HasField("activity_task_completed_event_attributes")]
 
 
-async def test_a_busy_room_ticks_inside_one_activity_until_it_goes_quiet(client, worker):
-    """A lane's activity ticks its room again, a short pause apart, while events keep coming (no Temporal
-    round trip per tick); once the room has been quiet for an interval it returns, and the workflow waits
-    on a timer until the next tick."""
+async def test_a_lane_probes_a_quiet_room_and_hands_back_after_the_linger(client, worker, monkeypatch):
+    """A lane's activity ticks its room while events keep coming, and through a quiet spell probes for new
+    ones: an event seconds later is found by the same activity (no workflow timer, which fires on whole
+    seconds, in between). Once the room has been quiet for the linger the activity returns, and the
+    workflow waits on a timer until the next tick."""
+    monkeypatch.setattr(get_settings(), "campaign_lane_linger_seconds", 5.0)
     room = new_room()
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
@@ -104,15 +106,16 @@ async def test_a_busy_room_ticks_inside_one_activity_until_it_goes_quiet(client,
     await _until(lambda: _ticked_once(s.id))  # the first tick (all rooms, one tick) is over: the lane's next
     _post(room, "share", f"{s.id}-m1")
     await _until(lambda: _rules_granted(s.id).get("share") == 1)
-    _post(room, "share", f"{s.id}-m2")  # well within the interval: the same activity's next ticks find it
+    await asyncio.sleep(2.5)  # quiet for over an interval (a lane handed back after one before the probe)
+    _post(room, "share", f"{s.id}-m2")
     await _until(lambda: _rules_granted(s.id).get("share") == 2)
-    await asyncio.sleep(2.5)  # quiet for over an interval: the activity returns, a timer, idle ticks
+    await asyncio.sleep(6.5)  # quiet for over the linger: the activity returns, a timer, idle ticks
     history = await client.get_workflow_handle(_campaign(s.id)[1]).fetch_history()
     await ops.stop(client, s.id)
     results = _tick_results(history)
     busy = [r for r in results if r["events"]]
     assert len(busy) == 1 and busy[0]["events"] == 2 and busy[0]["grants"]["granted"] == 2
-    assert busy[0]["ticks"] >= 3 and busy[0]["idle"]  # found m1, found m2, then quiet ticks
+    assert busy[0]["ticks"] >= 3 and busy[0]["idle"]  # found m1, ticks through the quiet spell, found m2
     after = next(e for e in history.events if e.event_id > _completed_with(history, busy[0])
                  and (e.HasField("timer_started_event_attributes")
                       or e.HasField("activity_task_scheduled_event_attributes")))
@@ -179,6 +182,9 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
     and stop."""
     monkeypatch.setattr(get_settings(), "campaign_parallel_rooms", True)
     monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 3)
+    # lanes hand back after one quiet interval, so their activities (which ticks_per_run counts) come
+    # often enough to continue as new within the test
+    monkeypatch.setattr(get_settings(), "campaign_lane_linger_seconds", 0.0)
     rooms = [new_room(), new_room()]
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
     body = spec(rooms, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start)
