@@ -41,7 +41,7 @@ async def main() -> None:
             follow_in_child(every_s)
         else:
             follow_in_background(every_s)
-    worker = build_worker(client)
+    worker = build_worker(client, max_concurrent_activities=settings.worker_max_activities)
     logging.info("worker polling task queue %s", get_settings().task_queue)
     await worker.run()
 

@@ -14,12 +14,34 @@ nothing probes a pause apart instead of ticking, ticks as soon as the probe find
 next event waiting for the workflow's timer, which the server fires on whole seconds (1-2 s).
 """
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 
 from temporalio import activity
 
+from core.settings import get_settings
 from models.campaign_run import TickInput, TickResult
+
+
+@lru_cache
+def _linger_permits() -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(max(1, get_settings().worker_max_activities // 2))
+
+
+@contextmanager
+def may_linger() -> Iterator[bool]:
+    """Whether this lane may linger (and probe): at most half of the process's activity slots go to
+    lingering lanes; the others hand back after one quiet interval, as before lingering."""
+    permits = _linger_permits()
+    got = permits.acquire(blocking=False)
+    try:
+        yield got
+    finally:
+        if got:
+            permits.release()
 
 
 def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickResult], *,

@@ -23,7 +23,7 @@ from activities import campaign_state as room_state
 from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
-from activities.campaign_lane import keep_ticking
+from activities.campaign_lane import keep_ticking, may_linger
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
@@ -134,8 +134,10 @@ def campaign_tick(inp: TickInput) -> TickResult:
     first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
     if inp.run_for_ms <= 0:
         return first
-    return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
-                        probe=lane.has_events_after, linger_s=get_settings().campaign_lane_linger_seconds)
+    with may_linger() as lingering:
+        return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
+                            probe=lane.has_events_after if lingering else None,
+                            linger_s=get_settings().campaign_lane_linger_seconds)
 
 
 @dataclass

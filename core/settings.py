@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     temporal_tls_key: str = Field("", validation_alias="TEMPORAL_TLS_KEY")
     temporal_api_key: str = Field("", validation_alias="TEMPORAL_API_KEY")
     task_queue: str = "liveperks"
+    # Activities a worker process runs at once (threads and Temporal slots); at most half of them may be
+    # campaign lanes lingering in a quiet room (campaign_lane_linger_seconds), so settlements, coupons
+    # and reports keep theirs.
+    worker_max_activities: int = 64
 
     # Embedded stack ports.
     pg_port: int = 54329

@@ -1,7 +1,9 @@
 """The lane loop on its own: when it ticks again, how long it waits, and when it hands back to the
 workflow (a scripted tick function and clock; the real ticks are in tests/workflows)."""
 
+from activities import campaign_lane
 from activities.campaign_lane import keep_ticking
+from core.settings import get_settings
 from models.campaign_run import TickInput, TickResult
 
 
@@ -130,3 +132,16 @@ def test_a_lingering_lane_hands_back_after_run_for_ms_not_idle():
     script = Probed([], [5.0, 12.0, 19.0])
     out = _probed(script, _res(1))
     assert not out.idle and out.events == 4 and 20.0 <= script.now < 20.3
+
+
+def test_at_most_half_of_the_workers_activity_slots_linger(monkeypatch):
+    monkeypatch.setattr(get_settings(), "worker_max_activities", 6)
+    campaign_lane._linger_permits.cache_clear()
+    try:
+        with campaign_lane.may_linger() as a, campaign_lane.may_linger() as b, campaign_lane.may_linger() as c:
+            with campaign_lane.may_linger() as d:
+                assert (a, b, c, d) == (True, True, True, False)
+        with campaign_lane.may_linger() as again:  # permits come back when their lanes end
+            assert again
+    finally:
+        campaign_lane._linger_permits.cache_clear()
