@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.lane_wake import wake_lanes_on_intake
 from core.gc_tuning import tune_gc
 from core.settings import get_settings
 from core.temporal import connect
@@ -41,6 +42,8 @@ async def main() -> None:
             follow_in_child(every_s)
         else:
             follow_in_background(every_s)
+    if settings.campaign_wake_lanes:
+        wake_lanes_on_intake(client)
     worker = build_worker(client, max_concurrent_activities=settings.worker_max_activities)
     logging.info("worker polling task queue %s", get_settings().task_queue)
     await worker.run()

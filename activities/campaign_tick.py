@@ -20,6 +20,7 @@ from temporalio import activity
 
 from activities import campaign_snapshots as snapshots
 from activities import campaign_state as room_state
+from activities import lane_wake
 from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
@@ -130,7 +131,15 @@ def campaign_tick(inp: TickInput) -> TickResult:
     parallel); with run_for_ms, further ticks while events keep coming (activities/campaign_lane.py).
     Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
-    lane = LaneCursors()
+    lane_wake.lane_runs(inp.workflow_id, [inp.room_id] if inp.room_id else None)
+    result = _lane(inp, LaneCursors())
+    if inp.workflow_id and result.status == "running" and (result.idle or not result.events):
+        # the workflow waits on its timer next (or ticks at once, and a wake costs one tick)
+        lane_wake.lane_waits(inp.workflow_id, [inp.room_id] if inp.room_id else result.rooms)
+    return result
+
+
+def _lane(inp: TickInput, lane: "LaneCursors") -> TickResult:
     first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
     if inp.run_for_ms <= 0:
         return first

@@ -23,6 +23,7 @@ from domain.intake import ValidEvent, split_batch, without_nul
 from models.intake import EventRejection, IntakeResult
 
 COLUMNS = "event_id, room_id, type, member_id, device_id, ip, occurred_at, payload"
+WAKE_CHANNEL = "room_events"  # NOTIFY'd with the room id by every batch (activities/lane_wake.py listens)
 
 
 class UnknownRoom(BadInput):
@@ -37,7 +38,10 @@ def copy_events(conn: Connection, room_id: str, events: list[ValidEvent]) -> int
     """Bulk-insert; returns how many were new."""
     if not events:
         return 0
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r))"), {"r": room_id})
+    # the notification goes out on commit: a worker wakes this room's lanes waiting on their timers
+    # (activities/lane_wake.py); in the lock's round trip, so intake pays no extra one
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r)), pg_notify(:channel, :r)"),
+                 {"r": room_id, "channel": WAKE_CHANNEL})
     in_time_order = sorted(events, key=lambda e: e.occurred_at)
     try:
         with conn.begin_nested():

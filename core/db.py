@@ -20,6 +20,11 @@ def sqlalchemy_url(url: str) -> str:
     raise ValueError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':')[0]}://...")
 
 
+def libpq_url(url: str) -> str:
+    """DATABASE_URL as psycopg (libpq) itself takes it, for a connection outside the engine's pool."""
+    return "postgresql://" + sqlalchemy_url(url)[len("postgresql+psycopg://"):]
+
+
 def json_loads(data: bytes | str):
     """jsonb columns as Python values: orjson (the campaign ticks decode every non-heartbeat event's payload,
     the standard library's decoder took 3 % of the worker), the standard library for what orjson refuses

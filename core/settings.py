@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # lookup each) before handing back to the workflow's timer (1-2 s: the server fires timers on whole
     # seconds). A lane holds an activity slot meanwhile: the worker needs a slot per room that was live lately.
     campaign_lane_linger_seconds: float = 10.0
+    # A worker LISTENs for intake's notifications and signals a lane waiting on its timer to tick at once
+    # when its room gets events (activities/lane_wake.py).
+    campaign_wake_lanes: bool = True
     campaign_snapshot_seconds: float = 30.0  # trigger state lives in worker memory; a durable snapshot this often
     # True (default): after a first tick of all rooms, each room ticks in its own lane (its own activity,
     # transaction and pause), so a room's burst of grants holds up no other room and one room's database

@@ -70,12 +70,15 @@ async def client(temporal_env: WorkflowEnvironment) -> Client:
 @pytest_asyncio.fixture(scope="session")
 async def worker(client: Client, database_url: str) -> AsyncIterator[str]:
     """The real worker (all workflows and activities) polling the session's task queue."""
+    from activities.lane_wake import wake_lanes_on_intake
     from core.settings import get_settings
     from worker import build_worker
 
     w = build_worker(client)
+    waker = wake_lanes_on_intake(client)
     task = asyncio.create_task(w.run())
     yield get_settings().task_queue
+    waker.set()
     await w.shutdown()
     await task
 

@@ -34,6 +34,7 @@ class CampaignWorkflow:
         self._lane_results: dict[str | None, TickResult] = {}
         self._rooms: list[str] = []  # the rooms as a tick last found them, when they changed
         self._last: TickResult | None = None
+        self._room_wakes: dict[str, int] = {}  # wake signals per room: intake's events for a lane on its timer
 
     @workflow.run
     async def run(self, run: CampaignRun) -> CampaignSummary | None:
@@ -85,6 +86,7 @@ class CampaignWorkflow:
         at once while it has a backlog, a short pause apart while events keep coming, else every
         `tick_seconds` (or sooner on a resume or update signal)."""
         interval, last, busy_until = run.tick_seconds, first, workflow.now()
+        woken = self._woken(room)  # taken before each tick: a wake during it cuts the next wait short
         while True:
             wait_ms, busy = 0, True
             if not last.more:
@@ -99,14 +101,15 @@ class CampaignWorkflow:
                     busy, wakes = False, self._wakes
                     try:
                         await workflow.wait_condition(
-                            lambda: self._stop or self._over or self._roll or self._wakes != wakes,
-                            timeout=timedelta(seconds=interval))
+                            lambda: self._stop or self._over or self._roll or self._wakes != wakes
+                            or self._woken(room) != woken, timeout=timedelta(seconds=interval))
                     except asyncio.TimeoutError:
                         pass
             if self._paused:
                 await workflow.wait_condition(lambda: not self._paused or self._stop or self._over)
             if self._stop or self._over or self._roll:
                 return
+            woken = self._woken(room)
             last = await self._tick_activity(run, room, wait_ms, lane_busy=busy)
             self._lane_results[room] = last
             self._last, self._ticks = TickResult.merge(list(self._lane_results.values())), self._ticks + 1
@@ -117,6 +120,10 @@ class CampaignWorkflow:
             if last.rooms != first.rooms:  # a spec update changed the rooms: lanes anew
                 self._roll, self._rooms = True, last.rooms
             self._roll = self._roll or self._ticks >= per_run
+
+    def _woken(self, room: str | None) -> int:
+        """Wake signals so far for this lane's room (None: the lane of every room)."""
+        return sum(self._room_wakes.values()) if room is None else self._room_wakes.get(room, 0)
 
     async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int, *,
                              lane_busy: bool | None = None) -> TickResult:
@@ -193,6 +200,11 @@ class CampaignWorkflow:
     def update(self, version: int = 0) -> None:
         self._wake = True
         self._wakes += 1
+
+    @workflow.signal
+    def wake(self, room: str = "") -> None:
+        """Events came for a room whose lane waits on its timer (activities/lane_wake.py): tick it now."""
+        self._room_wakes[room] = self._room_wakes.get(room, 0) + 1
 
     @workflow.query
     def last_tick(self) -> TickResult | None:

@@ -122,6 +122,27 @@ async def test_a_lane_probes_a_quiet_room_and_hands_back_after_the_linger(client
     assert after.HasField("timer_started_event_attributes")
 
 
+async def test_a_quiet_rooms_event_wakes_its_lane_waiting_on_the_timer(client, worker):
+    """A lane waiting on its timer (30 s here) ticks as soon as its room gets events: intake NOTIFYs, the
+    worker that handed the lane back signals the workflow `wake` for the room."""
+    room = new_room()
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
+    s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
+                                         start=start))
+    assert await ops.create(client, s, tick_seconds=30) is True
+    await _until(lambda: _ticked_once(s.id))  # the first tick found nothing: the lane waits 30 s
+    await asyncio.sleep(0.5)
+    _post(room, "share", f"{s.id}-m1")
+    await _until(lambda: _rules_granted(s.id).get("share") == 1, seconds=15)
+    history = await client.get_workflow_handle(_campaign(s.id)[1]).fetch_history()
+    await ops.stop(client, s.id)
+    woken = [e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")
+             and e.workflow_execution_signaled_event_attributes.signal_name == "wake"]
+    assert len(woken) == 1
+    assert json.loads(woken[0].workflow_execution_signaled_event_attributes.input.payloads[0].data) == room
+    assert any(e.HasField("timer_canceled_event_attributes") for e in history.events)
+
+
 def _ticked_once(cid: str) -> bool:
     with transaction() as conn:
         return conn.execute(text("SELECT count(*) FROM campaign_cursor WHERE campaign_id = :c"), {"c": cid}).scalar() > 0

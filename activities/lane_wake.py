@@ -1,0 +1,79 @@
+"""Wake a campaign lane waiting on its timer as soon as its room gets events.
+
+Why: a lane whose room went quiet hands back to the workflow, which waits out a timer (a second,
+fired by the server on whole seconds: 1-2 s) before ticking again, so a quiet room's first event
+waited for it. Intake NOTIFYs `room_events` with the room id in its transaction (activities/intake.py);
+each worker LISTENs and, for a room whose lane this process handed back to its timer, signals the
+workflow `wake` with the room: that lane ticks at once. Only lanes handed back here are woken, once
+each, so a busy room costs no signals. A notification missed (a lost connection) costs the timer's
+wait, as before; a wake that finds nothing costs one tick.
+"""
+
+import asyncio
+import logging
+import threading
+import time
+
+import psycopg
+from temporalio.client import Client
+
+from activities.intake import WAKE_CHANNEL
+from core.db import libpq_url
+from core.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+_waiting: dict[str, set[str]] = {}  # room -> workflows whose lane for it went back to its timer
+_lock = threading.Lock()
+
+
+def lane_waits(workflow_id: str, rooms: list[str]) -> None:
+    """The lane of these rooms handed back to its workflow's timer."""
+    with _lock:
+        for room in rooms:
+            _waiting.setdefault(room, set()).add(workflow_id)
+
+
+def lane_runs(workflow_id: str, rooms: list[str] | None) -> None:
+    """The lane of these rooms (None: all of the workflow's) is ticking again: nothing to wake."""
+    with _lock:
+        for room in list(_waiting) if rooms is None else rooms:
+            if (workflows := _waiting.get(room)) is not None:
+                workflows.discard(workflow_id)
+                if not workflows:
+                    del _waiting[room]
+
+
+def _take(room: str) -> set[str]:
+    with _lock:
+        return _waiting.pop(room, set())
+
+
+def wake_lanes_on_intake(client: Client) -> threading.Event:
+    """Listen on a thread of its own, signalling through `client` on the running event loop; set the
+    returned event to stop (within a second)."""
+    loop, stop = asyncio.get_running_loop(), threading.Event()
+    url = libpq_url(get_settings().resolved_database_url())
+    threading.Thread(target=_listen, args=(client, loop, url, stop), name="lane-wake", daemon=True).start()
+    return stop
+
+
+def _listen(client: Client, loop: asyncio.AbstractEventLoop, database_url: str, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                while not stop.is_set():
+                    for note in conn.notifies(timeout=1.0):
+                        for workflow_id in _take(note.payload):
+                            asyncio.run_coroutine_threadsafe(_wake(client, workflow_id, note.payload), loop)
+        except psycopg.Error:
+            log.warning("lane wake: lost the database connection, listening again in 1 s", exc_info=True)
+            time.sleep(1.0)
+
+
+async def _wake(client: Client, workflow_id: str, room: str) -> None:
+    try:
+        await client.get_workflow_handle(workflow_id).signal("wake", room)
+    except Exception:  # noqa: BLE001 - the run may have ended meanwhile: its timer needs no waking
+        log.debug("lane wake: %s (room %s) not signalled", workflow_id, room, exc_info=True)
