@@ -8,9 +8,10 @@ The loop ends on its own when the room goes quiet (the workflow then waits on a 
 campaign is paused, stopped, ended or its rooms change (read from the database every tick), when the
 workflow cancels it, or after run_for_ms.
 
-With a probe (one index lookup: any events after the lane's cursors?), a lane whose last tick found
-nothing probes a pause apart instead of ticking, ticks as soon as the probe finds events, and stays for
-`linger_s` after its room's last events. Why: handing back after a second of quiet left a sparse room's
+With a probe, a lane whose last tick found nothing waits for its rooms' intake to notify (the worker's
+listener, activities/lane_wake.py; without one, an index lookup a pause apart: any events after the
+lane's cursors?) instead of ticking, ticks as soon as events come, and stays for `linger_s` after its
+room's last events. Why: handing back after a second of quiet left a sparse room's
 next event waiting for the workflow's timer, which the server fires on whole seconds (1-2 s).
 """
 
@@ -18,12 +19,54 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import text
 from temporalio import activity
 
+from activities import lane_wake
+from core.db import get_engine
 from core.settings import get_settings
 from models.campaign_run import TickInput, TickResult
+
+
+@dataclass
+class LaneCursors:
+    """Where a lane's last committed tick left its rooms (room -> last room_event.id evaluated), and the
+    campaign window it read: the lane's probe in place of a whole tick for a lane that found nothing."""
+
+    rooms: dict[str, int] = field(default_factory=dict)
+    start: datetime | None = None
+    end: datetime | None = None
+    notified: threading.Event | None = None  # set by the worker's listener on its rooms' intake
+
+    def wait_for_events(self, timeout_s: float) -> bool:
+        """Wait up to timeout_s for the rooms' intake to notify (activities/lane_wake.py); while no listener
+        is connected, sleep, then probe the database (has_events_after). A notification lost with a
+        connection is caught by the lane's tick once an interval."""
+        if self.notified is not None and lane_wake.listening():
+            if self.notified.wait(timeout_s):
+                self.notified.clear()
+                return True
+            return False
+        time.sleep(timeout_s)
+        return self.has_events_after()
+
+    def has_events_after(self) -> bool:
+        """Whether a room has events in the window after its cursor: one probe of ix_room_event_room_id_id
+        per room. Within a room, ids grow in commit order (activities/intake.py): nothing committed
+        later can hide below a cursor."""
+        if not self.rooms:
+            return True
+        with get_engine().connect() as conn:
+            return conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM unnest(CAST(:r AS text[]), CAST(:a AS bigint[])) AS c(room_id, after) "
+                "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.room_id = c.room_id AND e.id > c.after "
+                "AND e.occurred_at >= :start AND e.occurred_at < :end))"),
+                {"r": list(self.rooms), "a": list(self.rooms.values()), "start": self.start,
+                 "end": self.end}).scalar_one()
 
 
 @lru_cache
@@ -45,14 +88,14 @@ def may_linger() -> Iterator[bool]:
 
 
 def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickResult], *,
-                 probe: Callable[[], bool] | None = None, linger_s: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> TickResult:
+                 probe: Callable[[float], bool] | None = None, linger_s: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> TickResult:
     """Tick again (tick(wait_ms)) while events keep coming: at once after a full batch, else
     busy_pause_ms after the previous tick started. Returns the ticks' totals; `idle` when the room had
     no events for idle_after_ms (with a probe: linger_s) counted from this activity's start when it began
-    busy. With a probe, a tick that found nothing is followed by probes a pause apart; a tick comes when
-    one finds events, and at least every idle_after_ms (the tick reads pause, stop and spec updates)."""
+    busy. With a probe (probe(s): wait up to s seconds, whether events came), a tick that found nothing is
+    followed by probes of a pause each; a tick comes when one finds events, and at least every
+    idle_after_ms (the tick reads pause, stop and spec updates)."""
     started = clock()
     deadline, idle_s = started + inp.run_for_ms / 1000, inp.idle_after_ms / 1000
     quiet_limit_s = max(idle_s, linger_s) if probe else idle_s
@@ -69,7 +112,7 @@ def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickRe
             return total
         if probe is not None and not last.more and not last.events:
             outcome = _probe_until_events(probe, tick_by=clock() + idle_s, quiet_until=last_events_at + quiet_limit_s,
-                                          deadline=deadline, pause_s=inp.busy_pause_ms / 1000, clock=clock, sleep=sleep)
+                                          deadline=deadline, pause_s=inp.busy_pause_ms / 1000, clock=clock)
             if outcome == "idle":
                 return total.model_copy(update={"idle": True})
             if outcome == "over":
@@ -80,13 +123,12 @@ def keep_ticking(inp: TickInput, first: TickResult, tick: Callable[[int], TickRe
         total = total.then(last)
 
 
-def _probe_until_events(probe: Callable[[], bool], *, tick_by: float, quiet_until: float, deadline: float,
-                        pause_s: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> str:
-    """Probe a pause apart. 'tick': the probe found events, or a tick is due anyway; 'idle': quiet for
-    long enough; 'over': run_for_ms is up or the workflow cancelled the activity."""
+def _probe_until_events(probe: Callable[[float], bool], *, tick_by: float, quiet_until: float, deadline: float,
+                        pause_s: float, clock: Callable[[], float]) -> str:
+    """Probe, a pause at a time. 'tick': the probe found events, or a tick is due anyway; 'idle': quiet
+    for long enough; 'over': run_for_ms is up or the workflow cancelled the activity."""
     while True:
-        sleep(pause_s)
-        if probe():
+        if probe(pause_s):
             return "tick"
         now = clock()
         if now >= quiet_until:

@@ -11,7 +11,6 @@ after commit finds the cursor moved and the grant keys taken, and changes nothin
 import json
 import logging
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -24,11 +23,11 @@ from activities import lane_wake
 from activities.campaign_batch import batch_size, learn_speed
 from activities.campaign_budget import exhausted_rules
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
-from activities.campaign_lane import keep_ticking, may_linger
+from activities.campaign_lane import LaneCursors, keep_ticking, may_linger
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_spec, summarize
 from activities.multipliers import ensure_multipliers
-from core.db import get_engine, transaction
+from core.db import transaction
 from core.settings import get_settings
 from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
@@ -79,7 +78,7 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
     """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
     batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
     batch: one risk-scoring call per tick), (room, RoomState) to `done` (cached after commit), and sets
-    the room's cursor in `cursors` (the lane's probe; see has_events_after)."""
+    the room's cursor in `cursors` (the lane's probe: LaneCursors)."""
     settings = get_settings()
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
@@ -139,38 +138,17 @@ def campaign_tick(inp: TickInput) -> TickResult:
     return result
 
 
-def _lane(inp: TickInput, lane: "LaneCursors") -> TickResult:
-    first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
-    if inp.run_for_ms <= 0:
-        return first
-    with may_linger() as lingering:
-        return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
-                            probe=lane.has_events_after if lingering else None,
-                            linger_s=get_settings().campaign_lane_linger_seconds)
-
-
-@dataclass
-class LaneCursors:
-    """Where a lane's last committed tick left its rooms (room -> last room_event.id evaluated), and the
-    campaign window it read: the lane's probe in place of a whole tick for a lane that found nothing."""
-
-    rooms: dict[str, int] = field(default_factory=dict)
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def has_events_after(self) -> bool:
-        """Whether a room has events in the window after its cursor: one probe of ix_room_event_room_id_id
-        per room. Within a room, ids grow in commit order (activities/intake.py): nothing committed
-        later can hide below a cursor."""
-        if not self.rooms:
-            return True
-        with get_engine().connect() as conn:
-            return conn.execute(text(
-                "SELECT EXISTS (SELECT 1 FROM unnest(CAST(:r AS text[]), CAST(:a AS bigint[])) AS c(room_id, after) "
-                "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.room_id = c.room_id AND e.id > c.after "
-                "AND e.occurred_at >= :start AND e.occurred_at < :end))"),
-                {"r": list(self.rooms), "a": list(self.rooms.values()), "start": self.start,
-                 "end": self.end}).scalar_one()
+def _lane(inp: TickInput, lane: LaneCursors) -> TickResult:
+    with lane_wake.notified_of([inp.room_id] if inp.room_id else []) as lane.notified:  # before the first read
+        first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
+        if inp.run_for_ms <= 0:
+            return first
+        if not inp.room_id:
+            lane_wake.watch(lane.notified, first.rooms)
+        with may_linger() as lingering:
+            return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
+                                probe=lane.wait_for_events if lingering else None,
+                                linger_s=get_settings().campaign_lane_linger_seconds)
 
 
 def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: LaneCursors | None = None) -> TickResult:

@@ -5,7 +5,8 @@ fired by the server on whole seconds: 1-2 s) before ticking again, so a quiet ro
 waited for it. Intake NOTIFYs `room_events` with the room id in its transaction (activities/intake.py);
 each worker LISTENs and, for a room whose lane this process handed back to its timer, signals the
 workflow `wake` with the room: that lane ticks at once. Only lanes handed back here are woken, once
-each, so a busy room costs no signals. A notification missed (a lost connection) costs the timer's
+each, so a busy room costs no signals. A lane lingering in a quiet room (activities/campaign_lane.py)
+waits on a flag the same notification sets, instead of polling the database. A notification missed (a lost connection) costs the timer's
 wait, as before; a wake that finds nothing costs one tick.
 """
 
@@ -13,6 +14,8 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from temporalio.client import Client
@@ -24,7 +27,34 @@ from core.settings import get_settings
 log = logging.getLogger(__name__)
 
 _waiting: dict[str, set[str]] = {}  # room -> workflows whose lane for it went back to its timer
+_watching: dict[str, set[threading.Event]] = {}  # room -> flags of lanes lingering in it (campaign_lane.py)
+_listening = threading.Event()  # set while the listener is connected and LISTENing
 _lock = threading.Lock()
+
+
+def listening() -> bool:
+    return _listening.is_set()
+
+
+@contextmanager
+def notified_of(rooms: list[str]) -> Iterator[threading.Event]:
+    """A flag set when any of these rooms (and any added by watch) gets events, while in the block."""
+    flag = threading.Event()
+    watch(flag, rooms)
+    try:
+        yield flag
+    finally:
+        with _lock:
+            for room in [r for r, flags in _watching.items() if flag in flags]:
+                _watching[room].discard(flag)
+                if not _watching[room]:
+                    del _watching[room]
+
+
+def watch(flag: threading.Event, rooms: list[str]) -> None:
+    with _lock:
+        for room in rooms:
+            _watching.setdefault(room, set()).add(flag)
 
 
 def lane_waits(workflow_id: str, rooms: list[str]) -> None:
@@ -45,7 +75,10 @@ def lane_runs(workflow_id: str, rooms: list[str] | None) -> None:
 
 
 def _take(room: str) -> set[str]:
+    """The workflows to wake for the room (once each); the lingering lanes' flags are set."""
     with _lock:
+        for flag in _watching.get(room, ()):
+            flag.set()
         return _waiting.pop(room, set())
 
 
@@ -63,6 +96,7 @@ def _listen(client: Client, loop: asyncio.AbstractEventLoop, database_url: str, 
         try:
             with psycopg.connect(database_url, autocommit=True) as conn:
                 conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                _listening.set()
                 while not stop.is_set():
                     for note in conn.notifies(timeout=1.0):
                         for workflow_id in _take(note.payload):
@@ -70,6 +104,8 @@ def _listen(client: Client, loop: asyncio.AbstractEventLoop, database_url: str, 
         except psycopg.Error:
             log.warning("lane wake: lost the database connection, listening again in 1 s", exc_info=True)
             time.sleep(1.0)
+        finally:
+            _listening.clear()
 
 
 async def _wake(client: Client, workflow_id: str, room: str) -> None:

@@ -81,11 +81,9 @@ class Probed(Script):
         super().__init__(results, tick_s)
         self.arrivals, self.probes, self.ticked_at = sorted(arrivals), 0, []
 
-    def sleep(self, s: float) -> None:
-        self.now += s
-
-    def probe(self) -> bool:
+    def probe(self, timeout_s: float) -> bool:
         self.probes += 1
+        self.now += timeout_s
         return any(t <= self.now for t in self.arrivals)
 
     def tick(self, wait_ms: int) -> TickResult:
@@ -99,8 +97,7 @@ class Probed(Script):
 
 
 def _probed(script: Probed, first: TickResult, linger_s: float = 10.0, **kw) -> TickResult:
-    return keep_ticking(_inp(**kw), first, script.tick, probe=script.probe, linger_s=linger_s,
-                        clock=script.clock, sleep=script.sleep)
+    return keep_ticking(_inp(**kw), first, script.tick, probe=script.probe, linger_s=linger_s, clock=script.clock)
 
 
 def test_with_a_probe_a_sparse_rooms_event_is_ticked_within_a_pause_not_a_timer():

@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 
 from activities import campaign_tick as tick_module
 from activities.campaign_grants import release_held_grant
+from activities.campaign_lane import LaneCursors
 from activities.campaign_store import create_campaign
 from activities.campaign_tick import campaign_tick
 from activities.intake import ingest
@@ -195,7 +196,7 @@ def test_the_lane_probe_finds_window_events_after_the_tick_cursor_and_nothing_el
     room, cid = _setup([{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
                        lambda r: [ev(r, "share", "p1", now - timedelta(minutes=5))], start=start, minutes=19)
     other = new_room()
-    lane = tick_module.LaneCursors()
+    lane = LaneCursors()
     assert tick_module.tick_once(TickInput(campaign_id=cid, room_id=room), 0, lane=lane).events == 1
     assert lane.rooms == {room: _last_id(room)} and not lane.has_events_after()
     with transaction() as conn:
