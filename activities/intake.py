@@ -17,13 +17,14 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.db import get_engine, transaction
 from core.settings import get_settings
 from domain.errors import BadInput
 from domain.intake import ValidEvent, split_batch, without_nul
 from models.intake import EventRejection, IntakeResult
 
 COLUMNS = "event_id, room_id, type, member_id, device_id, ip, occurred_at, payload"
-WAKE_CHANNEL = "room_events"  # NOTIFY'd with the room id by every batch (activities/lane_wake.py listens)
+WAKE_CHANNEL = "room_events"  # NOTIFY'd with the room id after a batch's commit (activities/lane_wake.py listens)
 
 
 class UnknownRoom(BadInput):
@@ -38,10 +39,7 @@ def copy_events(conn: Connection, room_id: str, events: list[ValidEvent]) -> int
     """Bulk-insert; returns how many were new."""
     if not events:
         return 0
-    # the notification goes out on commit: a worker wakes this room's lanes waiting on their timers
-    # (activities/lane_wake.py); in the lock's round trip, so intake pays no extra one
-    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r)), pg_notify(:channel, :r)"),
-                 {"r": room_id, "channel": WAKE_CHANNEL})
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('room_event:' || :r))"), {"r": room_id})
     in_time_order = sorted(events, key=lambda e: e.occurred_at)
     try:
         with conn.begin_nested():
@@ -95,3 +93,22 @@ def ingest(conn: Connection, room_id: str, items: list, now: datetime | None = N
     dead_letter(conn, room_id, items, refused)
     return IntakeResult(received=len(items), accepted=new, duplicates=len(valid) - new,
                         rejected=[EventRejection(index=i, event_id=e, reason=why) for i, e, why in refused])
+
+
+def store_batch(room_id: str, items: list) -> IntakeResult:
+    """One request's batch in a transaction of its own; once committed, the room's new events announced."""
+    with transaction() as conn:
+        result = ingest(conn, room_id, items)
+    if result.accepted:
+        announce(room_id)
+    return result
+
+
+def announce(room_id: str) -> None:
+    """NOTIFY the workers (activities/lane_wake.py): a lane waiting on its timer or lingering in the room
+    ticks at once. In a transaction of its own, after the intake's commit: PostgreSQL serialises the
+    commits of notifying transactions (its queue lock, held through the commit), which inside intake
+    would have held every batch's WAL flush; this one writes no WAL."""
+    with get_engine().connect() as conn:
+        conn.execute(text("SELECT pg_notify(:channel, :r)"), {"channel": WAKE_CHANNEL, "r": room_id})
+        conn.commit()

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from activities.intake import ingest
+from activities.intake import store_batch
 from clients.events import EventsClient, read_ndjson
-from core.db import transaction
 from domain.errors import BadInput
 
 app = typer.Typer(help="Room events: replay recorded sessions.", no_args_is_help=True)
@@ -36,8 +35,7 @@ def load(path: Path, room: str = typer.Option(None, help="room for events that c
                     with EventsClient(api_url, token) as client:
                         result = client.post(room_id, chunk)
                 else:
-                    with transaction() as conn:
-                        result = ingest(conn, room_id, chunk)
+                    result = store_batch(room_id, chunk)
             except (BadInput, RuntimeError) as error:
                 typer.echo(f"error: {error}", err=True)
                 raise typer.Exit(2)

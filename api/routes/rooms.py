@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
-from activities.intake import UnknownRoom, ingest
+from activities.intake import UnknownRoom, store_batch
 from activities.rejections import record_rejection
 from activities.rooms import list_rooms, register_room
 from api.deps import require
@@ -66,5 +66,4 @@ def _ingest(room_id: str, body: bytes) -> IntakeResult:
     items = parse_body(body)
     if not isinstance(items, list):
         raise BadInput("body must be a JSON array of events or NDJSON")
-    with transaction() as conn:
-        return ingest(conn, room_id, items)
+    return store_batch(room_id, items)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from activities.intake import ingest
+from activities.intake import store_batch
 from clients import campaigns as ops
 from core.db import transaction
 from core.settings import get_settings
@@ -30,8 +30,7 @@ def _rules_granted(cid: str) -> dict:
 
 
 def _post(room: str, kind: str, member: str, **payload) -> None:
-    with transaction() as conn:
-        ingest(conn, room, [ev(room, kind, member, datetime.now(timezone.utc), **payload)])
+    store_batch(room, [ev(room, kind, member, datetime.now(timezone.utc), **payload)])
 
 
 def _campaign(cid: str) -> tuple:
