@@ -101,8 +101,8 @@ def _listen(client: Client, loop: asyncio.AbstractEventLoop, database_url: str, 
                     for note in conn.notifies(timeout=1.0):
                         for workflow_id in _take(note.payload):
                             asyncio.run_coroutine_threadsafe(_wake(client, workflow_id, note.payload), loop)
-        except psycopg.Error:
-            log.warning("lane wake: lost the database connection, listening again in 1 s", exc_info=True)
+        except Exception:  # noqa: BLE001 - a lost connection above all: the thread must not die of it
+            log.warning("lane wake: listening failed, listening again in 1 s", exc_info=True)
             time.sleep(1.0)
         finally:
             _listening.clear()
