@@ -2,12 +2,13 @@
 
 Why: a lane whose room went quiet hands back to the workflow, which waits out a timer (a second,
 fired by the server on whole seconds: 1-2 s) before ticking again, so a quiet room's first event
-waited for it. Intake NOTIFYs `room_events` with the room id in its transaction (activities/intake.py);
-each worker LISTENs and, for a room whose lane this process handed back to its timer, signals the
-workflow `wake` with the room: that lane ticks at once. Only lanes handed back here are woken, once
-each, so a busy room costs no signals. A lane lingering in a quiet room (activities/campaign_lane.py)
-waits on a flag the same notification sets, instead of polling the database. A notification missed (a lost connection) costs the timer's
-wait, as before; a wake that finds nothing costs one tick.
+waited for it. Once a batch with new events has committed, intake NOTIFYs `room_events` with the room
+id (activities/intake.py, store_batch); each worker LISTENs and, for a room whose lane this process
+handed back to its timer, signals the workflow `wake` with the room: that lane ticks at once. Only
+lanes handed back here are woken, once each, so a busy room costs no signals. A lane lingering in a
+quiet room (activities/campaign_lane.py) waits on a flag the same notification sets, instead of
+polling the database. A notification missed (a lost connection) costs the timer's wait, as before; a
+wake that finds nothing costs one tick.
 """
 
 import asyncio

@@ -80,9 +80,10 @@ class Settings(BaseSettings):
     # One tick activity keeps ticking its busy room back to back for up to this long (0: one tick per
     # activity): a tick then costs no Temporal round trip, and the workflow's history a few events a lane.
     campaign_lane_seconds: float = 20.0
-    # ...and, once its room goes quiet, stays this long probing for new events a busy pause apart (one index
-    # lookup each) before handing back to the workflow's timer (1-2 s: the server fires timers on whole
-    # seconds). A lane holds an activity slot meanwhile: the worker needs a slot per room that was live lately.
+    # ...and, once its room goes quiet, stays this long waiting for its intake's notification (without a
+    # listener: an index lookup a busy pause apart) before handing back to the workflow's timer (1-2 s: the
+    # server fires timers on whole seconds). A lingering lane holds an activity slot: at most half of
+    # worker_max_activities linger at once.
     campaign_lane_linger_seconds: float = 10.0
     # A worker LISTENs for intake's notifications and signals a lane waiting on its timer to tick at once
     # when its room gets events (activities/lane_wake.py).
