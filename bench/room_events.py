@@ -21,6 +21,8 @@ exactly when it became visible); the poller's p50_s and p99_s add its polling in
 this process, so they are upper bounds.
 cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
 were posted (bench/cpu.py). p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
+--statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
+(bench/statements.py), also printed as a table; "posting ..." on stderr marks the stretch's start for profilers.
 """
 
 import argparse
@@ -44,6 +46,7 @@ from activities.api_keys import create_key
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
 from bench.cpu import CpuMeter
+from bench.statements import start_counting, top_statements
 from bench.stack import bench_stack, emit
 from core.db import transaction
 from core.gc_tuning import tune_gc
@@ -245,7 +248,8 @@ async def main(args) -> None:
     # write the whole page to the WAL), with WAL segments ready for reuse as a running server has them
     # (bench/wal_warmup.py). docs/campaigns.md has the figures.
     async with bench_stack(server={"shared_buffers": "1GB", "max_wal_size": "8GB", "checkpoint_timeout": "15min",
-                                   "track_commit_timestamp": "true"},
+                                   "track_commit_timestamp": "true",
+                                   **({"stat_statements": "true"} if args.statements else {})},
                            wal_warmup_mb=min(7000, 512 + 25 * int(args.duration))) as stack:
         from clients import campaigns as ops
         from domain.campaigns.spec import CampaignSpec
@@ -316,9 +320,17 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     meter = CpuMeter(processes={"api": procs[0], "worker": procs[1]},
                      ports={"postgres": urlparse(stack.database_url).port or 5432,
                             "temporal": int(stack.client.service_client.config.target_host.rsplit(":", 1)[1])}).start()
+    if args.statements:
+        with transaction() as conn:
+            start_counting(conn)
     started = time.monotonic()
+    print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
     cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
+    statements = []
+    if args.statements:  # the same stretch as the cores
+        with transaction() as conn:
+            statements = top_statements(conn)
     while not _caught_up("bench") and time.monotonic() - started < post_s + args.catch_up_s:
         await asyncio.sleep(0.1)
     caught_up = time.monotonic() - started
@@ -342,6 +354,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = 'bench'")).scalar()
     committed = _committed_delays("bench")
+    for row in statements:  # a table for the reader; the JSON line keeps them too
+        print(f"{row['exec_s']:9.2f} s {row['calls']:8} calls {row['rows']:9} rows  {row['statement']}", file=sys.stderr)
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
@@ -351,7 +365,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings()})
+          "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings(),
+          **({"pg_statements_during_intake": statements} if args.statements else {})})
 
 
 def _committed_delays(campaign_id: str) -> dict:
@@ -385,5 +400,7 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--risk-scorer", choices=["full", "blocklists"], default="full",
                         help="blocklists: a diagnostic run with campaign grants scored by the blocklists only")
+    parser.add_argument("--statements", action="store_true",
+                        help="load pg_stat_statements and report where PostgreSQL's time went during intake")
     parser.add_argument("--catch-up-s", type=float, default=120, help="how long to wait for evaluation after intake")
     asyncio.run(main(parser.parse_args()))

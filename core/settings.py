@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Record each transaction's commit time (pg_xact_commit_timestamp): the room-events benchmark reads
     # when each grant became visible from it. Off by default, as in PostgreSQL (a few bytes per commit).
     pg_track_commit_timestamp: bool = False
+    # Count every statement's time (pg_stat_statements, shipped with the embedded server): off by default, as
+    # its hashing costs a little on every statement. `bench.room_events --statements` turns it on.
+    pg_stat_statements: bool = False
 
     # Settlement and ledger policy.
     return_window_seconds: int = 7 * 24 * 3600

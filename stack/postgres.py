@@ -46,7 +46,8 @@ class EmbeddedPostgres:
                          f"-c shared_buffers={s.pg_shared_buffers} -c work_mem={s.pg_work_mem} "
                          f"-c max_parallel_workers_per_gather={s.pg_max_parallel_workers_per_gather} "
                          f"-c max_wal_size={s.pg_max_wal_size} -c checkpoint_timeout={s.pg_checkpoint_timeout} "
-                         f"-c track_commit_timestamp={'on' if s.pg_track_commit_timestamp else 'off'}",
+                         f"-c track_commit_timestamp={'on' if s.pg_track_commit_timestamp else 'off'}"
+                         + (" -c shared_preload_libraries=pg_stat_statements" if s.pg_stat_statements else ""),
                          "start")
         self._ensure_database()
 
