@@ -1,5 +1,8 @@
-"""Write simulated room events straight into room_event (until the campaigns intake lands, the
-simulator's attackers reach the risk features this way), in one statement per batch."""
+"""Write the risk simulation's room events straight into room_event, in one statement per batch.
+
+Not through intake (activities/intake.py): the simulation replays a labelled crowd in time order into
+rooms of its own (tagged, never registered), which no campaign follows, so neither intake's validation
+nor its per-room ordering lock nor the lanes' wake-up has anything to do for them."""
 
 import json
 
