@@ -102,10 +102,12 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                           seen_before=_seen_before(conn, spec, room_id, events, entry.state.get("viewers", {})))
     matches = evaluator.run(events)
     for draw in evaluator.lotteries:
-        conn.execute(text("INSERT INTO lottery_draw (draw_key, campaign_id, rule_id, seed, entrants, winners) "
-                          "VALUES (:k, :c, :r, :s, CAST(:e AS jsonb), CAST(:w AS jsonb)) ON CONFLICT DO NOTHING"),
+        conn.execute(text("INSERT INTO lottery_draw (draw_key, campaign_id, rule_id, room_id, source_event_id, seed, "
+                          "entrants, winners) VALUES (:k, :c, :r, :room, :ev, :s, CAST(:e AS jsonb), "
+                          "CAST(:w AS jsonb)) ON CONFLICT DO NOTHING"),
                      {"k": f"{run_id}:{draw.rule_id}:{draw.draw_key}", "c": spec.id, "r": draw.rule_id,
-                      "s": draw.seed, "e": json.dumps(draw.entrants), "w": json.dumps(draw.winners)})
+                      "room": room_id, "ev": draw.event_row_id, "s": draw.seed, "e": json.dumps(draw.entrants),
+                      "w": json.dumps(draw.winners)})
     rules = {r.id: r for r in spec.all_rules()}
     candidates = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
                     rule_id=m.rule_id, room_id=room_id, member_id=m.member_id,

@@ -1,7 +1,8 @@
-"""`liveperks campaigns create|list|show|pause|resume|stop|update|dry-run`."""
+"""`liveperks campaigns create|list|show|draws|pause|resume|stop|update|dry-run`."""
 
 import asyncio
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from domain.campaigns.dry_run import FrequencyCap
 from domain.campaigns.dry_run import dry_run as play
 from domain.campaigns.spec_errors import parse_spec
 from domain.errors import BadInput
+from queries.campaign_draws import DrawPublic, campaign_draws
 from queries.campaigns import list_campaigns, show_campaign
 from queries.room_events import coupon_template_states, events_between, members_seen_before
 
@@ -69,6 +71,29 @@ def show(campaign_id: str) -> None:
         typer.echo(f"unknown campaign {campaign_id}", err=True)
         raise typer.Exit(1)
     typer.echo(found.model_dump_json(indent=2))
+
+
+def _draw_line(d: DrawPublic) -> str:
+    grants = ", ".join(f"{status} {n}" for status, n in sorted(Counter(d.grants.values()).items()))
+    return (f"{d.drawn_at:%Y-%m-%d %H:%M:%S}  {d.rule_id}  room {d.room_id}: {len(d.winners)} of {len(d.entrants)} "
+            f"entrants, seed {d.seed}: {'verified' if d.verified else 'DOES NOT MATCH'}; grants {grants or 'none'}")
+
+
+@app.command()
+def draws(campaign_id: str,
+          as_json: bool = typer.Option(False, "--json", help="seeds, entrants and winners in full")) -> None:
+    """The campaign's lottery draws, each re-drawn from its seed and entrants; exit 1 if one does not match."""
+    with transaction() as conn:
+        found = campaign_draws(conn, campaign_id)
+    if found is None:
+        typer.echo(f"unknown campaign {campaign_id}", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps([d.model_dump(mode="json") for d in found], indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(_draw_line(d) for d in found) or f"{campaign_id}: no lottery draws")
+    if not all(d.verified for d in found):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -96,8 +96,10 @@ class LotteryDraw(SQLModel, table=True):
     __tablename__ = "lottery_draw"
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     draw_key: str = Field(unique=True)
-    campaign_id: str
+    campaign_id: str = Field(index=True)
     rule_id: str
+    room_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    source_event_id: int | None = Field(default=None, sa_column=Column(BigInteger))  # the event that drew it
     seed: str
     entrants: list = Field(sa_column=Column(JSONB, nullable=False))
     winners: list = Field(sa_column=Column(JSONB, nullable=False))

@@ -11,6 +11,7 @@ from core.db import transaction
 from domain.campaigns.spec_errors import spec_from_json
 from models.api_keys import Role
 from models.campaign_run import CampaignSummary
+from queries.campaign_draws import DrawPublic, campaign_draws
 from queries.campaigns import CampaignPublic, list_campaigns, show_campaign
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], dependencies=[Depends(require(Role.OPERATOR))])
@@ -43,6 +44,17 @@ def show(campaign_id: str) -> CampaignPublic:
     """The spec, status and live summary (grants by rule, cost, suppressed, held, exhausted budgets)."""
     with transaction() as conn:
         found = show_campaign(conn, campaign_id)
+    if found is None:
+        raise HTTPException(404, f"unknown campaign {campaign_id}")
+    return found
+
+
+@router.get("/{campaign_id}/draws", response_model=list[DrawPublic])
+def draws(campaign_id: str) -> list[DrawPublic]:
+    """The campaign's lottery draws: seed, entrants and winners, re-drawn to verify them, and each
+    winner's grant."""
+    with transaction() as conn:
+        found = campaign_draws(conn, campaign_id)
     if found is None:
         raise HTTPException(404, f"unknown campaign {campaign_id}")
     return found

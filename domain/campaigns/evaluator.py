@@ -55,6 +55,7 @@ class Lottery:
     seed: str
     entrants: list[str]
     winners: list[str]
+    event_row_id: int  # the online count that drew it; the winners' grants name it as their source
 
 
 class Evaluator:
@@ -214,7 +215,8 @@ class Evaluator:
         if rule.trigger.mode == "lottery":
             seed = t.lottery_seed(self.spec.id, rule.id, e.event_id)
             winners = t.lottery_winners(present, rule.trigger.winners, seed)
-            self.lotteries.append(Lottery(rule.id, f"{self.spec.id}:{rule.id}:{e.event_id}", seed, present, winners))
+            key = f"{self.spec.id}:{rule.id}:{e.event_id}"
+            self.lotteries.append(Lottery(rule.id, key, seed, present, winners, e.id))
             present = winners
         for m in present:
             self._grant(rule, m, e, online=self.room["online"])

@@ -55,6 +55,11 @@ def lottery_winners(entrants: list[str], winners: int, seed: str) -> list[str]:
     return random.Random(seed).sample(pool, min(winners, len(pool)))
 
 
+def lottery_verified(entrants: list[str], winners: list[str], seed: str) -> bool:
+    """Do the recorded seed and entrants draw the recorded winners again, in the same order?"""
+    return len(winners) <= len(set(entrants)) and lottery_winners(entrants, len(winners), seed) == winners
+
+
 @dataclass
 class OpenCommand:
     """A host command word open for answers."""

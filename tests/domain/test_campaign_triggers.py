@@ -62,6 +62,20 @@ def test_online_milestone_and_lottery_is_reproducible_from_its_seed():
     assert t.lottery_winners(["a"], 3, seed) == ["a"]
 
 
+def test_a_recorded_draw_verifies_and_a_changed_one_does_not():
+    seed = t.lottery_seed("camp", "rule", "ev-1")
+    entrants = [f"m{i}" for i in range(50)]
+    winners = t.lottery_winners(entrants, 3, seed)
+    assert t.lottery_verified(entrants, winners, seed)
+    assert t.lottery_verified([], [], seed)
+    swapped = [w for w in entrants if w not in winners][:1] + winners[1:]
+    assert not t.lottery_verified(entrants, swapped, seed)  # a winner replaced
+    assert not t.lottery_verified(entrants, list(reversed(winners)), seed)  # the order is part of the draw
+    assert not t.lottery_verified(entrants, winners, t.lottery_seed("camp", "rule", "ev-2"))
+    assert not t.lottery_verified([w for w in entrants if w != winners[0]], winners, seed)  # an entrant removed
+    assert not t.lottery_verified(["a"], ["a", "b"], seed)  # more winners than entrants
+
+
 def test_host_command_first_n_and_within():
     cmd = t.OpenCommand("e1", "福利", opened_at=100, until=130, taken=0)
     assert t.answers_command("福利!", 110, cmd, mode="first_n", n=2)
