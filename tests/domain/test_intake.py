@@ -22,6 +22,21 @@ def test_parse_array_and_ndjson():
         parse_body(b"[1, 2")
 
 
+def test_ndjson_lines_end_at_newline_only():
+    # Unescaped U+2028, U+2029 and U+0085 are legal inside JSON strings (json.dumps(ensure_ascii=False)
+    # writes them); str.splitlines would cut such a comment in two and refuse both halves.
+    comment = '{"event_id": "e1", "type": "comment", "text": "a\u2028b\u2029c\u0085d"}'
+    items = parse_body(f"{comment}\r\n{{\"event_id\": \"e2\"}}\n".encode())
+    assert items == [{"event_id": "e1", "type": "comment", "text": "a\u2028b\u2029c\u0085d"}, {"event_id": "e2"}]
+
+
+def test_bytes_that_are_not_utf8_are_replaced_not_refused():
+    assert parse_body(b'{"text": "caf\xe9"}\n{"b": 2}') == [{"text": "caf\ufffd"}, {"b": 2}]
+    assert parse_body(b'[{"text": "\xff"}]') == [{"text": "\ufffd"}]
+    [bad] = parse_body(b'{"text": "\xff"')
+    assert bad["_unparseable"] == '{"text": "\ufffd"' and bad["_error"]
+
+
 def test_each_bad_event_gets_its_own_reason():
     good = {"event_id": "e1", "type": "comment", "member_id": "m", "occurred_at": "2026-01-01T11:59:00Z",
             "payload": {"text": "hi"}}
