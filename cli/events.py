@@ -20,12 +20,16 @@ def load(path: Path, room: str = typer.Option(None, help="room for events that c
          token: str = typer.Option(None, envvar="LIVEPERKS_TOKEN", help="API key for --api-url")) -> None:
     """Load an NDJSON file of events (idempotent: loading it twice stores nothing new)."""
     by_room: dict[str, list[dict]] = defaultdict(list)
-    for item in read_ndjson(path):
-        target = item.get("room_id") or room
-        if not target:
-            typer.echo("error: an event has no room_id; pass --room", err=True)
-            raise typer.Exit(2)
-        by_room[target].append(item)
+    try:  # the whole file first: a bad line stops the load before anything is stored
+        for item in read_ndjson(path):
+            target = item.get("room_id") or room
+            if not target:
+                typer.echo("error: an event has no room_id; pass --room", err=True)
+                raise typer.Exit(2)
+            by_room[target].append(item)
+    except (OSError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2)
     totals = {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
     for room_id, items in by_room.items():
         for start in range(0, len(items), batch):

@@ -26,10 +26,18 @@ def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 
 def read_ndjson(path: Path) -> Iterator[dict]:
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if line.strip():
-                yield json.loads(line)
+    """The file's events, one JSON object per line; ValueError naming the first line that is not one."""
+    with path.open("rb") as f:  # lines end at b"\n" only, as the API reads them
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except ValueError as error:  # not JSON, or not UTF-8
+                raise ValueError(f"{path} line {n}: {error}") from None
+            if not isinstance(item, dict):
+                raise ValueError(f"{path} line {n}: an event must be a JSON object")
+            yield item
 
 
 class EventsClient:

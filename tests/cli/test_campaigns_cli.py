@@ -4,6 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -65,3 +66,23 @@ def test_bad_spec_is_refused_with_line(tmp_path):
                     "rules:\n  - id: a\n    trigger: {type: watch_minutes}\n    reward: {points: 1}\n")
     out = runner.invoke(app, ["campaigns", "create", str(spec)])
     assert out.exit_code == 2 and "bad.yaml:6 rules.0.trigger.minutes: Field required" in out.output
+
+
+def test_events_load_names_a_broken_line_and_stores_nothing(tmp_path):
+    room = unique("room")
+    runner.invoke(app, ["rooms", "add", room])
+    at = datetime.now(timezone.utc).isoformat()
+    good = [{"event_id": f"{room}-{i}", "type": "comment", "member_id": "m1", "occurred_at": at,
+             "payload": {"text": "hi\u2028there"}} for i in range(2)]  # a line separator inside a comment
+    path = tmp_path / "broken.ndjson"
+    path.write_text(json.dumps(good[0], ensure_ascii=False) + '\n{"event_id": "cut off\n'
+                    + json.dumps(good[1], ensure_ascii=False) + "\n", encoding="utf-8")
+    broken = runner.invoke(app, ["events", "load", str(path), "--room", room])
+    assert broken.exit_code == 2 and "broken.ndjson line 2" in broken.output
+    path.write_bytes(b"[1, 2]\n")
+    assert "line 1: an event must be a JSON object" in runner.invoke(app, ["events", "load", str(path)]).output
+    with transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM room_event WHERE room_id = :r"), {"r": room}).scalar() == 0
+    path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in good), encoding="utf-8")
+    fixed = runner.invoke(app, ["events", "load", str(path), "--room", room])
+    assert fixed.exit_code == 0 and json.loads(fixed.output)["accepted"] == 2, fixed.output
