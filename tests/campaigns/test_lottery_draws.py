@@ -41,9 +41,13 @@ def _drawn_campaign() -> tuple[str, str, list[str]]:
 
 
 def _tamper(campaign_id: str) -> None:
-    with transaction() as conn:  # an operator's "correction" the record cannot support
-        conn.execute(text("UPDATE lottery_draw SET winners = (SELECT jsonb_agg(e ORDER BY e DESC) FROM "
-                          "jsonb_array_elements(winners) e) WHERE campaign_id = :c"), {"c": campaign_id})
+    """An operator's "correction" the record cannot support: a loser in place of the first winner."""
+    with transaction() as conn:
+        entrants, winners = conn.execute(text("SELECT entrants, winners FROM lottery_draw WHERE campaign_id = :c"),
+                                         {"c": campaign_id}).one()
+        loser = next(e for e in entrants if e not in winners)
+        conn.execute(text("UPDATE lottery_draw SET winners = CAST(:w AS jsonb) WHERE campaign_id = :c"),
+                     {"w": json.dumps([loser, *winners[1:]]), "c": campaign_id})
 
 
 async def test_the_draw_verifies_over_http_with_its_winners_grants(http, token):
