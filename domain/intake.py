@@ -6,6 +6,7 @@ from typing import NamedTuple
 import orjson
 
 from domain.errors import BadInput
+from domain.event_payloads import CHECKS as PAYLOAD_CHECKS
 from models.events import ROOM_WIDE, EventType
 
 TYPES = {t.value for t in EventType}
@@ -89,6 +90,9 @@ def check_event(item, *, room_id: str, now: datetime, max_future: timedelta) -> 
     payload = item.get("payload", {})
     if not isinstance(payload, dict):
         raise ValueError("payload must be a JSON object")
+    check_payload = PAYLOAD_CHECKS.get(kind)
+    if check_payload is not None:
+        check_payload(payload)
     try:
         payload_json = orjson.dumps(payload).decode() if payload else "{}"  # most are empty (heartbeats)
     except orjson.JSONEncodeError as error:

@@ -37,6 +37,18 @@ WANTS: dict[str, frozenset | None] = {
     "top_fan": frozenset({"rank_update"}), "order_paid": frozenset({"order_paid"})}
 
 
+def _count(payload, default: int) -> int:
+    """A payload's count. Intake refuses malformed ones; an event stored before it did counts as `default`
+    (a tick that raised on it would be retried for ever, holding up its room)."""
+    value = payload.get("count", default)
+    return value if type(value) is int else default
+
+
+def _ranking(payload) -> list[str]:
+    ranking = payload.get("ranking")
+    return [m for m in ranking if isinstance(m, str)] if isinstance(ranking, list) else []
+
+
 @dataclass(frozen=True)
 class Match:
     rule_id: str
@@ -150,17 +162,18 @@ class Evaluator:
         if kind == "heartbeat":
             v["w"], v["h"] = t.add_heartbeat(v["w"], v["h"], e.at, self.gap_s)
         elif kind == "like":
-            v["l"] += max(0, int(e.payload.get("count", 1)))
+            v["l"] += max(0, _count(e.payload, 1))
         elif kind == "order_paid":
             v["o"] = 1
         return v
 
     def _update_room(self, e: Ev) -> None:
         if e.type == "online_count":
-            self.room["online_before"], self.room["online"] = self.room["online"], int(e.payload.get("count", 0))
+            online = self.room["online"]  # a malformed count leaves it as it was
+            self.room["online_before"], self.room["online"] = online, _count(e.payload, online)
         elif e.type == "like" and e.member_id:
             self.room["likes_before"] = self.room["likes"]
-            self.room["likes"] += max(0, int(e.payload.get("count", 1)))
+            self.room["likes"] += max(0, _count(e.payload, 1))
         elif e.type == "flash_sale_start":
             self.room["sale"] = e.event_id
         elif e.type == "flash_sale_end":
@@ -248,7 +261,7 @@ class Evaluator:
 
     def _on_top_fan(self, rule: Rule, e: Ev) -> None:
         if e.type == "rank_update":
-            for rank, m in enumerate(t.top_fans(list(e.payload.get("ranking", [])), rule.trigger.top_n), 1):
+            for rank, m in enumerate(t.top_fans(_ranking(e.payload), rule.trigger.top_n), 1):
                 self._grant(rule, m, e, rank=rank)
 
     def _on_order_paid(self, rule: Rule, e: Ev) -> None:

@@ -31,17 +31,22 @@ async def test_ndjson_with_bad_events_keeps_the_good_ones(http, token):
     import json
     lines = [json.dumps(ev(room, "like", "m1", now, count=2)), "{broken",
              json.dumps(ev(room, "warp", "m1", now)),
-             json.dumps(ev(room, "like", "m2", now + timedelta(days=1)))]
+             json.dumps(ev(room, "like", "m2", now + timedelta(days=1))),
+             json.dumps(ev(room, "like", "m3", now, count="abc"), ensure_ascii=False),
+             json.dumps(ev(room, "comment", "m3", now, text="行\u2028分隔"), ensure_ascii=False)]
     r = await http.post(f"/v1/rooms/{room}/events", content="\n".join(lines),
                         headers={**live, "Content-Type": "application/x-ndjson"})
     body = r.json()
-    assert r.status_code == 200 and body["accepted"] == 1
+    assert r.status_code == 200 and body["accepted"] == 2, body
     reasons = {x["index"]: x["reason"] for x in body["rejected"]}
     assert "not valid JSON" in reasons[1] and "unknown event type 'warp'" in reasons[2] and "future" in reasons[3]
+    assert "payload.count must be a whole number" in reasons[4] and len(reasons) == 4
     with transaction() as conn:
         dead = conn.execute(text("SELECT reason FROM room_event_dead_letter WHERE room_id = :r ORDER BY id"),
                             {"r": room}).scalars().all()
-    assert len(dead) == 3
+        text_stored = conn.execute(text("SELECT payload->>'text' FROM room_event WHERE room_id = :r "
+                                        "AND type = 'comment'"), {"r": room}).scalar()
+    assert len(dead) == 4 and text_stored == "行\u2028分隔"
 
 
 async def test_unknown_room_oversized_and_garbage(http, token, monkeypatch):

@@ -105,3 +105,18 @@ def test_replaying_from_saved_state_gives_the_rest_only():
     rest = Evaluator(SPEC, state, gap_s=90, seen_before={"old"}).run(events[12:])
     key = lambda m: (m.rule_id, m.member_id, m.occurrence)  # noqa: E731
     assert sorted(map(key, first + rest)) == sorted(map(key, whole))
+
+
+def test_malformed_payloads_stored_before_intake_checked_them_do_not_stop_the_room():
+    def one(n, sec, kind, member=None, **payload):
+        return Ev(n, f"p{n}", kind, member, "d", "1.1.1.1", (T0 + timedelta(seconds=sec)).timestamp(), payload)
+    events = [one(1, 0, "enter", "a"), one(2, 10, "like", "a", count="abc"), one(3, 11, "like", "a", count=[1]),
+              one(4, 20, "online_count", count=150), one(5, 21, "online_count", count="many"),
+              one(6, 30, "rank_update", ranking="ab"), one(7, 31, "rank_update", ranking=[7, "a"]),
+              one(8, 40, "like", "a", count=10)]
+    state: dict = {}
+    got = sorted((m.rule_id, m.member_id) for m in Evaluator(SPEC, state, gap_s=90).run(events))
+    # the bad likes count one each (the default), the bad online count changes nothing, a ranking string
+    # is no ranking (not "a" and "b"), a ranking's non-ids are dropped
+    assert state["viewers"]["a"]["l"] == 12 and state["room"]["online"] == 150
+    assert got == [("likes10", "a"), ("newcomer", "a"), ("online", "a"), ("top", "a")]  # room likes 12 < 15
