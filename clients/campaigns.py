@@ -4,11 +4,12 @@ running workflow (signals make them take effect at once rather than at the next 
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.campaign_store import create_campaign, set_status, summarize, update_campaign
+from activities.campaign_store import create_campaign, load_spec, set_status, summarize, update_campaign
 from core.db import transaction
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import CampaignSummary
-from schedules.campaigns import delete_campaign_schedule, ensure_campaign_schedule, pause_campaign_schedule
+from schedules.campaigns import (delete_campaign_schedule, ensure_campaign_schedule, pause_campaign_schedule,
+                                 window_started)
 
 
 def _workflow_id(campaign_id: str) -> str:
@@ -39,7 +40,8 @@ async def create(client: Client, spec: CampaignSpec, *, tick_seconds: float | No
 async def update(client: Client, spec: CampaignSpec) -> int:
     with transaction() as conn:
         version = update_campaign(conn, spec)
-    await ensure_campaign_schedule(client, spec)
+        _, status, _ = load_spec(conn, spec.id)
+    await ensure_campaign_schedule(client, spec, paused=status == "paused")
     await _signal(client, spec.id, "update", version)
     return version
 
@@ -53,9 +55,14 @@ async def pause(client: Client, campaign_id: str) -> str:
 
 
 async def resume(client: Client, campaign_id: str) -> str:
+    """Unpause. The schedule is written again rather than just unpaused: a campaign paused before its
+    window started missed its one start, and this triggers it once the window is open."""
     with transaction() as conn:
-        status = set_status(conn, campaign_id, "running")
-    await pause_campaign_schedule(client, campaign_id, pause=False)
+        spec, _, _ = load_spec(conn, campaign_id)
+        status = set_status(conn, campaign_id, "running" if window_started(spec) else "scheduled")
+    if status == "stopped":
+        return status
+    await ensure_campaign_schedule(client, spec)
     await _signal(client, campaign_id, "resume")
     return status
 

@@ -29,7 +29,7 @@ def _one_shot(at: datetime) -> ScheduleSpec:
                                                         day_of_month=r(at.day), month=r(at.month), year=r(at.year))])
 
 
-def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None) -> Schedule:
+def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None, paused: bool = False) -> Schedule:
     settings = get_settings()
     run = CampaignRun(campaign_id=spec.id, recurring=spec.recurrence is not None,
                       tick_seconds=tick_seconds or settings.campaign_tick_seconds,
@@ -42,20 +42,28 @@ def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None) -> 
     if spec.recurrence:
         return Schedule(action=action, spec=ScheduleSpec(cron_expressions=[spec.recurrence.cron],
                                                          start_at=spec.window.start),
-                        policy=SchedulePolicy(overlap=OVERLAP[spec.recurrence.overlap]))
+                        policy=SchedulePolicy(overlap=OVERLAP[spec.recurrence.overlap]),
+                        state=ScheduleState(note=f"campaign {spec.id}", paused=paused))
     return Schedule(action=action, spec=_one_shot(spec.window.start),
                     policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
-                    state=ScheduleState(note=f"campaign {spec.id}"))
+                    state=ScheduleState(note=f"campaign {spec.id}", paused=paused))
 
 
-async def ensure_campaign_schedule(client: Client, spec: CampaignSpec, *, tick_seconds: float | None = None) -> str:
-    """Create the schedule, or bring an existing one up to date. A one-shot window that has already
-    started (and not ended) is triggered at once."""
-    schedule = build_schedule(spec, tick_seconds=tick_seconds)
+def window_started(spec: CampaignSpec) -> bool:
+    return spec.window.start <= datetime.now(timezone.utc) + timedelta(seconds=1)
+
+
+async def ensure_campaign_schedule(client: Client, spec: CampaignSpec, *, tick_seconds: float | None = None,
+                                   paused: bool = False) -> str:
+    """Create the schedule, or bring an existing one up to date (kept paused for a paused campaign). A
+    one-shot window that has already started (and not ended) is triggered at once, unless paused: that
+    is also how a campaign paused through its start time starts when resumed, since a paused schedule
+    skips its actions for good."""
+    schedule = build_schedule(spec, tick_seconds=tick_seconds, paused=paused)
     sid = schedule_id(spec.id)
     handle = await upsert_schedule(client, sid, schedule)
     now = datetime.now(timezone.utc)
-    if spec.recurrence is None and spec.window.start <= now + timedelta(seconds=1) < spec.window.end:
+    if spec.recurrence is None and not paused and window_started(spec) and now < spec.window.end:
         await handle.trigger(overlap=ScheduleOverlapPolicy.SKIP)
     return sid
 

@@ -248,3 +248,35 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
     summary = await ops.stop(client, cid)
     assert summary.grants_by_rule == {"share": {"granted": 3}, "kw": {"granted": 2}}
     assert summary.points_granted == 3 * 2 + 2
+
+
+async def test_a_campaign_paused_through_its_start_begins_when_resumed(client, worker):
+    room = new_room()
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start)
+    cid = body["id"]
+    await ops.create(client, CampaignSpec.model_validate(body))
+    assert await ops.pause(client, cid) == "paused"
+    await asyncio.sleep((start - datetime.now(timezone.utc)).total_seconds() + 2)  # the paused schedule skips it
+    viewer = f"{cid}-viewer"
+    _post(room, "share", viewer)
+    await asyncio.sleep(1.5)
+    assert _rules_granted(cid) == {} and _campaign(cid)[:2] == ("paused", "")
+    assert await ops.resume(client, cid) == "running"
+    await _until(lambda: _rules_granted(cid).get("share") == 1)
+    assert (await ops.stop(client, cid)).grants_by_rule == {"share": {"granted": 1}}
+
+
+async def test_updating_a_paused_campaign_keeps_its_schedule_paused(client, worker):
+    room = new_room()
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}],
+                start=datetime.now(timezone.utc) + timedelta(hours=1))
+    cid = body["id"]
+    await ops.create(client, CampaignSpec.model_validate(body))
+    assert await ops.pause(client, cid) == "paused"
+    await ops.update(client, CampaignSpec.model_validate({**body, "name": "renamed"}))
+    schedule = client.get_schedule_handle(f"campaign-{cid}")
+    assert (await schedule.describe()).schedule.state.paused
+    assert await ops.resume(client, cid) == "scheduled"  # its window has not started
+    assert not (await schedule.describe()).schedule.state.paused
+    await ops.stop(client, cid)
