@@ -70,6 +70,15 @@ def exhausted_reason(short: str, *, points: int = 0, fen: int = 0) -> str:
     return f"{what} budget exhausted" + (f" (rule {short})" if short else "")
 
 
+_CAMPAIGN_SHORT = {"points": "points budget exhausted", "coupon": "coupon value budget exhausted"}
+
+
+def stops(exhausted: dict[str, str], rule_id: str, reward_kind: str) -> bool:
+    """Does a spent budget stop this rule: its own, or the campaign's for the rule's kind of reward?
+    (A campaign out of points still hands out coupons while coupon value is left, and the reverse.)"""
+    return rule_id in exhausted or _CAMPAIGN_SHORT[reward_kind] in exhausted.get("", "")
+
+
 def give_back(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0,
               stock: int = 0) -> None:
     conn.execute(text("UPDATE campaign_budget SET points_remaining = points_remaining + :p, "
@@ -79,8 +88,12 @@ def give_back(conn: Connection, campaign_id: str, rule_id: str, *, points: int =
 
 
 def mark_exhausted(conn: Connection, campaign_id: str, rule_id: str, reason: str) -> None:
+    """Stamp the first exhaustion's time; each new reason is added (the campaign's points, then its
+    coupon value)."""
     conn.execute(text("UPDATE campaign_budget SET exhausted_at = coalesce(exhausted_at, now()), "
-                      "exhausted_reason = coalesce(exhausted_reason, :why) WHERE campaign_id = :c AND rule_id = :r"),
+                      "exhausted_reason = CASE WHEN exhausted_reason IS NULL THEN :why "
+                      "WHEN strpos(exhausted_reason, :why) > 0 THEN exhausted_reason "
+                      "ELSE exhausted_reason || '; ' || :why END WHERE campaign_id = :c AND rule_id = :r"),
                  {"c": campaign_id, "r": rule_id, "why": reason})
 
 

@@ -21,7 +21,7 @@ from activities import campaign_snapshots as snapshots
 from activities import campaign_state as room_state
 from activities import lane_wake
 from activities.campaign_batch import batch_size, learn_speed
-from activities.campaign_budget import exhausted_rules
+from activities.campaign_budget import exhausted_rules, stops
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
 from activities.campaign_lane import LaneCursors, keep_ticking, may_linger
 from activities.campaign_rewards import Grant
@@ -109,13 +109,13 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                       "room": room_id, "ev": draw.event_row_id, "s": draw.seed, "e": json.dumps(draw.entrants),
                       "w": json.dumps(draw.winners)})
     rules = {r.id: r for r in spec.all_rules()}
+    kinds = {r.id: "points" if r.reward.points else "coupon" for r in rules.values()}
     candidates = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
-                    rule_id=m.rule_id, room_id=room_id, member_id=m.member_id,
-                    kind="points" if rules[m.rule_id].reward.points else "coupon",
+                    rule_id=m.rule_id, room_id=room_id, member_id=m.member_id, kind=kinds[m.rule_id],
                     points=rules[m.rule_id].reward.points or 0, template_id=rules[m.rule_id].reward.coupon_template or "",
                     device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
                     valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
-              for m in matches if m.rule_id not in exhausted and "" not in exhausted]
+              for m in matches if not stops(exhausted, m.rule_id, kinds[m.rule_id])]
     grants += candidates
     outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(candidates)
     entry.cursor, entry.events = events[-1].id, entry.events + len(events)

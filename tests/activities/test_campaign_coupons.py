@@ -1,6 +1,7 @@
 """Coupon rewards through the coupons area's issue_coupon: delivery, frequency caps across campaigns
 under concurrent ticks, coupon-value budgets and template stock."""
 
+import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -17,6 +18,7 @@ from core.settings import get_settings
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import TickInput
 from models.coupon_api import TemplateSpec
+from tests.campaigns import helpers
 from tests.campaigns.helpers import ev, new_room, spec
 from tests.conftest import unique
 
@@ -124,3 +126,32 @@ def test_held_coupon_is_issued_on_approval(monkeypatch):
     with transaction() as conn:
         assert conn.execute(text("SELECT member_id FROM coupon WHERE code = :c"), {"c": code}).scalar() == member
     assert status == "granted" and fen == 500
+
+
+def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_left():
+    room, tid = new_room(), _template()
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 10}},
+                       {"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
+                        "reward": {"coupon_template": tid}}], budget={"points": 20, "coupon_yuan": 100})
+    cid = body["id"]
+    with transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    sharers, commenters = [unique("s") for _ in range(5)], [unique("c") for _ in range(2)]
+
+    def ev(room, kind, member, at, **payload):  # an address of its own: no shared-network risk rule holds it
+        octets = ".".join(str(random.randrange(256)) for _ in range(3))
+        return {**helpers.ev(room, kind, member, at, **payload), "ip": f"10.{octets}"}
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, "share", m, T0 + timedelta(seconds=i)) for i, m in enumerate(sharers[:3])])
+    first = campaign_tick(TickInput(campaign_id=cid)).grants
+    assert (first.get("granted"), first.get("suppressed")) == (2, 1), first  # 2 x 10 points, then the campaign's points ran out
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, "share", m, T0 + timedelta(seconds=10 + i)) for i, m in enumerate(sharers[3:])]
+               + [ev(room, "comment", m, T0 + timedelta(seconds=20 + i), text="lucky") for i, m in enumerate(commenters)])
+    second = campaign_tick(TickInput(campaign_id=cid)).grants
+    assert (second.get("granted"), second["dropped_budget_exhausted"]) == (2, 2), second  # the coupons; the shares dropped
+    assert {o[0] for o in _outcomes(cid) if o[1] == "granted" and o[4]} == set(commenters)
+    with transaction() as conn:
+        why = conn.execute(text("SELECT exhausted_reason FROM campaign_budget WHERE campaign_id = :c AND rule_id = ''"),
+                           {"c": cid}).scalar()
+    assert why == "points budget exhausted"
