@@ -20,9 +20,24 @@ def _rooms_known(conn: Connection, spec: CampaignSpec) -> None:
         raise BadInput(f"unknown room(s) {', '.join(missing)}: register them first (`liveperks rooms add`)")
 
 
+def _templates_known(conn: Connection, spec: CampaignSpec) -> None:
+    """A rule rewarding a template that does not exist would have every grant refused."""
+    wanted = sorted({r.reward.coupon_template for r in spec.all_rules() if r.reward.coupon_template})
+    known = set(conn.execute(text("SELECT id FROM coupon_template WHERE id = ANY(:t)"), {"t": wanted}).scalars())
+    missing = [t for t in wanted if t not in known]
+    if missing:
+        raise BadInput(f"unknown coupon template(s) {', '.join(missing)}: create them first "
+                       "(`liveperks coupons templates create`)")
+
+
+def _references_known(conn: Connection, spec: CampaignSpec) -> None:
+    _rooms_known(conn, spec)
+    _templates_known(conn, spec)
+
+
 def create_campaign(conn: Connection, spec: CampaignSpec) -> bool:
     """True when new; the same spec again is a no-op, a different one under the same id is refused."""
-    _rooms_known(conn, spec)
+    _references_known(conn, spec)
     body = spec.model_dump(mode="json")
     inserted = conn.execute(text(
         "INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, workflow_id) "
@@ -39,7 +54,7 @@ def create_campaign(conn: Connection, spec: CampaignSpec) -> bool:
 
 def update_campaign(conn: Connection, spec: CampaignSpec) -> int:
     """Replace the spec (rules enabled/disabled/changed); the next tick uses it. Returns the new version."""
-    _rooms_known(conn, spec)
+    _references_known(conn, spec)
     row = conn.execute(text("UPDATE campaign SET spec = CAST(:s AS jsonb), name = :n, starts_at = :a, ends_at = :b, "
                             "version = version + 1, updated_at = now() WHERE campaign_id = :c AND status <> 'stopped' "
                             "RETURNING version"),

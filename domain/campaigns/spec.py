@@ -122,6 +122,13 @@ class Phase(Strict):
     end_minute: float | None = Field(None, gt=0)
     rules: list[Rule] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def ends_after_it_starts(self) -> "Phase":
+        if self.end_minute is not None and self.end_minute <= self.start_minute:
+            raise ValueError(f"phase {self.name!r} ends (minute {self.end_minute:g}) before it starts "
+                             f"(minute {self.start_minute:g})")
+        return self
+
 
 class Window(Strict):
     start: datetime
@@ -170,6 +177,15 @@ class CampaignSpec(Strict):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def phases_start_inside_the_window(self) -> "CampaignSpec":
+        minutes = (self.window.end - self.window.start) / timedelta(minutes=1)
+        late = [p.name for p in self.phases if p.start_minute >= minutes]
+        if late:
+            raise ValueError(f"phase(s) {', '.join(late)} start after the {minutes:g}-minute window ends: "
+                             "their rules would never run")
         return self
 
     def all_rules(self) -> list[Rule]:

@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from activities.campaign_store import create_campaign
+from activities.campaign_store import create_campaign, update_campaign
 from activities.campaign_tick import campaign_tick
 from activities.coupon_templates import upsert_template
 from activities.intake import ingest
 from core.db import transaction
 from core.settings import get_settings
 from domain.campaigns.spec import CampaignSpec
+from domain.errors import BadInput
 from models.campaign_run import TickInput
 from models.coupon_api import TemplateSpec
 from tests.campaigns import helpers
@@ -155,3 +156,19 @@ def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_
         why = conn.execute(text("SELECT exhausted_reason FROM campaign_budget WHERE campaign_id = :c AND rule_id = ''"),
                            {"c": cid}).scalar()
     assert why == "points budget exhausted"
+
+
+def test_a_campaign_naming_an_unknown_coupon_template_is_refused_and_not_stored():
+    room = new_room()
+    body = spec(room, [{"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
+                        "reward": {"coupon_template": "no-such-template"}}])
+    with pytest.raises(BadInput, match="unknown coupon template.s. no-such-template"):
+        with transaction() as conn:
+            create_campaign(conn, CampaignSpec.model_validate(body))
+    with transaction() as conn:
+        assert conn.execute(text("SELECT count(*) FROM campaign WHERE campaign_id = :c"), {"c": body["id"]}).scalar() == 0
+    good = {**body, "rules": [{**body["rules"][0], "reward": {"coupon_template": _template()}}]}
+    with transaction() as conn:
+        assert create_campaign(conn, CampaignSpec.model_validate(good))
+    with pytest.raises(BadInput, match="no-such-template"), transaction() as conn:
+        update_campaign(conn, CampaignSpec.model_validate(body))

@@ -55,6 +55,10 @@ def test_good_spec_and_phases():
     (("id: early", "id: watch"), "rule ids must be unique; repeated: watch"),
     (("reward: {multiplier: 2}", "reward: {points: 2, bonus: 1}"), "spec.yaml:26 rules.1.reward.bonus: Extra inputs"),
     (("rooms: [r1]", "rooms: []"), "spec.yaml:2 rooms"),
+    (("    end_minute: 10", "    start_minute: 20\n    end_minute: 5"),
+     "spec.yaml:7 phases.0: Value error, phase 'warm-up' ends (minute 5) before it starts (minute 20)"),
+    (("    start_minute: 10", "    start_minute: 120"),
+     "phase(s) peak start after the 120-minute window ends: their rules would never run"),
 ])
 def test_bad_specs_point_at_the_line_and_field(change, expected):
     with pytest.raises(BadInput) as error:
