@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from activities.campaign_budget import exhausted_rules, sync_budgets
+from activities.multipliers import end_rows
 from domain.campaigns.spec import CampaignSpec
 from domain.errors import BadInput
 from models.campaign_run import CampaignSummary
@@ -78,9 +79,8 @@ def set_status(conn: Connection, campaign_id: str, status: str) -> str:
         return "stopped"
     conn.execute(text("UPDATE campaign SET status = :s, updated_at = now() WHERE campaign_id = :c"),
                  {"s": status, "c": campaign_id})
-    if status == "stopped":  # an order multiplier ends with its campaign
-        conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
-                          "WHERE source = :src"), {"src": f"campaign:{campaign_id}"})
+    if status in ("stopped", "paused"):  # no order multiplier while paused (a running tick writes it again)
+        end_rows(conn, campaign_id)
     return status
 
 

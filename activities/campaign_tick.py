@@ -26,7 +26,7 @@ from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
 from activities.campaign_lane import LaneCursors, keep_ticking, may_linger
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_spec, summarize
-from activities.multipliers import ensure_multipliers
+from activities.multipliers import end_rows, ensure_multipliers
 from core.db import transaction
 from core.settings import get_settings
 from domain.errors import BadInput
@@ -167,7 +167,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
         run_id, spec = run_window(spec, inp.window_start)
         rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
         now = conn.execute(text("SELECT now()")).scalar_one()
-        ensure_multipliers(conn, spec)
+        ensure_multipliers(conn, spec, now=now)
         exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more, done, grants, ticked = BatchOutcome(), 0, False, [], [], {}
         batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
@@ -255,8 +255,7 @@ def finish_campaign(inp: FinishInput) -> CampaignSummary:
         if inp.final:
             conn.execute(text("UPDATE campaign SET status = 'stopped', updated_at = now() WHERE campaign_id = :c"),
                          {"c": inp.campaign_id})
-            conn.execute(text("UPDATE points_multiplier SET ends_at = least(coalesce(ends_at, now()), now()) "
-                              "WHERE source = :s"), {"s": f"campaign:{inp.campaign_id}"})
+            end_rows(conn, inp.campaign_id)
         summary = summarize(conn, inp.campaign_id)
         conn.execute(text("UPDATE campaign SET summary = CAST(:s AS jsonb) WHERE campaign_id = :c"),
                      {"s": summary.model_dump_json(), "c": inp.campaign_id})

@@ -1,5 +1,13 @@
 """Order points multipliers from campaign rules (order_paid + multiplier): rows in points_multiplier that
-settlement already reads, scoped to the campaign's rooms and window."""
+settlement already reads, scoped to the campaign's rooms and to each rule's time in force (the window,
+or its phase).
+
+Settlement reads the row in force when the order was paid, and an order system may start a
+settlement late, so the past is never rewritten: a change (a rule disabled, a new multiplier, a
+pause, a resume) ends the current rows now and writes rows from now on. What was in force while a
+campaign was paused stays a gap."""
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -7,21 +15,45 @@ from sqlalchemy.engine import Connection
 from domain.campaigns.spec import CampaignSpec
 
 
-def ensure_multipliers(conn: Connection, spec: CampaignSpec) -> None:
-    """Make the rows match the enabled multiplier rules (idempotent; a disabled rule removes them)."""
+def wanted_rows(spec: CampaignSpec) -> set[tuple]:
+    """(room, multiplier, starts_at, ends_at) of every enabled multiplier rule."""
+    start, end = spec.window.start, spec.window.end
+    periods = [(r, start, end) for r in spec.rules]
+    periods += [(r, start + timedelta(minutes=p.start_minute),
+                 min(end, start + timedelta(minutes=p.end_minute)) if p.end_minute is not None else end)
+                for p in spec.phases for r in p.rules]
+    return {(room, round(float(r.reward.multiplier), 2), a, b) for r, a, b in periods
+            if r.enabled and r.reward.multiplier for room in spec.rooms}
+
+
+def _from_now(rows: set[tuple], now: datetime) -> set[tuple]:
+    return {(room, m, max(a, now), b) for room, m, a, b in rows if b > now}
+
+
+def ensure_multipliers(conn: Connection, spec: CampaignSpec, *, now: datetime | None = None) -> None:
+    """Make the rows from now on match the enabled multiplier rules (idempotent)."""
     source = f"campaign:{spec.id}"
-    wanted = max((r.reward.multiplier for r in spec.all_rules() if r.enabled and r.reward.multiplier), default=None)
-    want = {(room, float(wanted), spec.window.start, spec.window.end) for room in spec.rooms} if wanted else set()
-    if _rows(conn, source) == want:  # nearly always: no lock, so parallel room ticks do not queue here
+    now = now or conn.execute(text("SELECT now()")).scalar_one()
+    want = _from_now(wanted_rows(spec), now)
+    if _from_now(_rows(conn, source), now) == want:  # nearly always: no lock, so room ticks do not queue here
         return
     # a change: one transaction at a time rewrites the rows (taken for the rest of the caller's transaction)
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
-    if _rows(conn, source) == want:  # another transaction made the same change meanwhile
+    if _from_now(_rows(conn, source), now) == want:  # another transaction made the same change meanwhile
         return
-    conn.execute(text("DELETE FROM points_multiplier WHERE source = :s AND scope = 'room'"), {"s": source})
+    end_rows(conn, spec.id, now=now)
     for room, m, a, b in sorted(want):
         conn.execute(text("INSERT INTO points_multiplier (scope, key, multiplier, starts_at, ends_at, source) "
                           "VALUES ('room', :k, :m, :a, :b, :s)"), {"k": room, "m": m, "a": a, "b": b, "s": source})
+
+
+def end_rows(conn: Connection, campaign_id: str, *, now: datetime | None = None) -> None:
+    """The campaign's multipliers end now (pause, stop, a change); rows not yet begun go."""
+    params = {"s": f"campaign:{campaign_id}", "now": now}
+    at = "coalesce(CAST(:now AS timestamptz), now())"
+    conn.execute(text(f"DELETE FROM points_multiplier WHERE source = :s AND starts_at >= {at}"), params)
+    conn.execute(text(f"UPDATE points_multiplier SET ends_at = {at} WHERE source = :s "
+                      f"AND coalesce(ends_at, 'infinity') > {at}"), params)
 
 
 def _rows(conn: Connection, source: str) -> set[tuple]:

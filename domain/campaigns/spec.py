@@ -113,6 +113,10 @@ class Rule(Strict):
         if (self.reward.multiplier is not None) != (self.trigger.type == "order_paid" and self.reward.points is None):
             raise ValueError("a multiplier reward goes with an order_paid trigger (and order_paid rules "
                              "reward a multiplier or points)")
+        lim = self.limits
+        if self.reward.multiplier is not None and (lim.budget_points, lim.budget_yuan, lim.stock) != (None,) * 3:
+            raise ValueError("a multiplier's bonus points are earned through order settlement, which no campaign "
+                             "budget or stock limits: drop budget_points, budget_yuan and stock from this rule")
         return self
 
 

@@ -1,6 +1,6 @@
 """Order points multipliers from campaign rules; the live platform's Python client."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +24,22 @@ def _multipliers(cid: str) -> list[tuple]:
                             {"s": f"campaign:{cid}"}).all()
 
 
-def test_order_multiplier_follows_the_rule():
+def _rate(room: str, at: datetime | None = None) -> float:
+    at = at or datetime.now(timezone.utc)
+    with transaction() as conn:
+        return float(load_rules(conn, room_id=room, at=at).campaign_multiplier(room, at))
+
+
+def _change(cid: str, body: dict | None = None, status: str | None = None) -> None:
+    with transaction() as conn:
+        if body:
+            update_campaign(conn, CampaignSpec.model_validate(body))
+        if status:
+            set_status(conn, cid, status)
+    campaign_tick(TickInput(campaign_id=cid))
+
+
+def test_order_multiplier_follows_the_rule_and_pauses_without_rewriting_the_past():
     room = new_room()
     body = spec(room, [{"id": "x2", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 2}}])
     cid = body["id"]
@@ -33,22 +48,38 @@ def test_order_multiplier_follows_the_rule():
     campaign_tick(TickInput(campaign_id=cid))
     campaign_tick(TickInput(campaign_id=cid))  # idempotent
     assert [(s, k, float(m)) for s, k, m in _multipliers(cid)] == [("room", room, 2.0)]
+    assert _rate(room) == 2.0
+    while_on = datetime.now(timezone.utc)
+    _change(cid, body={**body, "rules": [{**body["rules"][0], "enabled": False}]})
+    assert _rate(room) == 1.0 and _rate(room, while_on) == 2.0  # a late settlement of an earlier order keeps x2
+    _change(cid, body=body)
+    assert _rate(room) == 2.0
+    _change(cid, status="paused")  # the paused tick writes nothing
+    assert _rate(room) == 1.0
+    paused = datetime.now(timezone.utc)
+    _change(cid, status="running")
+    assert _rate(room) == 2.0 and _rate(room, paused) == 1.0 and _rate(room, while_on) == 2.0
+    _change(cid, status="stopped")
+    assert _rate(room) == 1.0 and _rate(room, while_on) == 2.0
+
+
+def test_a_multiplier_in_a_phase_is_in_force_during_the_phase_only():
+    room = new_room()
+    body = spec(room, [{"id": "s", "trigger": {"type": "share"}, "reward": {"points": 1}}],
+                phases=[{"name": "peak", "start_minute": 30, "end_minute": 40,
+                         "rules": [{"id": "x3", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 3}}]}])
     with transaction() as conn:
-        rules = load_rules(conn, room_id=room, at=datetime.now(timezone.utc))
-    assert float(rules.campaign_multiplier(room, datetime.now(timezone.utc))) == 2.0
-    off = {**body, "rules": [{**body["rules"][0], "enabled": False}]}
-    with transaction() as conn:
-        update_campaign(conn, CampaignSpec.model_validate(off))
-    campaign_tick(TickInput(campaign_id=cid))
-    assert _multipliers(cid) == []
-    with transaction() as conn:
-        update_campaign(conn, CampaignSpec.model_validate(body))
-    campaign_tick(TickInput(campaign_id=cid))
-    with transaction() as conn:
-        set_status(conn, cid, "stopped")
-        ends = conn.execute(text("SELECT ends_at FROM points_multiplier WHERE source = :s"),
-                            {"s": f"campaign:{cid}"}).scalar()
-    assert ends <= datetime.now(timezone.utc)
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    campaign_tick(TickInput(campaign_id=body["id"]))
+    start = datetime.fromisoformat(body["window"]["start"])  # 10 minutes ago
+    assert [_rate(room, start + timedelta(minutes=m)) for m in (12, 31, 39, 41)] == [1.0, 3.0, 3.0, 1.0]
+
+
+def test_a_multiplier_rule_cannot_carry_a_budget():
+    body = spec("r", [{"id": "x2", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 2},
+                       "limits": {"budget_points": 100}}])
+    with pytest.raises(ValueError, match="earned through order settlement"):
+        CampaignSpec.model_validate(body)
 
 
 def test_python_client_posts_batches(token):
