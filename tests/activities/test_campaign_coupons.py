@@ -172,3 +172,19 @@ def test_a_campaign_naming_an_unknown_coupon_template_is_refused_and_not_stored(
         assert create_campaign(conn, CampaignSpec.model_validate(good))
     with pytest.raises(BadInput, match="no-such-template"), transaction() as conn:
         update_campaign(conn, CampaignSpec.model_validate(body))
+
+
+def test_coupon_valid_minutes_limits_a_relative_template_too():
+    room, tid = new_room(), _template()  # relative: 24 hours from issue
+    body = spec(room, [{"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
+                        "reward": {"coupon_template": tid, "coupon_valid_minutes": 30}}])
+    with transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    member = unique("m")
+    _comments(room, [member], 1)
+    before = datetime.now(timezone.utc)
+    campaign_tick(TickInput(campaign_id=body["id"]))
+    with transaction() as conn:
+        issued, until = conn.execute(text("SELECT issued_at, valid_until FROM coupon WHERE member_id = :m"),
+                                     {"m": member}).one()
+    assert issued >= before - timedelta(seconds=5) and until == issued + timedelta(minutes=30)
