@@ -30,8 +30,18 @@ def notify(conn: Connection, *, member_id: str, kind: str, title: str, body: str
     notify_many(conn, [Note(member_id, kind, title, body, data, idempotency_key)])
 
 
+# Ids in commit order. The member app reads "id > the last it saw"; two transactions writing side by
+# side (two campaigns' lanes in a room) could take ids 100 and 101 and commit 101 first, and a read
+# between the commits would move the cursor past 100 for good. So one transaction at a time writes
+# notifications, from its insert to its commit. They come last in a grant's transaction: the lock is
+# held for one INSERT and the commit, a few times a second.
+_IN_ORDER = text("SELECT pg_advisory_xact_lock(hashtext('notification-ids-in-commit-order'))")
+
+
 def notify_many(conn: Connection, notes: list[Note]) -> None:
+    """The notes, last in the caller's transaction (see _IN_ORDER)."""
     if notes:
+        conn.execute(_IN_ORDER)
         columns = {"m": [n.member_id for n in notes], "k": [n.kind for n in notes],
                    "t": [n.title for n in notes], "b": [n.body for n in notes],
                    "d": [json_text(n.data) for n in notes],
