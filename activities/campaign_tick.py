@@ -33,6 +33,7 @@ from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickResult
+from queries.room_events import SHOP_ROOMS
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,7 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
         return set()
     rooms = [room_id]
     if "shop" in scopes:
-        rooms = list(conn.execute(text("SELECT room_id FROM room WHERE shop_id <> '' AND shop_id = "
-                                       "(SELECT shop_id FROM room WHERE room_id = :r) UNION SELECT :r"),
-                                  {"r": room_id}).scalars())
+        rooms = list(conn.execute(text(SHOP_ROOMS), {"r": room_id}).scalars())
     return set(conn.execute(text(
         "SELECT m.member_id FROM unnest(CAST(:m AS text[]), CAST(:f AS bigint[])) AS m(member_id, first_id) "
         "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.member_id = m.member_id AND e.room_id = ANY(:rooms) "

@@ -4,6 +4,7 @@ import asyncio
 import json
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -122,13 +123,16 @@ def dry_run(path: Path, room: str = typer.Option(..., help="room whose recorded 
     settings = get_settings()
     with transaction() as conn:
         events = events_between(conn, room, from_, to)
-        seen = members_seen_before(conn, room, from_)
+        shop = any(r.trigger.type == "first_visit" and r.trigger.scope == "shop" for r in moved.all_rules())
+        seen = members_seen_before(conn, room, from_, shop=shop)
         states = coupon_template_states(conn, templates)
     r = play(moved, events, gap_s=settings.heartbeat_gap_seconds, seen_before=seen, templates=states,
-             cap=FrequencyCap(settings.coupon_cap_count, settings.coupon_cap_window_seconds))
+             cap=FrequencyCap(settings.coupon_cap_count, settings.coupon_cap_window_seconds),
+             points_per_yuan=Decimal(settings.points_per_yuan))
     typer.echo(json.dumps({
         "events": r.events, "grants_by_rule": dict(r.grants_by_rule),
         "members_by_rule": {k: len(v) for k, v in r.members_by_rule.items()},
         "points": r.points, "coupons_by_template": dict(r.coupons), "coupon_value_yuan": r.coupon_fen / 100,
         "budget_runs_out_at": r.runs_out, "refused": {rule: dict(why) for rule, why in r.refused.items()},
+        "order_bonus_points_estimate": dict(r.order_bonus),
         "not_simulated": "risk decisions (they depend on the live history of devices and IPs)"}, indent=2))

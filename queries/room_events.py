@@ -18,9 +18,16 @@ def events_between(conn: Connection, room_id: str, start: datetime, end: datetim
     return [Ev(*r) for r in rows]
 
 
-def members_seen_before(conn: Connection, room_id: str, before: datetime) -> set[str]:
-    return set(conn.execute(text("SELECT DISTINCT member_id FROM room_event WHERE room_id = :r AND occurred_at < :b "
-                                 "AND member_id IS NOT NULL"), {"r": room_id, "b": before}).scalars())
+# The room :r and the other rooms of its shop (a first_visit rule of scope shop looks at them all).
+SHOP_ROOMS = ("SELECT room_id FROM room WHERE shop_id <> '' AND shop_id = (SELECT shop_id FROM room "
+              "WHERE room_id = :r) UNION SELECT :r")
+
+
+def members_seen_before(conn: Connection, room_id: str, before: datetime, *, shop: bool = False) -> set[str]:
+    """Members with an event in the room (shop=True: in any room of its shop) before `before`."""
+    return set(conn.execute(text(f"SELECT DISTINCT member_id FROM room_event WHERE room_id IN "
+                                 f"({SHOP_ROOMS if shop else ':r'}) AND occurred_at < :b AND member_id IS NOT NULL"),
+                            {"r": room_id, "b": before}).scalars())
 
 
 def coupon_template_states(conn: Connection, template_ids: list[str]) -> dict[str, CouponTemplateState]:

@@ -86,3 +86,32 @@ def test_events_load_names_a_broken_line_and_stores_nothing(tmp_path):
     path.write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in good), encoding="utf-8")
     fixed = runner.invoke(app, ["events", "load", str(path), "--room", room])
     assert fixed.exit_code == 0 and json.loads(fixed.output)["accepted"] == 2, fixed.output
+
+
+def test_dry_run_first_visit_of_scope_shop_looks_at_the_shops_other_rooms(tmp_path):
+    shop, first, second = unique("shop"), unique("room"), unique("room")
+    for room in (first, second):
+        runner.invoke(app, ["rooms", "add", room, "--shop", shop])
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(minutes=30)
+    with transaction() as conn:
+        from activities.intake import ingest
+        ingest(conn, first, [{"event_id": f"{first}-1", "type": "enter", "member_id": "regular",
+                              "occurred_at": (start - timedelta(days=1)).isoformat()}])
+        ingest(conn, second, [{"event_id": f"{second}-{m}", "type": "enter", "member_id": m,
+                               "occurred_at": (start + timedelta(minutes=1)).isoformat()} for m in ("regular", "new")])
+    granted = {}
+    for scope in ("room", "shop"):
+        spec = tmp_path / f"{scope}.yaml"
+        spec.write_text(f"""id: {unique('dry')}
+rooms: [{second}]
+window: {{start: "2030-01-01T00:00:00Z", end: "2030-01-01T02:00:00Z"}}
+rules:
+  - id: newcomer
+    trigger: {{type: first_visit, scope: {scope}}}
+    reward: {{points: 5}}
+""")
+        out = runner.invoke(app, ["campaigns", "dry-run", str(spec), "--room", second, "--from", start.isoformat(),
+                                  "--to", (start + timedelta(minutes=10)).isoformat()])
+        assert out.exit_code == 0, out.output
+        granted[scope] = json.loads(out.output)["members_by_rule"].get("newcomer", 0)
+    assert granted == {"room": 2, "shop": 1}  # "regular" was in the shop's other room yesterday

@@ -2,6 +2,7 @@
 limit / face-value budget, campaign coupon budget in yuan, rule budget in points."""
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from domain.campaigns.dry_run import CouponTemplateState, FrequencyCap, dry_run
 from domain.campaigns.evaluator import Ev
@@ -71,3 +72,19 @@ def test_points_budget_takes_rule_and_campaign_together():
                      cap=NO_CAP)
     assert report.points == 60 and report.refused["s"] == {"budget exhausted": 1}
     assert list(report.runs_out) == ["campaign"]
+
+
+def test_order_multiplier_bonus_is_estimated_under_the_highest_multiplier_in_force():
+    spec = CampaignSpec.model_validate({
+        "id": "c", "rooms": ["r"], "window": {"start": T0.isoformat(), "end": (T0 + timedelta(hours=1)).isoformat()},
+        "rules": [{"id": "x2", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 2}}],
+        "phases": [{"name": "peak", "start_minute": 30, "rules": [
+            {"id": "x3", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 3}}]}]})
+
+    def order(n: int, minute: float, amount) -> Ev:
+        return Ev(n, f"o{n}", "order_paid", "m", "d", "10.0.0.1", T0.timestamp() + minute * 60,
+                  {"order_id": f"o{n}", "amount_fen": amount})
+    events = [order(1, 5, 9900), order(2, 35, 10000), order(3, 36, "bad"), order(4, 61, 10000)]
+    report = dry_run(spec, events, gap_s=60, seen_before=set(), templates={}, cap=NO_CAP, points_per_yuan=Decimal(2))
+    # 99 yuan x 2 points x (2 - 1) in warm-up; 100 yuan x 2 x (3 - 1) in the peak; the last is after the window
+    assert report.order_bonus == {"x2": 198, "x3": 400}
