@@ -1,5 +1,6 @@
 """A whole session: arrivals on a rising-then-falling curve, each viewer's behaviour, room-wide events."""
 
+import heapq
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -43,12 +44,27 @@ def _arrival(rng: random.Random, duration: float) -> float:
     return min(duration * 0.95, rng.triangular(0, duration, duration * 0.3))  # most arrive early-ish
 
 
+def _rank_updates(likes: list[tuple[float, str, int]], cfg: SessionConfig) -> list[tuple]:
+    """Every rank_every_s, the top 10 fans by likes so far (the room's leaderboard as it stood then)."""
+    likes.sort(key=lambda x: x[0])
+    so_far: dict[str, int] = {}
+    out, n, t = [], 0, cfg.rank_every_s
+    while t < cfg.duration_s:
+        while n < len(likes) and likes[n][0] <= t:
+            so_far[likes[n][1]] = so_far.get(likes[n][1], 0) + likes[n][2]
+            n += 1
+        ranking = [m for m, _ in heapq.nsmallest(10, so_far.items(), key=lambda kv: (-kv[1], kv[0]))]
+        out.append((t, "rank_update", None, "", "", {"ranking": ranking}))
+        t += cfg.rank_every_s
+    return out
+
+
 def simulate(cfg: SessionConfig, behaviours: list[Behaviour] | None = None) -> SimulatedSession:
     rng = random.Random(cfg.seed)
     behaviours = behaviours or DEFAULT_BEHAVIOURS
     prefix = cfg.member_prefix or f"{cfg.room_id}-m"
     timeline: list[tuple[float, str, str | None, str, str, dict]] = []
-    viewers, likes = [], {}
+    viewers, likes = [], []
     for i in range(cfg.viewers):
         b = rng.choices(behaviours, weights=[x.weight for x in behaviours])[0]
         arrive = _arrival(rng, cfg.duration_s)
@@ -58,7 +74,7 @@ def simulate(cfg: SessionConfig, behaviours: list[Behaviour] | None = None) -> S
         viewers.append(v)
         for t, kind, payload in b.visit(v, cfg, rng):
             if kind == "like":
-                likes[v.member_id] = likes.get(v.member_id, 0) + payload["count"]
+                likes.append((min(t, cfg.duration_s), v.member_id, payload["count"]))
             timeline.append((min(t, cfg.duration_s), kind, v.member_id, v.device_id, v.ip, payload))
     t = 0.0
     while t < cfg.duration_s:
@@ -68,11 +84,7 @@ def simulate(cfg: SessionConfig, behaviours: list[Behaviour] | None = None) -> S
     timeline.append((cfg.host_command_at, "host_command", None, "", "", {"word": cfg.host_word}))
     timeline.append((cfg.flash_sale[0], "flash_sale_start", None, "", "", {"sku": "SKU-FLASH"}))
     timeline.append((cfg.flash_sale[1], "flash_sale_end", None, "", "", {"sku": "SKU-FLASH"}))
-    ranking = [m for m, _ in sorted(likes.items(), key=lambda kv: -kv[1])][:10]
-    t = cfg.rank_every_s
-    while t < cfg.duration_s:
-        timeline.append((t, "rank_update", None, "", "", {"ranking": ranking}))
-        t += cfg.rank_every_s
+    timeline += _rank_updates(likes, cfg)
     timeline.sort(key=lambda x: x[0])
     events = [{"event_id": f"{cfg.room_id}-{cfg.seed}-{n}", "room_id": cfg.room_id, "type": kind, "member_id": m,
                "device_id": d, "ip": ip, "occurred_at": (cfg.start + timedelta(seconds=t)).isoformat(),
