@@ -1,6 +1,8 @@
 """Operator actions on campaigns: the database row first (authoritative), then the schedule and the
 running workflow (signals make them take effect at once rather than at the next tick)."""
 
+from datetime import datetime, timezone
+
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -62,6 +64,9 @@ async def resume(client: Client, campaign_id: str) -> str:
         status = set_status(conn, campaign_id, "running" if window_started(spec) else "scheduled")
     if status == "stopped":
         return status
+    if spec.recurrence is None and datetime.now(timezone.utc) >= spec.window.end:
+        await stop(client, campaign_id)  # over while paused: no start will come, so it ends here, with its summary
+        return "stopped"
     await ensure_campaign_schedule(client, spec)
     await _signal(client, campaign_id, "resume")
     return status

@@ -280,3 +280,17 @@ async def test_updating_a_paused_campaign_keeps_its_schedule_paused(client, work
     assert await ops.resume(client, cid) == "scheduled"  # its window has not started
     assert not (await schedule.describe()).schedule.state.paused
     await ops.stop(client, cid)
+
+
+async def test_a_campaign_resumed_after_its_window_ended_while_paused_stops_with_its_summary(client, worker):
+    room = new_room()
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start,
+                minutes=0.05)  # a 3 s window
+    cid = body["id"]
+    await ops.create(client, CampaignSpec.model_validate(body))
+    assert await ops.pause(client, cid) == "paused"
+    await asyncio.sleep((start - datetime.now(timezone.utc)).total_seconds() + 4)  # start and end pass, paused
+    assert await ops.resume(client, cid) == "stopped"
+    status, _, summary = _campaign(cid)
+    assert status == "stopped" and summary is not None and summary["status"] == "stopped"
