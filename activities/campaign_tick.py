@@ -132,24 +132,27 @@ def campaign_tick(inp: TickInput) -> TickResult:
     Room ticks share the campaign row (FOR SHARE, so a spec update waits for them) and each
     locks its own cursor row; budgets, caps and the ledger are safe under that concurrency."""
     lane_wake.lane_runs(inp.workflow_id, [inp.room_id] if inp.room_id else None)
-    result = _lane(inp, LaneCursors())
-    if inp.workflow_id and result.status == "running" and (result.idle or not result.events):
-        # the workflow waits on its timer next (or ticks at once, and a wake costs one tick)
-        lane_wake.lane_waits(inp.workflow_id, [inp.room_id] if inp.room_id else result.rooms)
+    # Watched from before the first read until handed back: intake's notification in between is never lost.
+    with lane_wake.notified_of([inp.room_id] if inp.room_id else []) as notified:
+        result = _lane(inp, LaneCursors(notified=notified))
+        if inp.workflow_id and result.status == "running" and (result.idle or not result.events):
+            # the workflow waits on its timer next (or ticks at once, and a wake costs one tick)
+            lane_wake.lane_waits(inp.workflow_id, [inp.room_id] if inp.room_id else result.rooms)
+            if notified.is_set():  # events came after the lane's last read: tick again at once, not on the timer
+                result = result.model_copy(update={"more": True, "idle": False})
     return result
 
 
 def _lane(inp: TickInput, lane: LaneCursors) -> TickResult:
-    with lane_wake.notified_of([inp.room_id] if inp.room_id else []) as lane.notified:  # before the first read
-        first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
-        if inp.run_for_ms <= 0:
-            return first
-        if not inp.room_id:
-            lane_wake.watch(lane.notified, first.rooms)
-        with may_linger() as lingering:
-            return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
-                                probe=lane.wait_for_events if lingering else None,
-                                linger_s=get_settings().campaign_lane_linger_seconds)
+    first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
+    if inp.run_for_ms <= 0:
+        return first
+    if not inp.room_id:
+        lane_wake.watch(lane.notified, first.rooms)
+    with may_linger() as lingering:
+        return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
+                            probe=lane.wait_for_events if lingering else None,
+                            linger_s=get_settings().campaign_lane_linger_seconds)
 
 
 def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: LaneCursors | None = None) -> TickResult:
@@ -157,6 +160,8 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     committed, `lane` holds the rooms' cursors."""
     if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
         time.sleep(wait_ms / 1000)
+    if lane is not None and lane.notified is not None:
+        lane.notified.clear()  # from here, set means events after this tick's read
     started = time.perf_counter()
     _mark_running(inp)
     with transaction() as conn:
