@@ -1,7 +1,6 @@
 """Coupon rewards through the coupons area's issue_coupon: delivery, frequency caps across campaigns
 under concurrent ticks, coupon-value budgets and template stock."""
 
-import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -20,7 +19,7 @@ from domain.errors import BadInput
 from models.campaign_run import TickInput
 from models.coupon_api import TemplateSpec
 from tests.campaigns import helpers
-from tests.campaigns.helpers import ev, new_room, spec
+from tests.campaigns.helpers import ev, new_room, own_ip, spec
 from tests.conftest import unique
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -139,9 +138,8 @@ def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_
         create_campaign(conn, CampaignSpec.model_validate(body))
     sharers, commenters = [unique("s") for _ in range(5)], [unique("c") for _ in range(2)]
 
-    def ev(room, kind, member, at, **payload):  # an address of its own: no shared-network risk rule holds it
-        octets = ".".join(str(random.randrange(256)) for _ in range(3))
-        return {**helpers.ev(room, kind, member, at, **payload), "ip": f"10.{octets}"}
+    def ev(room, kind, member, at, **payload):
+        return {**helpers.ev(room, kind, member, at, **payload), "ip": own_ip()}
     with transaction() as conn:
         ingest(conn, room, [ev(room, "share", m, T0 + timedelta(seconds=i)) for i, m in enumerate(sharers[:3])])
     first = campaign_tick(TickInput(campaign_id=cid)).grants

@@ -1,5 +1,6 @@
 """Shared builders for campaign tests: rooms, events, specs."""
 
+import random
 from datetime import datetime, timedelta, timezone
 
 from activities.rooms import register_room
@@ -19,6 +20,12 @@ def ev(room: str, kind: str, member: str | None, at: datetime, n: int | str = ""
     return {"event_id": f"{room}-{kind}-{member}-{at.timestamp()}-{n}", "type": kind, "member_id": member,
             "device_id": f"dev-{member}" if member else "", "ip": "10.0.0.1", "occurred_at": at.isoformat(),
             "payload": payload}
+
+
+def own_ip() -> str:
+    """A random address: the shared-IP and shared-network risk rules (ev's 10.0.0.1, piled up by other
+    tests) then hold nothing of this test's."""
+    return "10." + ".".join(str(random.randrange(256)) for _ in range(3))
 
 
 def watching(room: str, member: str, start: datetime, minutes: float, every: int = 30) -> list[dict]:

@@ -1,7 +1,6 @@
 """A milestone lottery drawn by a real tick, re-verified from its record over the API and the CLI."""
 
 import json
-import random
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
@@ -14,7 +13,7 @@ from cli.main import app
 from core.db import transaction
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import TickInput
-from tests.campaigns.helpers import ev, new_room, spec
+from tests.campaigns.helpers import ev, new_room, own_ip, spec
 
 T0 = datetime.now(timezone.utc) - timedelta(minutes=8)
 LOTTERY = [{"id": "lucky", "trigger": {"type": "online_milestone", "count": 1000, "mode": "lottery", "winners": 3},
@@ -25,9 +24,7 @@ def _drawn_campaign() -> tuple[str, str, list[str]]:
     """A room of 12 viewers (two left before the milestone) whose online count passes 1,000; ticked once."""
     room = new_room()
     viewers = [f"{room}-v{i}" for i in range(12)]
-    net = random.randrange(256 * 256)  # an address of its own per viewer: no shared-IP risk rule holds them
-    events = [{**ev(room, "enter", v, T0 + timedelta(seconds=i)), "ip": f"10.{net // 256}.{net % 256}.{i}"}
-              for i, v in enumerate(viewers)]
+    events = [{**ev(room, "enter", v, T0 + timedelta(seconds=i)), "ip": own_ip()} for i, v in enumerate(viewers)]
     events += [ev(room, "leave", v, T0 + timedelta(seconds=20)) for v in viewers[:2]]
     events += [ev(room, "online_count", None, T0 + timedelta(seconds=25), count=400),
                ev(room, "online_count", None, T0 + timedelta(seconds=30), n=2, count=1200)]
