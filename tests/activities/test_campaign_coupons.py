@@ -44,7 +44,7 @@ def _campaign(room: str, tid: str, **limits) -> str:
 
 def _comments(room: str, members: list[str], times: int) -> None:
     with transaction() as conn:
-        ingest(conn, room, [ev(room, "comment", m, T0 + timedelta(seconds=i), n=i, text="lucky!")
+        ingest(conn, room, [{**ev(room, "comment", m, T0 + timedelta(seconds=i), n=i, text="lucky!"), "ip": own_ip()}
                             for m in members for i in range(times)])
 
 
