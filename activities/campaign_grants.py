@@ -174,12 +174,11 @@ def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str
     if row["status"] != "held":
         return row["status"]
     g = Grant.from_row(row)
+    notes: list[Note] = []
     if approve:
         if g.kind == "points":
             budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)  # re-taken by deliver
-        notes: list[Note] = []
         status, why = deliver(conn, g, now=conn.execute(text("SELECT now()")).scalar_one(), notes=notes)
-        notify_many(conn, notes)
     else:
         if g.kind == "points":
             budget.give_back(conn, g.campaign_id, g.rule_id, points=g.points, stock=1)
@@ -187,4 +186,5 @@ def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str
     conn.execute(text("UPDATE campaign_grant SET status = :st, reason = :why, coupon_code = :code, value_fen = :fen, "
                       "decided_at = clock_timestamp() WHERE id = :id"),
                  {"st": status, "why": why, "code": g.coupon_code, "fen": g.value_fen, "id": grant_id})
+    notify_many(conn, notes)  # last in the transaction (activities/notify.py)
     return status
