@@ -53,7 +53,7 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
     """The batch's members with an earlier event in the room (or shop): no newcomer grant for them. Only
     members the trigger state does not know yet are looked up (one index probe each): the others have
     been seen by this campaign already, and the first-visit trigger looks only at a viewer's first event."""
-    scopes = {r.trigger.scope for r in spec.all_rules() if r.trigger.type == "first_visit" and r.enabled}
+    scopes = spec.newcomer_scopes()
     if not scopes:
         return set()
     first: dict[str, int] = {}

@@ -123,8 +123,7 @@ def dry_run(path: Path, room: str = typer.Option(..., help="room whose recorded 
     settings = get_settings()
     with transaction() as conn:
         events = events_between(conn, room, from_, to)
-        shop = any(r.trigger.type == "first_visit" and r.trigger.scope == "shop" for r in moved.all_rules())
-        seen = members_seen_before(conn, room, from_, shop=shop)
+        seen = members_seen_before(conn, room, from_, shop="shop" in moved.newcomer_scopes())
         states = coupon_template_states(conn, templates)
     r = play(moved, events, gap_s=settings.heartbeat_gap_seconds, seen_before=seen, templates=states,
              cap=FrequencyCap(settings.coupon_cap_count, settings.coupon_cap_window_seconds),

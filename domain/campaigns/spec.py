@@ -195,6 +195,10 @@ class CampaignSpec(Strict):
     def all_rules(self) -> list[Rule]:
         return list(self.rules) + [r for p in self.phases for r in p.rules]
 
+    def newcomer_scopes(self) -> set[str]:
+        """Where the enabled first_visit rules look for earlier visits: "room", "shop" or both."""
+        return {r.trigger.scope for r in self.all_rules() if r.trigger.type == "first_visit" and r.enabled}
+
     def active_rules(self, at: datetime) -> list[Rule]:
         """Enabled rules in force at `at`: the campaign-wide ones plus the phase's."""
         if not (self.window.start <= at < self.window.end):
