@@ -113,4 +113,23 @@ def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:
         "SELECT coalesce(sum(events), 0)::bigint FROM campaign_cursor "
         "WHERE campaign_id = :id OR campaign_id LIKE :c"),
         {"id": campaign_id, "c": f"{campaign_id}@%"}).scalar_one()
+    s.orders_multiplied, s.order_bonus_points = _order_bonus(conn, campaign_id)
     return s
+
+
+def _order_bonus(conn: Connection, campaign_id: str) -> tuple[int, int]:
+    """Orders whose points a multiplier rule of this campaign raised, and the points it added, less the
+    share refunds took back (settlement pays these; no campaign budget sees them). Read through the
+    paid-time index: multiplier rows never reach outside the campaign's window (a recurring campaign's
+    runs move it on from its first start)."""
+    window = conn.execute(text(
+        "SELECT spec->'window'->>'start', CASE WHEN spec->'recurrence' IS NULL OR spec->'recurrence' = 'null' "
+        "THEN spec->'window'->>'end' ELSE 'infinity' END FROM campaign WHERE campaign_id = :c"),
+        {"c": campaign_id}).one()
+    count, points = conn.execute(text(
+        "SELECT count(*), coalesce(sum((rules->>'campaign_bonus')::bigint * (points_earned - points_reversed) "
+        "/ points_earned), 0)::bigint FROM settlement "
+        "WHERE paid_at >= CAST(:start AS timestamptz) AND paid_at < CAST(:end AS timestamptz) "
+        "AND rules->>'campaign_source' = :source AND points_earned > 0 AND (rules->>'campaign_bonus')::bigint > 0"),
+        {"start": window[0], "end": window[1], "source": f"campaign:{campaign_id}"}).one()
+    return count, points

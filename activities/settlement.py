@@ -16,7 +16,7 @@ from activities.rejections import refuse
 from activities.settlement_store import load_settlement, order_from_row, save_new, save_refund
 from core.db import transaction
 from core.settings import get_settings
-from domain.earning import order_points
+from domain.earning import campaign_bonus, order_points
 from domain.errors import BadInput
 from domain.orders import RefundedSoFar, check_order, combine, plan_refund, points_kept
 from models.orders import SettlementState
@@ -53,9 +53,11 @@ def accept_order(inp: AcceptOrderInput) -> AcceptResult:
                                 reference=f"order:{order.order_id}")
         coupon_seam.redeem_for_order(conn, order_id=order.order_id, member_id=checked.member_id,
                                      codes=order.coupons_used, paid_at=checked.paid_at)
+        bonus = 0 if points == 0 else campaign_bonus(list(checked.lines), checked.goods_paid_fen, rules,
+                                                     room_id=checked.room_id, paid_at=checked.paid_at)
         snap = snapshot(rules, skus=[l.sku for l in checked.lines],
                         categories={l.sku: l.category for l in checked.lines}, room_id=checked.room_id,
-                        at=checked.paid_at)
+                        at=checked.paid_at, campaign_bonus=bonus)
         save_new(conn, order=order, checked=checked, state=state, points=points, verdict=verdict, rules=snap,
                  confirm_due_at=due)
     return AcceptResult(state=state, points=points, confirm_due_at=due, risk_decision=verdict.decision)

@@ -14,7 +14,7 @@ Rule, in order:
    point.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +41,7 @@ class CampaignMultiplier:
     starts_at: datetime
     ends_at: datetime
     multiplier: Decimal
+    source: str = ""  # "campaign:<id>" for a campaign rule's row, so its bonus can be counted against it
 
     def applies(self, room_id: str, at: datetime) -> bool:
         return (not self.room_id or self.room_id == room_id) and self.starts_at <= at < self.ends_at
@@ -60,7 +61,13 @@ class EarningRules:
         return self.category_multipliers.get(line.category, Decimal("1"))
 
     def campaign_multiplier(self, room_id: str, at: datetime) -> Decimal:
-        return max((c.multiplier for c in self.campaign_multipliers if c.applies(room_id, at)), default=Decimal("1"))
+        in_force = self.campaign_multiplier_in_force(room_id, at)
+        return in_force.multiplier if in_force else Decimal("1")
+
+    def campaign_multiplier_in_force(self, room_id: str, at: datetime) -> CampaignMultiplier | None:
+        """The highest multiplier that applies (they do not stack); on a tie, the first loaded."""
+        return max((c for c in self.campaign_multipliers if c.applies(room_id, at)),
+                   key=lambda c: c.multiplier, default=None)
 
 
 def order_points(lines: list[Line], goods_paid_fen: int, rules: EarningRules, *, room_id: str,
@@ -73,3 +80,12 @@ def order_points(lines: list[Line], goods_paid_fen: int, rules: EarningRules, *,
                  for share, line in zip(shares, lines)), Fraction(0))
     exact *= Fraction(rules.campaign_multiplier(room_id, paid_at))
     return min(floor(exact), rules.max_points_per_order)
+
+
+def campaign_bonus(lines: list[Line], goods_paid_fen: int, rules: EarningRules, *, room_id: str,
+                   paid_at: datetime) -> int:
+    """The points the campaign multiplier adds to this order: what it costs the campaign that set it
+    (the cap and the rounding included)."""
+    without = replace(rules, campaign_multipliers=())
+    return (order_points(lines, goods_paid_fen, rules, room_id=room_id, paid_at=paid_at)
+            - order_points(lines, goods_paid_fen, without, room_id=room_id, paid_at=paid_at))

@@ -88,3 +88,5 @@ class CampaignSummary(BaseModel):
     denied: int = 0
     exhausted: dict[str, str] = {}  # rule ('' = campaign) -> reason
     events_evaluated: int = 0
+    orders_multiplied: int = 0  # paid orders in the rooms whose points a multiplier rule raised
+    order_bonus_points: int = 0  # what those rules added, less the share refunded (settlement pays it)

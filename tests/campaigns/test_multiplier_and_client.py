@@ -1,19 +1,26 @@
 """Order points multipliers from campaign rules; the live platform's Python client."""
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from activities.campaign_store import create_campaign, set_status, update_campaign
+from temporalio.testing import ActivityEnvironment
+
+from activities.campaign_store import create_campaign, set_status, summarize, update_campaign
 from activities.campaign_tick import campaign_tick
 from activities.earning_rules import load_rules
+from activities.settlement import accept_order, apply_refund
 from clients.events import EventsClient
 from core.db import transaction
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import TickInput
-from tests.campaigns.helpers import ev, new_room, spec
+from models.orders import PaidOrder, Refund
+from models.settlement import AcceptOrderInput, RefundInput
+from tests.campaigns.helpers import ev, new_room, own_ip, spec
+from tests.workflows.orders import paid_order
 
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -61,6 +68,29 @@ def test_order_multiplier_follows_the_rule_and_pauses_without_rewriting_the_past
     assert _rate(room) == 2.0 and _rate(room, paused) == 1.0 and _rate(room, while_on) == 2.0
     _change(cid, status="stopped")
     assert _rate(room) == 1.0 and _rate(room, while_on) == 2.0
+
+
+def _settle(room: str, amount: str) -> PaidOrder:
+    order = paid_order(amount=amount).model_copy(update={"room_id": room, "ip": own_ip(), "device_id": own_ip()})
+    ActivityEnvironment().run(accept_order, AcceptOrderInput(order=order, return_window_seconds=60))
+    return order
+
+
+def test_the_summary_counts_what_a_multiplier_added_to_orders_as_the_campaigns_cost():
+    room, elsewhere = new_room(), new_room()
+    body = spec(room, [{"id": "x2", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 2}}])
+    with transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    campaign_tick(TickInput(campaign_id=body["id"]))
+    _settle(room, "300")  # 300 points at 1x, 600 at 2x: 300 of bonus
+    refunded = _settle(room, "200")  # 200 of bonus, then a quarter of the order refunded
+    _settle(elsewhere, "300")  # not the campaign's room
+    ActivityEnvironment().run(apply_refund, RefundInput(order_id=refunded.order_id,
+                                                        refund=Refund(refund_id="r1", amount=Decimal("50"))))
+    with transaction() as conn:
+        summary = summarize(conn, body["id"])
+    assert (summary.orders_multiplied, summary.order_bonus_points) == (2, 300 + 150)
+    assert summary.points_granted == 0  # the bonus is settlement's to pay, shown apart from grants
 
 
 def test_a_multiplier_in_a_phase_is_in_force_during_the_phase_only():

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from domain.earning import CampaignMultiplier, EarningRules, Line, order_points
+from domain.earning import CampaignMultiplier, EarningRules, Line, campaign_bonus, order_points
 from domain.money import allocate
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
@@ -44,6 +44,16 @@ def test_highest_campaign_multiplier_wins_without_stacking():
     rules = EarningRules(campaign_multipliers=(CampaignMultiplier("", *window, Decimal("2")),
                                                CampaignMultiplier("r1", *window, Decimal("3"))))
     assert points([Line("a", "x", 1000, 1)], 1000, rules) == 30
+
+
+def test_campaign_bonus_is_what_the_multiplier_added_after_the_cap():
+    double = CampaignMultiplier("r1", NOW - timedelta(hours=1), NOW + timedelta(hours=1), Decimal("2"), "campaign:c")
+    rules = EarningRules(campaign_multipliers=(double,), max_points_per_order=500)
+    lines = [Line("a", "x", 20000, 1)]
+    assert campaign_bonus(lines, 20000, rules, room_id="r1", paid_at=NOW) == 200
+    assert campaign_bonus(lines, 40000, rules, room_id="r1", paid_at=NOW) == 100  # 800 capped at 500, 400 without
+    assert campaign_bonus(lines, 20000, rules, room_id="r2", paid_at=NOW) == 0
+    assert rules.campaign_multiplier_in_force("r1", NOW).source == "campaign:c"
 
 
 def test_cap_per_order():
