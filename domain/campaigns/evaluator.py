@@ -192,7 +192,8 @@ class Evaluator:
     def _on_watch_without_order(self, rule: Rule, e: Ev) -> None:
         if e.type == "heartbeat":
             v = self.viewers[e.member_id]
-            if t.watched_without_order(v["w"], bool(v["o"]), rule.trigger.minutes):
+            if t.watched_without_order(v["w"], bool(v["o"]), rule.trigger.minutes,
+                                       self.counts.get(rule.id, {}).get(e.member_id, 0)):
                 self._grant(rule, e.member_id, e, watched_s=round(v["w"]))
 
     def _on_comment_keyword(self, rule: Rule, e: Ev) -> None:
@@ -223,6 +224,8 @@ class Evaluator:
     def _on_online_milestone(self, rule: Rule, e: Ev) -> None:
         if e.type != "online_count" or not t.milestone_crossed(self.room.get("online_before", 0),
                                                               self.room["online"], rule.trigger.count):
+            return
+        if not self._once(rule):  # a count that dips and recovers reaches no milestone again
             return
         present = self.present(e.at)
         if rule.trigger.mode == "lottery":
@@ -260,9 +263,21 @@ class Evaluator:
             self._grant(rule, e.member_id, e, sale=self.room["sale"])
 
     def _on_top_fan(self, rule: Rule, e: Ev) -> None:
-        if e.type == "rank_update":
-            for rank, m in enumerate(t.top_fans(_ranking(e.payload), rule.trigger.top_n), 1):
-                self._grant(rule, m, e, rank=rank)
+        if e.type != "rank_update":
+            return
+        if rule.trigger.at_minute is not None:  # the ranking at one moment: the first update from then on
+            if e.at < self.spec.window.start.timestamp() + rule.trigger.at_minute * 60 or not self._once(rule):
+                return
+        for rank, m in enumerate(t.top_fans(_ranking(e.payload), rule.trigger.top_n), 1):
+            self._grant(rule, m, e, rank=rank)
+
+    def _once(self, rule: Rule) -> bool:
+        """True the first time in this run (an online milestone reached, a ranking's moment come)."""
+        fired = self.room.setdefault("fired_once", [])
+        if rule.id in fired:
+            return False
+        fired.append(rule.id)
+        return True
 
     def _on_order_paid(self, rule: Rule, e: Ev) -> None:
         if e.type == "order_paid" and rule.reward.points is not None:

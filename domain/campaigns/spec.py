@@ -68,6 +68,9 @@ class FlashSale(Strict):
 class TopFan(Strict):
     type: Literal["top_fan"]
     top_n: int = Field(1, gt=0)
+    # The moment that counts, in minutes from the window start: the first rank_update from then on
+    # decides, once. None: whoever reaches the top n at any rank_update (per_viewer limits how often).
+    at_minute: float | None = Field(None, ge=0)
 
 
 class OrderPaid(Strict):
@@ -190,6 +193,10 @@ class CampaignSpec(Strict):
         if late:
             raise ValueError(f"phase(s) {', '.join(late)} start after the {minutes:g}-minute window ends: "
                              "their rules would never run")
+        moments = [r.id for r in self.all_rules() if r.trigger.type == "top_fan"
+                   and r.trigger.at_minute is not None and r.trigger.at_minute >= minutes]
+        if moments:
+            raise ValueError(f"rule(s) {', '.join(moments)}: at_minute is after the {minutes:g}-minute window ends")
         return self
 
     def all_rules(self) -> list[Rule]:

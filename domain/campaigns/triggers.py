@@ -20,8 +20,9 @@ def watched_enough(watch_s: float, minutes: float, times_granted: int) -> bool:
     return watch_s >= minutes * 60 * (times_granted + 1)
 
 
-def watched_without_order(watch_s: float, ordered: bool, minutes: float) -> bool:
-    return not ordered and watch_s >= minutes * 60
+def watched_without_order(watch_s: float, ordered: bool, minutes: float, times_granted: int = 0) -> bool:
+    """Not ordered yet, and watched long enough for the next grant (every N minutes, as watched_enough)."""
+    return not ordered and watched_enough(watch_s, minutes, times_granted)
 
 
 def comment_matches(text: str, keywords: list[str]) -> bool:

@@ -1,6 +1,9 @@
 """A small recorded session through every trigger, with the exact grants expected."""
 
+import json
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
@@ -100,7 +103,6 @@ def test_replaying_from_saved_state_gives_the_rest_only():
     whole = Evaluator(SPEC, {}, gap_s=90, seen_before={"old"}).run(events)
     state: dict = {}
     first = Evaluator(SPEC, state, gap_s=90, seen_before={"old"}).run(events[:12])
-    import json
     state = json.loads(json.dumps(state))  # as stored in jsonb
     rest = Evaluator(SPEC, state, gap_s=90, seen_before={"old"}).run(events[12:])
     key = lambda m: (m.rule_id, m.member_id, m.occurrence)  # noqa: E731
@@ -120,3 +122,40 @@ def test_malformed_payloads_stored_before_intake_checked_them_do_not_stop_the_ro
     # is no ranking (not "a" and "b"), a ranking's non-ids are dropped
     assert state["viewers"]["a"]["l"] == 12 and state["room"]["online"] == 150
     assert got == [("likes10", "a"), ("newcomer", "a"), ("online", "a"), ("top", "a")]  # room likes 12 < 15
+
+
+def test_an_online_milestone_fires_once_however_often_the_count_dips_and_recovers():
+    def one(n, sec, kind, member=None, **payload):
+        return Ev(n, f"o{n}", kind, member, "d", "1.1.1.1", (T0 + timedelta(seconds=sec)).timestamp(), payload)
+    counts = [90, 110, 95, 105, 98, 120, 210, 190, 230]
+    events = [one(1, 0, "enter", "a"), one(2, 0, "enter", "b")]
+    events += [one(3 + i, 10 + i, "online_count", count=c) for i, c in enumerate(counts[:4])]
+    events += [one(7, 14, "enter", "late")]  # arrives between two crossings: the milestone was already reached
+    events += [one(8 + i, 20 + i, "online_count", count=c) for i, c in enumerate(counts[4:])]
+    state: dict = {}
+    first = Evaluator(SPEC, state, gap_s=90).run(events[:5])
+    state = json.loads(json.dumps(state))  # a snapshot in between: what fired is part of the state
+    ev = Evaluator(SPEC, state, gap_s=90)
+    rest = ev.run(events[5:])
+    fired = sorted((m.rule_id, m.member_id) for m in first + rest if m.rule_id in ("online", "lottery"))
+    assert [m for r, m in fired if r == "online"] == ["a", "b"]
+    assert len(ev.lotteries) == 1 and len([m for r, m in fired if r == "lottery"]) == 1
+
+
+def test_top_fan_at_a_moment_rewards_the_ranking_then_and_no_other():
+    moment = CampaignSpec.model_validate({**SPEC.model_dump(mode="json"), "rules": [
+        rule("first", {"type": "top_fan", "top_n": 1, "at_minute": 10}),
+        rule("anytime", {"type": "top_fan", "top_n": 1})]})
+
+    def rank(n, minute, ranking):
+        return Ev(n, f"k{n}", "rank_update", None, "", "", (T0 + timedelta(minutes=minute)).timestamp(),
+                  {"ranking": ranking})
+    events = [rank(1, 5, ["a", "b"]), rank(2, 10.5, ["b", "a"]), rank(3, 15, ["c", "b"])]
+    got = sorted((m.rule_id, m.member_id) for m in Evaluator(moment, {}, gap_s=90).run(events))
+    assert got == [("anytime", "a"), ("anytime", "b"), ("anytime", "c"), ("first", "b")]
+
+
+def test_top_fan_at_minute_must_fall_inside_the_window():
+    with pytest.raises(ValueError, match="at_minute is after the 60-minute window ends"):
+        CampaignSpec.model_validate({**SPEC.model_dump(mode="json"), "rules": [
+            rule("first", {"type": "top_fan", "at_minute": 60})]})

@@ -27,6 +27,8 @@ def test_watched_without_order():
     assert t.watched_without_order(600, False, 10)
     assert not t.watched_without_order(600, True, 10)
     assert not t.watched_without_order(599, False, 10)
+    assert not t.watched_without_order(630, False, 10, times_granted=1)  # per_viewer > 1: every 10 minutes
+    assert t.watched_without_order(1200, False, 10, times_granted=1)
 
 
 def test_comment_keyword_ignores_case_width_and_script():
