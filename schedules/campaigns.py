@@ -40,8 +40,9 @@ def build_schedule(spec: CampaignSpec, *, tick_seconds: float | None = None, pau
     action = ScheduleActionStartWorkflow("CampaignWorkflow", run, id=campaign_workflow_id(spec.id),
                                          task_queue=settings.task_queue)
     if spec.recurrence:
-        return Schedule(action=action, spec=ScheduleSpec(cron_expressions=[spec.recurrence.cron],
-                                                         start_at=spec.window.start),
+        return Schedule(action=action, spec=ScheduleSpec(
+                            cron_expressions=[spec.recurrence.cron], start_at=spec.window.start,
+                            time_zone_name=spec.recurrence.time_zone or settings.timezone),
                         policy=SchedulePolicy(overlap=OVERLAP[spec.recurrence.overlap]),
                         state=ScheduleState(note=f"campaign {spec.id}", paused=paused))
     return Schedule(action=action, spec=_one_shot(spec.window.start),

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -153,6 +154,17 @@ class Window(Strict):
 class Recurrence(Strict):
     cron: str  # e.g. "0 20 * * *": each run lasts the window's length
     overlap: Literal["skip", "buffer_one", "cancel_other", "terminate_other", "allow_all"] = "skip"
+    # The cron's clock (an IANA name); none: the operators' LIVEPERKS_TIMEZONE, as the other schedules use.
+    time_zone: str | None = None
+
+    @model_validator(mode="after")
+    def known_time_zone(self) -> "Recurrence":
+        if self.time_zone is not None:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {self.time_zone!r} (an IANA name, e.g. Asia/Shanghai)") from None
+        return self
 
 
 class RiskThresholds(Strict):

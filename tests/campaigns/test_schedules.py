@@ -2,9 +2,11 @@
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from temporalio.client import ScheduleOverlapPolicy
 
 from activities.campaign_tick import run_window
+from core.settings import get_settings
 from domain.campaigns.spec import CampaignSpec
 from schedules.campaigns import delete_campaign_schedule, ensure_campaign_schedule, pause_campaign_schedule
 from tests.conftest import unique
@@ -25,6 +27,9 @@ async def test_recurring_and_one_shot_schedules(client, database_url):
     desc = await client.get_schedule_handle(sid).describe()
     assert desc.schedule.policy.overlap == ScheduleOverlapPolicy.BUFFER_ONE
     assert desc.schedule.spec.cron_expressions == ["0 20 * * 5"] or desc.schedule.spec.calendars
+    # the cron reads the operators' clock (LIVEPERKS_TIMEZONE, Asia/Shanghai): Friday 20:00 there is 12:00 UTC
+    assert desc.schedule.spec.time_zone_name == get_settings().timezone == "Asia/Shanghai"
+    assert [(t.weekday(), t.hour) for t in desc.info.next_action_times[:2]] == [(4, 12), (4, 12)]
     await pause_campaign_schedule(client, weekly.id)
     assert (await client.get_schedule_handle(sid).describe()).schedule.state.paused
     once = _spec()
@@ -34,6 +39,16 @@ async def test_recurring_and_one_shot_schedules(client, database_url):
     await delete_campaign_schedule(client, once.id)
     await delete_campaign_schedule(client, once.id)  # gone already: fine
     await delete_campaign_schedule(client, weekly.id)
+
+
+async def test_a_recurring_campaign_may_name_its_cron_time_zone(client, database_url):
+    weekly = _spec(recurrence={"cron": "0 20 * * 5", "time_zone": "Europe/London"})
+    sid = await ensure_campaign_schedule(client, weekly)
+    desc = await client.get_schedule_handle(sid).describe()
+    assert desc.info.next_action_times[0] == datetime(2030, 5, 3, 19, 0, tzinfo=timezone.utc)  # 20:00 BST
+    await delete_campaign_schedule(client, weekly.id)
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'"):
+        _spec(recurrence={"cron": "0 20 * * 5", "time_zone": "Mars/Olympus"})
 
 
 def test_recurring_runs_get_their_own_window_and_keys():
