@@ -1,0 +1,45 @@
+"""Campaign rows: a one-shot window already over is refused (it would stay scheduled for good)."""
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from activities.campaign_store import create_campaign, update_campaign
+from core.db import transaction
+from domain.campaigns.spec import CampaignSpec
+from domain.errors import BadInput
+from tests.campaigns.helpers import new_room, spec
+
+pytestmark = pytest.mark.usefixtures("database_url")
+SHARE = [{"id": "s", "trigger": {"type": "share"}, "reward": {"points": 1}}]
+
+
+def _stored(cid: str) -> int:
+    with transaction() as conn:
+        return conn.execute(text("SELECT count(*) FROM campaign WHERE campaign_id = :c"), {"c": cid}).scalar()
+
+
+def test_a_window_already_over_is_refused_and_nothing_is_stored():
+    body = spec(new_room(), SHARE, start=datetime.now(timezone.utc) - timedelta(days=2), minutes=60)
+    with pytest.raises(BadInput, match="the window ended at .*: the campaign would never run"), transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(body))
+    assert _stored(body["id"]) == 0
+    recurring = {**body, "recurrence": {"cron": "0 20 * * 5"}}  # its cron goes on after the first window
+    with transaction() as conn:
+        assert create_campaign(conn, CampaignSpec.model_validate(recurring)) is True
+
+
+def test_a_campaign_whose_window_is_over_cannot_be_updated_but_its_create_can_be_retried():
+    body = spec(new_room(), SHARE, start=datetime.now(timezone.utc) - timedelta(minutes=1), minutes=1.03)
+    with transaction() as conn:
+        assert create_campaign(conn, CampaignSpec.model_validate(body)) is True
+    time.sleep(max(0.0, (datetime.fromisoformat(body["window"]["end"]) - datetime.now(timezone.utc)).total_seconds()))
+    with transaction() as conn:  # a retry of the same create: already there, not an error
+        assert create_campaign(conn, CampaignSpec.model_validate(body)) is False
+    changed = {**body, "rules": [{**SHARE[0], "reward": {"points": 2}}]}
+    with pytest.raises(BadInput, match="would never run"), transaction() as conn:
+        update_campaign(conn, CampaignSpec.model_validate(changed))
+    with pytest.raises(BadInput, match="would never run"), transaction() as conn:
+        create_campaign(conn, CampaignSpec.model_validate(changed))
