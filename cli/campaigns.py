@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from clients import campaigns as ops
 from core.db import transaction
@@ -15,6 +16,7 @@ from core.settings import get_settings
 from core.temporal import connect
 from domain.campaigns.dry_run import FrequencyCap
 from domain.campaigns.dry_run import dry_run as play
+from domain.campaigns.spec import Window
 from domain.campaigns.spec_errors import parse_spec
 from domain.errors import BadInput
 from queries.campaign_draws import DrawPublic, campaign_draws
@@ -118,7 +120,12 @@ def dry_run(path: Path, room: str = typer.Option(..., help="room whose recorded 
             to: datetime = typer.Option(..., "--to", help="end (ISO time with zone)")) -> None:
     """Play the campaign over recorded events without granting anything."""
     spec = _spec(path)
-    moved = spec.model_copy(update={"window": spec.window.model_copy(update={"start": from_, "end": to})})
+    try:  # checked as a spec's window is: with a zone, end after start
+        window = Window.model_validate({"start": from_, "end": to})
+    except ValidationError as error:
+        typer.echo(f"error: --from/--to: {error.errors()[0]['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2)
+    moved = spec.model_copy(update={"window": window})
     templates = sorted({r.reward.coupon_template for r in moved.all_rules() if r.reward.coupon_template})
     settings = get_settings()
     with transaction() as conn:

@@ -42,5 +42,6 @@ def coupon_template_states(conn: Connection, template_ids: list[str]) -> dict[st
     return {r["id"]: CouponTemplateState(
         face_fen=face_value_fen(kind=r["kind"], amount_off_fen=r["amount_off_fen"],
                                 max_discount_fen=r["max_discount_fen"]),
-        stock_left=r["stock_left"], per_member_limit=r["per_member_limit"], budget_left_fen=r["budget_left"])
+        stock_left=r["stock_left"], per_member_limit=r["per_member_limit"], budget_left_fen=r["budget_left"],
+        name=r["id"])
         for r in rows}

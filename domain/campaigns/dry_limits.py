@@ -10,7 +10,7 @@ from domain.campaigns.spec import CampaignSpec
 @dataclass(frozen=True)
 class Refusal:
     reason: str
-    budget: str = ""  # the budget that ran out ("campaign" or a rule id), if that was the reason
+    budget: str = ""  # the budget that ran out, if that was the reason: "campaign points", "rule kw stock"...
 
 
 @dataclass
@@ -21,14 +21,15 @@ class CouponTemplateState:
     per_member_limit: int | None = 1
     budget_left_fen: int | None = None
     held: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # member -> coupons of this template
+    name: str = ""  # the template's id, naming its stock and budget when they run out
 
     def refuses(self, member_id: str) -> Refusal | None:
         if self.stock_left is not None and self.stock_left < 1:
-            return Refusal("coupon not issued: out_of_stock")
+            return Refusal("coupon not issued: out_of_stock", f"template {self.name} stock")
         if self.per_member_limit is not None and self.held[member_id] >= self.per_member_limit:
             return Refusal("coupon not issued: member_limit")
         if self.budget_left_fen is not None and self.budget_left_fen < self.face_fen:
-            return Refusal("coupon not issued: budget_exhausted")
+            return Refusal("coupon not issued: budget_exhausted", f"template {self.name} coupon value")
         return None
 
     def issue(self, member_id: str) -> None:
@@ -73,13 +74,15 @@ class Budgets:
                    stock={"": None} | {r.id: r.limits.stock for r in rules})
 
     def take(self, rule_id: str, *, points: int = 0, fen: int = 0) -> Refusal | None:
-        """Take from the rule's and the campaign's budgets together, or from neither."""
+        """Take from the rule's and the campaign's budgets together, or from neither. A refusal names
+        the budget and its kind, as the live tick's reasons do (points, coupon value, stock)."""
+        wanted = (("points", self.points, points), ("coupon value", self.fen, fen), ("stock", self.stock, 1))
         for key in (rule_id, ""):
-            for left, want in ((self.points, points), (self.fen, fen), (self.stock, 1)):
+            for kind, left, want in wanted:
                 if left[key] is not None and left[key] < want:
-                    return Refusal("budget exhausted", key or "campaign")
+                    return Refusal(f"{kind} budget exhausted", f"{f'rule {key}' if key else 'campaign'} {kind}")
         for key in (rule_id, ""):
-            for left, want in ((self.points, points), (self.fen, fen), (self.stock, 1)):
+            for _, left, want in wanted:
                 if left[key] is not None:
                     left[key] -= want
         return None

@@ -55,9 +55,13 @@ rules:
     report = json.loads(out.output)
     assert report["events"] == len(session.events)
     assert report["grants_by_rule"]["watch"] == 10 and report["points"] == 100
-    assert "watch" in report["budget_runs_out_at"] and set(report["refused"]["watch"]) == {"budget exhausted"}
+    assert set(report["refused"]["watch"]) == {"points budget exhausted"}
+    assert set(report["budget_runs_out_at"]) == {"rule watch points", f"template {template} stock"}
     assert report["coupons_by_template"] == {template: 2} == {template: report["grants_by_rule"]["kw"]}
     assert report["coupon_value_yuan"] == 10.0 and report["refused"]["kw"]["coupon not issued: out_of_stock"] > 0
+    naive = runner.invoke(app, ["campaigns", "dry-run", str(spec), "--room", room, "--from", "2030-01-01T00:00:00",
+                                "--to", "2030-01-01T01:00:00"])
+    assert naive.exit_code == 2 and "--from/--to: window times need a time zone" in naive.output
 
 
 def test_bad_spec_is_refused_with_line(tmp_path):

@@ -33,16 +33,17 @@ NO_CAP = FrequencyCap(100, 600)
 
 def test_template_stock_runs_out_and_the_rest_are_refused_with_the_reason():
     report = dry_run(_spec(COUPON_SHARE), _shares(["a", "b", "c", "d"]), gap_s=60, seen_before=set(),
-                     templates={"T5": CouponTemplateState(face_fen=500, stock_left=3)}, cap=NO_CAP)
+                     templates={"T5": CouponTemplateState(face_fen=500, stock_left=3, name="T5")}, cap=NO_CAP)
     assert report.grants_by_rule == {"s": 3} and report.coupons == {"T5": 3} and report.coupon_fen == 1500
     assert report.refused == {"s": {"coupon not issued: out_of_stock": 1}}
+    assert report.runs_out == {"template T5 stock": (T0 + timedelta(seconds=3)).isoformat()}
 
 
 def test_campaign_coupon_budget_in_yuan_stops_the_rule_and_says_when():
     report = dry_run(_spec(COUPON_SHARE, coupon_yuan=10), _shares(["a", "b", "c"], every_s=60), gap_s=60,
                      seen_before=set(), templates={"T5": CouponTemplateState(face_fen=500)}, cap=NO_CAP)
-    assert report.coupon_fen == 1000 and report.refused["s"] == {"budget exhausted": 1}
-    assert report.runs_out == {"campaign": (T0 + timedelta(seconds=120)).isoformat()}
+    assert report.coupon_fen == 1000 and report.refused["s"] == {"coupon value budget exhausted": 1}
+    assert report.runs_out == {"campaign coupon value": (T0 + timedelta(seconds=120)).isoformat()}
 
 
 def test_unknown_template_and_template_budget():
@@ -70,8 +71,8 @@ def test_points_budget_takes_rule_and_campaign_together():
     rules = [{"id": "s", "trigger": {"type": "share"}, "reward": {"points": 30}, "limits": {"budget_points": 100}}]
     report = dry_run(_spec(rules, points=70), _shares(["a", "b", "c"]), gap_s=60, seen_before=set(), templates={},
                      cap=NO_CAP)
-    assert report.points == 60 and report.refused["s"] == {"budget exhausted": 1}
-    assert list(report.runs_out) == ["campaign"]
+    assert report.points == 60 and report.refused["s"] == {"points budget exhausted": 1}
+    assert list(report.runs_out) == ["campaign points"]
 
 
 def test_order_multiplier_bonus_is_estimated_under_the_highest_multiplier_in_force():
@@ -88,3 +89,15 @@ def test_order_multiplier_bonus_is_estimated_under_the_highest_multiplier_in_for
     report = dry_run(spec, events, gap_s=60, seen_before=set(), templates={}, cap=NO_CAP, points_per_yuan=Decimal(2))
     # 99 yuan x 2 points x (2 - 1) in warm-up; 100 yuan x 2 x (3 - 1) in the peak; the last is after the window
     assert report.order_bonus == {"x2": 198, "x3": 400}
+
+
+def test_each_budget_that_runs_out_is_named_with_its_kind_and_time():
+    rules = [{"id": "pts", "trigger": {"type": "share"}, "reward": {"points": 60}},
+             {"id": "cpn", "trigger": {"type": "share"}, "reward": {"coupon_template": "T5"}, "limits": {"stock": 5}}]
+    report = dry_run(_spec(rules, points=100, coupon_yuan=20), _shares(["a", "b", "c", "d", "e", "f"], every_s=60),
+                     gap_s=60, seen_before=set(), templates={"T5": CouponTemplateState(face_fen=500, name="T5")},
+                     cap=NO_CAP)
+    at = lambda i: (T0 + timedelta(seconds=60 * i)).isoformat()  # noqa: E731
+    # 60 points fit once in 100; four 5-yuan coupons fit in 20 yuan
+    assert report.runs_out == {"campaign points": at(1), "campaign coupon value": at(4)}
+    assert report.refused == {"pts": {"points budget exhausted": 5}, "cpn": {"coupon value budget exhausted": 2}}
