@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from activities.campaign_budget import exhausted_rules, sync_budgets
 from activities.multipliers import end_rows
 from domain.campaigns.spec import CampaignSpec
-from domain.errors import BadInput
+from domain.errors import BadInput, NotFound
 from models.campaign_run import CampaignSummary
 
 STATUSES = {"scheduled", "running", "paused", "stopped"}
@@ -80,7 +80,9 @@ def update_campaign(conn: Connection, spec: CampaignSpec) -> int:
                        {"c": spec.id, "n": spec.name, "s": json.dumps(spec.model_dump(mode="json")),
                         "a": spec.window.start, "b": spec.window.end}).first()
     if row is None:
-        raise BadInput(f"no campaign {spec.id} that can still be updated (unknown or stopped)")
+        if _stored_spec(conn, spec.id) is None:
+            raise NotFound(f"unknown campaign {spec.id}")
+        raise BadInput(f"campaign {spec.id} is stopped: it can no longer be updated")
     sync_budgets(conn, spec.id, spec)
     return row[0]
 
@@ -92,7 +94,7 @@ def set_status(conn: Connection, campaign_id: str, status: str) -> str:
     row = conn.execute(text("SELECT status FROM campaign WHERE campaign_id = :c FOR UPDATE"),
                        {"c": campaign_id}).first()
     if row is None:
-        raise BadInput(f"unknown campaign {campaign_id}")
+        raise NotFound(f"unknown campaign {campaign_id}")
     if row[0] == "stopped":
         return "stopped"
     conn.execute(text("UPDATE campaign SET status = :s, updated_at = now() WHERE campaign_id = :c"),
@@ -107,7 +109,7 @@ def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: 
     row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c" + suffix),
                        {"c": campaign_id}).first()
     if row is None:
-        raise BadInput(f"unknown campaign {campaign_id}")
+        raise NotFound(f"unknown campaign {campaign_id}")
     return CampaignSpec.model_validate(row[0]), row[1], row[2]
 
 

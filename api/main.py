@@ -14,7 +14,7 @@ from api.routes import campaigns, coupon_templates, coupons, exchanges, members,
 from core.async_db import async_pool
 from core.gc_tuning import tune_gc
 from core.temporal import connect
-from domain.errors import BadInput
+from domain.errors import BadInput, NotFound
 
 
 class LiveperksAPI(FastAPI):
@@ -65,7 +65,7 @@ app.state.temporal = _temporal
 
 @app.exception_handler(BadInput)
 async def bad_input(_: Request, error: BadInput) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": str(error)})
+    return JSONResponse(status_code=404 if isinstance(error, NotFound) else 422, content={"detail": str(error)})
 
 
 @app.exception_handler(OperationalError)

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sse_starlette.sse import EventSourceResponse
 
 from api.deps import member_reader
@@ -28,7 +28,10 @@ async def stream_notifications(member_id: str, request: Request,
                                poll_seconds: float = Query(0.5, ge=0.1, le=10),
                                max_seconds: float = Query(0, ge=0, description="close after this long (0 = never)")):
     """Server-sent events: one `notification` event per new notification, id = its cursor."""
-    last = int(request.headers.get("last-event-id") or after)
+    resume_from = request.headers.get("last-event-id") or str(after)
+    if not resume_from.isdigit():
+        raise HTTPException(400, "Last-Event-ID must be a notification id (a whole number) from this stream")
+    last = int(resume_from)
 
     async def events():
         nonlocal last

@@ -44,3 +44,19 @@ async def test_sse_stream(http, token):
             if line.startswith("data:"):
                 seen.append(json.loads(line[5:])["title"])
     assert seen == ["+0", "+1"]
+
+
+async def test_sse_stream_resumes_after_last_event_id_and_refuses_a_bad_one(http, token):
+    member = unique("m")
+    _write(member, 3)
+    headers = token("member-app", member)
+    first = (await http.get(f"/v1/members/{member}/notifications", headers=headers)).json()["items"][0]["id"]
+    seen = []
+    url = f"/v1/members/{member}/notifications/stream?max_seconds=0.3&poll_seconds=0.1"
+    async with http.stream("GET", url, headers={**headers, "Last-Event-ID": str(first)}) as response:
+        async for line in response.aiter_lines():
+            if line.startswith("data:"):
+                seen.append(json.loads(line[5:])["title"])
+    assert seen == ["+1", "+2"]
+    bad = await http.get(url, headers={**headers, "Last-Event-ID": "abc"})
+    assert bad.status_code == 400 and "Last-Event-ID" in bad.json()["detail"]

@@ -63,6 +63,13 @@ async def test_watch_and_keyword_points_reach_the_member(http, token, worker):
     summary = (await http.post(f"/v1/campaigns/{cid}/stop", headers=ops)).json()
     assert summary["grants_by_rule"]["watch5"]["granted"] == 1
     assert await _wait(lambda: _status(cid) == "stopped")
+    stopped = await http.put(f"/v1/campaigns/{cid}", json=body, headers=ops)
+    assert stopped.status_code == 422 and "is stopped" in stopped.json()["detail"]
+    for verb in ("pause", "resume", "stop"):  # unknown: 404 everywhere, as GET says
+        r = await http.post(f"/v1/campaigns/no-such-{cid}/{verb}", headers=ops)
+        assert r.status_code == 404 and r.json()["detail"] == f"unknown campaign no-such-{cid}", (verb, r.text)
+    r = await http.put(f"/v1/campaigns/no-such-{cid}", json={**body, "id": f"no-such-{cid}"}, headers=ops)
+    assert r.status_code == 404, r.text
 
 
 def _status(cid: str) -> str:
