@@ -10,6 +10,7 @@ unique event id; it then goes through a temp table and ON CONFLICT DO NOTHING. F
 live platform's steady case, pay no lookup of stored ids (2,000 index probes and a round trip).
 """
 
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -69,12 +70,17 @@ def _insert_new_ones(conn: Connection, room_id: str, events: list[ValidEvent]) -
 
 
 def dead_letter(conn: Connection, room_id: str, items: list, refused: list[tuple[int, str | None, str]]) -> None:
-    if refused:
-        conn.execute(text("INSERT INTO room_event_dead_letter (room_id, event_id, reason, payload) "
-                          "VALUES (:r, :e, :why, CAST(:p AS jsonb))"),
-                     [{"r": room_id, "e": event_id and without_nul(event_id), "why": without_nul(why),
-                       "p": _as_json(items[i] if isinstance(items[i], dict) else {"value": items[i]})}
-                      for i, event_id, why in refused])
+    """Keep each refused item with its reason, once: the same refusal posted again adds no row."""
+    rows = []
+    for i, event_id, why in refused:
+        event_id, why = event_id and without_nul(event_id), without_nul(why)
+        payload = _as_json(items[i] if isinstance(items[i], dict) else {"value": items[i]})
+        fingerprint = hashlib.sha256(json.dumps([event_id, why, payload]).encode()).hexdigest()
+        rows.append({"r": room_id, "e": event_id, "why": why, "p": payload, "f": fingerprint})
+    if rows:
+        conn.execute(text("INSERT INTO room_event_dead_letter (room_id, event_id, reason, payload, fingerprint) "
+                          "VALUES (:r, :e, :why, CAST(:p AS jsonb), :f) "
+                          "ON CONFLICT (room_id, fingerprint) DO NOTHING"), rows)
 
 
 def _as_json(item) -> str:  # refused items are few: one copy each, without NULs, costs nothing

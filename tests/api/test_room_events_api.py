@@ -47,6 +47,12 @@ async def test_ndjson_with_bad_events_keeps_the_good_ones(http, token):
         text_stored = conn.execute(text("SELECT payload->>'text' FROM room_event WHERE room_id = :r "
                                         "AND type = 'comment'"), {"r": room}).scalar()
     assert len(dead) == 4 and text_stored == "行\u2028分隔"
+    again = await http.post(f"/v1/rooms/{room}/events", content="\n".join(lines),
+                            headers={**live, "Content-Type": "application/x-ndjson"})
+    assert again.json()["accepted"] == 0 and len(again.json()["rejected"]) == 4  # refused again, with reasons
+    with transaction() as conn:  # a re-posted batch changes nothing: its refusals are not kept twice
+        assert conn.execute(text("SELECT count(*) FROM room_event_dead_letter WHERE room_id = :r"),
+                            {"r": room}).scalar() == 4
 
 
 async def test_unknown_room_oversized_and_garbage(http, token, monkeypatch):
