@@ -37,6 +37,8 @@ def test_comment_keyword_ignores_case_width_and_script():
     assert t.comment_matches("我想要這個", ["想要这个"])  # traditional vs simplified
     assert t.comment_matches("送福利😍😍", ["福利"])  # emoji around
     assert t.comment_matches("😍", ["😍"])
+    assert t.comment_matches("爱你❤", ["❤️"]) and t.comment_matches("❤️!", ["❤"])  # ❤ with or without its selector
+    assert not t.comment_matches("♥", ["❤"])  # a different heart
     assert not t.comment_matches("nothing here", ["想要"])
     assert not t.comment_matches("", ["x"])
     assert normalize("１２３ＡＢＣ") == "123abc"
