@@ -192,16 +192,16 @@ def test_the_lane_probe_finds_window_events_after_the_tick_cursor_and_nothing_el
     """A lane that found nothing probes (LaneCursors.has_events_after) instead of ticking: only events of
     its rooms, after the cursors its last commit left, inside the campaign window, call for a tick."""
     now = datetime.now(timezone.utc)
-    start = now - timedelta(minutes=20)  # window: 20 minutes ago until one minute ago
+    start = now - timedelta(minutes=20)  # window: 20 minutes ago until a minute from now
     room, cid = _setup([{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
-                       lambda r: [ev(r, "share", "p1", now - timedelta(minutes=5))], start=start, minutes=19)
+                       lambda r: [ev(r, "share", "p1", now - timedelta(minutes=5))], start=start, minutes=21)
     other = new_room()
     lane = LaneCursors()
     assert tick_module.tick_once(TickInput(campaign_id=cid, room_id=room), 0, lane=lane).events == 1
     assert lane.rooms == {room: _last_id(room)} and not lane.has_events_after()
     with transaction() as conn:
         ingest(conn, other, [ev(other, "share", "p2", now - timedelta(minutes=5))])
-        ingest(conn, room, [ev(room, "share", "p3", now - timedelta(seconds=30)),  # after the window
+        ingest(conn, room, [ev(room, "share", "p3", now + timedelta(minutes=2)),  # after the window
                             ev(room, "share", "p4", now - timedelta(minutes=30))])  # before it
     assert not lane.has_events_after()
     with transaction() as conn:
@@ -209,3 +209,21 @@ def test_the_lane_probe_finds_window_events_after_the_tick_cursor_and_nothing_el
     assert lane.has_events_after()
     assert tick_module.tick_once(TickInput(campaign_id=cid, room_id=room), 0, lane=lane).events == 1
     assert lane.rooms == {room: _last_id(room)} and not lane.has_events_after()
+
+
+def test_the_first_tick_of_every_room_watches_them_from_its_read_and_says_more_if_events_came_after(monkeypatch):
+    """The lane of every room does not know its rooms before its first tick reads the spec; intake's
+    notification for one of them after that read must not wait out the workflow's timer."""
+    from activities import lane_wake
+
+    room, cid = _setup(SHARE, _sharers(0, "w"))
+    real = tick_module.apply_grants
+
+    def notified_meanwhile(*args, **kwargs):  # after the room's read, before the tick returns
+        lane_wake._take(room)  # what the worker's listener does on intake's NOTIFY for the room
+        return real(*args, **kwargs)
+    monkeypatch.setattr(tick_module, "apply_grants", notified_meanwhile)
+    result = campaign_tick(TickInput(campaign_id=cid, workflow_id=f"wf-{cid}"))
+    assert result.rooms == [room] and result.events == 0 and result.more
+    monkeypatch.setattr(tick_module, "apply_grants", real)
+    assert not campaign_tick(TickInput(campaign_id=cid, workflow_id=f"wf-{cid}")).more  # nothing came: the timer
