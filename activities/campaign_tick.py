@@ -147,8 +147,6 @@ def _lane(inp: TickInput, lane: LaneCursors) -> TickResult:
     first = tick_once(inp, inp.wait_ms, queued_s=_queued_s(), lane=lane)
     if inp.run_for_ms <= 0:
         return first
-    if not inp.room_id:
-        lane_wake.watch(lane.notified, first.rooms)
     with may_linger() as lingering:
         return keep_ticking(inp, first, lambda wait_ms: tick_once(inp, wait_ms, lane=lane),
                             probe=lane.wait_for_events if lingering else None,
@@ -170,6 +168,8 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
             return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
         rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
+        if lane is not None and lane.notified is not None:  # before the reads: the lane of every room learns them here
+            lane_wake.watch(lane.notified, rooms)
         now = conn.execute(text("SELECT now()")).scalar_one()
         ensure_multipliers(conn, spec, now=now)
         exhausted = exhausted_rules(conn, spec.id)

@@ -61,6 +61,9 @@ class CampaignWorkflow:
         await workflow.wait_condition(lambda: not self._paused or self._stop)
         if self._stop:
             return
+        # Wakes count from before the first tick: one signalled while it ran (its lane already handed back
+        # to the timer) may arrive with its completion, in the same activation, ahead of it.
+        wakes_before = dict(self._room_wakes) if workflow.patched("wakes-from-first-tick") else None
         if run.parallel_rooms and run.rooms:
             first = TickResult(status="running", rooms=run.rooms, more=True)  # tick every lane at once
         else:
@@ -72,8 +75,8 @@ class CampaignWorkflow:
         if first.status == "paused":
             self._paused = True
         lanes = first.rooms if run.parallel_rooms and len(first.rooms) > 1 else [None]
-        await asyncio.gather(*(self._lane(run, room, first, per_run=run.ticks_per_run * len(lanes))
-                               for room in lanes))
+        await asyncio.gather(*(self._lane(run, room, first, per_run=run.ticks_per_run * len(lanes),
+                                          wakes_before=wakes_before) for room in lanes))
         self._last = TickResult.merge(list(self._lane_results.values()) or [first])
         if self._stop or self._last.status in ("ended", "stopped"):
             return
@@ -81,12 +84,14 @@ class CampaignWorkflow:
             "ticks": run.ticks + self._ticks, "paused": self._paused,
             "rooms": (self._rooms or first.rooms) if len(lanes) > 1 else []}))
 
-    async def _lane(self, run: CampaignRun, room: str | None, first: TickResult, *, per_run: int) -> None:
+    async def _lane(self, run: CampaignRun, room: str | None, first: TickResult, *, per_run: int,
+                    wakes_before: dict[str, int] | None = None) -> None:
         """Tick one room (None: all of them) until it ends, the campaign stops, or the run rolls over:
         at once while it has a backlog, a short pause apart while events keep coming, else every
         `tick_seconds` (or sooner on a resume or update signal)."""
         interval, last, busy_until = run.tick_seconds, first, workflow.now()
-        woken = self._woken(room)  # taken before each tick: a wake during it cuts the next wait short
+        # taken before each tick: a wake during it cuts the next wait short
+        woken = self._woken(room) if wakes_before is None else self._woken(room, wakes_before)
         while True:
             wait_ms, busy = 0, True
             if not last.more:
@@ -121,9 +126,10 @@ class CampaignWorkflow:
                 self._roll, self._rooms = True, last.rooms
             self._roll = self._roll or self._ticks >= per_run
 
-    def _woken(self, room: str | None) -> int:
-        """Wake signals so far for this lane's room (None: the lane of every room)."""
-        return sum(self._room_wakes.values()) if room is None else self._room_wakes.get(room, 0)
+    def _woken(self, room: str | None, wakes: dict[str, int] | None = None) -> int:
+        """Wake signals so far (or in `wakes`) for this lane's room (None: the lane of every room)."""
+        wakes = self._room_wakes if wakes is None else wakes
+        return sum(wakes.values()) if room is None else wakes.get(room, 0)
 
     async def _tick_activity(self, run: CampaignRun, room: str | None, wait_ms: int, *,
                              lane_busy: bool | None = None) -> TickResult:
