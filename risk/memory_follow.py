@@ -106,9 +106,11 @@ class MemoryFollower:
             holes.found(row[0] for row in found)
             folded += len(found)
             holes.give_up(time.monotonic() - settings.risk_memory_hole_wait_s)
+        # small ranges once replayed: a scoring read waits for the range being fetched (risk/memory_process.py)
+        n = settings.risk_memory_follow_rows if self.replayed else settings.risk_memory_read_rows
         while True:
             after = self.cursors[source]
-            rows = raw.execute(_NEXT[source], {"after": after, "n": settings.risk_memory_read_rows}).fetchall()
+            rows = raw.execute(_NEXT[source], {"after": after, "n": n}).fetchall()
             if not rows:
                 return folded
             self._fold(fold, rows)

@@ -127,7 +127,7 @@ def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkey
 
     follower, device, now = MemoryFollower(), unique("gaps"), datetime.now(timezone.utc)
     follower.catch_up()
-    monkeypatch.setattr(get_settings(), "risk_memory_read_rows", 3)  # ids read per range
+    monkeypatch.setattr(get_settings(), "risk_memory_follow_rows", 3)  # ids read per range, once replayed
     with transaction() as conn:
         write_events(conn, [_like(unique("m"), device, now) for _ in range(2)])
         conn.execute(text("SELECT setval(pg_get_serial_sequence('room_event', 'id'), "
@@ -144,3 +144,19 @@ def test_between_chunks_runs_after_each_folded_chunk_with_the_memory_unlocked():
     follower.between_chunks = lambda: calls.append((len(folded), follower.lock.locked()))
     follower._fold(folded.extend, list(range(2 * FOLD_CHUNK + 1)))
     assert calls == [(FOLD_CHUNK, False), (2 * FOLD_CHUNK, False), (2 * FOLD_CHUNK + 1, False)]
+
+
+def test_once_replayed_it_reads_small_ranges_so_a_scoring_read_never_waits_for_a_big_one(database_url, monkeypatch):
+    """The child answers reads only between the ranges it fetches (and the chunks it folds): following the
+    tables it fetches risk_memory_follow_rows ids at a time, while the replay takes big ranges."""
+    from core.settings import get_settings
+
+    follower, device, now = MemoryFollower(), unique("small"), datetime.now(timezone.utc)
+    follower.catch_up()  # the replay
+    monkeypatch.setattr(get_settings(), "risk_memory_follow_rows", 2)
+    with transaction() as conn:
+        write_events(conn, [_like(unique("m"), device, now) for _ in range(6)])
+    answered = []
+    follower.between_chunks = lambda: answered.append(follower.lock.locked())
+    assert follower.catch_up() >= 6 and _events_of(follower, device) == 6
+    assert len(answered) >= 3 and not any(answered)  # a chance to answer after each range of 2
