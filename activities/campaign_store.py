@@ -36,24 +36,22 @@ def _references_known(conn: Connection, spec: CampaignSpec) -> None:
     _templates_known(conn, spec)
 
 
-def _window_not_over(conn: Connection, spec: CampaignSpec) -> None:
+def _window_over(conn: Connection, spec: CampaignSpec) -> BadInput | None:
     """A one-shot window already over would leave the campaign scheduled for good (a date typo, most likely)."""
-    now = conn.execute(text("SELECT now()")).scalar_one()
-    if spec.recurrence is None and spec.window.end <= now:
-        raise BadInput(f"the window ended at {spec.window.end.isoformat()}: the campaign would never run "
-                       "(dry-run plays recorded events through it)")
+    if spec.is_over(conn.execute(text("SELECT now()")).scalar_one()):
+        return BadInput(f"the window ended at {spec.window.end.isoformat()}: the campaign would never run "
+                        "(dry-run plays recorded events through it)")
+    return None
 
 
 def create_campaign(conn: Connection, spec: CampaignSpec) -> bool:
     """True when new; the same spec again is a no-op, a different one under the same id is refused."""
     _references_known(conn, spec)
     body = spec.model_dump(mode="json")
-    try:
-        _window_not_over(conn, spec)
-    except BadInput:
+    if (over := _window_over(conn, spec)) is not None:
         if _stored_spec(conn, spec.id) == body:  # a retried create of a campaign since over: already exists
             return False
-        raise
+        raise over
     inserted = conn.execute(text(
         "INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, workflow_id) "
         "VALUES (:c, :n, CAST(:s AS jsonb), 'scheduled', :a, :b, 1, '') ON CONFLICT (campaign_id) DO NOTHING RETURNING 1"),
@@ -73,7 +71,8 @@ def _stored_spec(conn: Connection, campaign_id: str) -> dict | None:
 def update_campaign(conn: Connection, spec: CampaignSpec) -> int:
     """Replace the spec (rules enabled/disabled/changed); the next tick uses it. Returns the new version."""
     _references_known(conn, spec)
-    _window_not_over(conn, spec)
+    if (over := _window_over(conn, spec)) is not None:
+        raise over
     row = conn.execute(text("UPDATE campaign SET spec = CAST(:s AS jsonb), name = :n, starts_at = :a, ends_at = :b, "
                             "version = version + 1, updated_at = now() WHERE campaign_id = :c AND status <> 'stopped' "
                             "RETURNING version"),

@@ -64,7 +64,7 @@ async def resume(client: Client, campaign_id: str) -> str:
         status = set_status(conn, campaign_id, "running" if window_started(spec) else "scheduled")
     if status == "stopped":
         return status
-    if spec.recurrence is None and datetime.now(timezone.utc) >= spec.window.end:
+    if spec.is_over(datetime.now(timezone.utc)):
         await stop(client, campaign_id)  # over while paused: no start will come, so it ends here, with its summary
         return "stopped"
     await ensure_campaign_schedule(client, spec)

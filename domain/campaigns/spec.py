@@ -214,6 +214,10 @@ class CampaignSpec(Strict):
     def all_rules(self) -> list[Rule]:
         return list(self.rules) + [r for p in self.phases for r in p.rules]
 
+    def is_over(self, now: datetime) -> bool:
+        """A one-shot campaign whose window has ended (a recurring one's cron goes on)."""
+        return self.recurrence is None and now >= self.window.end
+
     def newcomer_scopes(self) -> set[str]:
         """Where the enabled first_visit rules look for earlier visits: "room", "shop" or both."""
         return {r.trigger.scope for r in self.all_rules() if r.trigger.type == "first_visit" and r.enabled}
