@@ -141,14 +141,12 @@ def _order_bonus(conn: Connection, campaign_id: str) -> tuple[int, int]:
     share refunds took back (settlement pays these; no campaign budget sees them). Read through the
     paid-time index: multiplier rows never reach outside the campaign's window (a recurring campaign's
     runs move it on from its first start)."""
-    window = conn.execute(text(
-        "SELECT spec->'window'->>'start', CASE WHEN spec->'recurrence' IS NULL OR spec->'recurrence' = 'null' "
-        "THEN spec->'window'->>'end' ELSE 'infinity' END FROM campaign WHERE campaign_id = :c"),
-        {"c": campaign_id}).one()
+    spec, _, _ = load_spec(conn, campaign_id)
     count, points = conn.execute(text(
         "SELECT count(*), coalesce(sum((rules->>'campaign_bonus')::bigint * (points_earned - points_reversed) "
         "/ points_earned), 0)::bigint FROM settlement "
-        "WHERE paid_at >= CAST(:start AS timestamptz) AND paid_at < CAST(:end AS timestamptz) "
+        "WHERE paid_at >= :start AND paid_at < coalesce(CAST(:end AS timestamptz), 'infinity') "
         "AND rules->>'campaign_source' = :source AND points_earned > 0 AND (rules->>'campaign_bonus')::bigint > 0"),
-        {"start": window[0], "end": window[1], "source": f"campaign:{campaign_id}"}).one()
+        {"start": spec.window.start, "end": None if spec.recurrence else spec.window.end,
+         "source": f"campaign:{campaign_id}"}).one()
     return count, points
