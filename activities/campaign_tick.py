@@ -158,8 +158,6 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     committed, `lane` holds the rooms' cursors."""
     if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
         time.sleep(wait_ms / 1000)
-    if lane is not None and lane.notified is not None:
-        lane.notified.clear()  # from here, set means events after this tick's read
     started = time.perf_counter()
     _mark_running(inp)
     with transaction() as conn:
@@ -168,7 +166,8 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
             return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
         rooms = spec.rooms if inp.room_id is None else [r for r in spec.rooms if r == inp.room_id]
-        if lane is not None and lane.notified is not None:  # before the reads: the lane of every room learns them here
+        if lane is not None and lane.notified is not None:  # before the reads (the lane of every room learns
+            lane.notified.clear()  # its rooms here): from now on, set means events after this tick's read
             lane_wake.watch(lane.notified, rooms)
         now = conn.execute(text("SELECT now()")).scalar_one()
         ensure_multipliers(conn, spec, now=now)
