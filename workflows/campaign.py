@@ -90,8 +90,7 @@ class CampaignWorkflow:
         at once while it has a backlog, a short pause apart while events keep coming, else every
         `tick_seconds` (or sooner on a resume or update signal)."""
         interval, last, busy_until = run.tick_seconds, first, workflow.now()
-        # taken before each tick: a wake during it cuts the next wait short
-        woken = self._woken(room) if wakes_before is None else self._woken(room, wakes_before)
+        woken = self._woken(room, wakes_before)  # taken before each tick: a wake during it cuts the next wait short
         while True:
             wait_ms, busy = 0, True
             if not last.more:
