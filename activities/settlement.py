@@ -53,7 +53,7 @@ def accept_order(inp: AcceptOrderInput) -> AcceptResult:
                                 reference=f"order:{order.order_id}")
         coupon_seam.redeem_for_order(conn, order_id=order.order_id, member_id=checked.member_id,
                                      codes=order.coupons_used, paid_at=checked.paid_at)
-        bonus = 0 if points == 0 else campaign_bonus(list(checked.lines), checked.goods_paid_fen, rules,
+        bonus = 0 if points == 0 else campaign_bonus(points, list(checked.lines), checked.goods_paid_fen, rules,
                                                      room_id=checked.room_id, paid_at=checked.paid_at)
         snap = snapshot(rules, skus=[l.sku for l in checked.lines],
                         categories={l.sku: l.category for l in checked.lines}, room_id=checked.room_id,

@@ -82,10 +82,9 @@ def order_points(lines: list[Line], goods_paid_fen: int, rules: EarningRules, *,
     return min(floor(exact), rules.max_points_per_order)
 
 
-def campaign_bonus(lines: list[Line], goods_paid_fen: int, rules: EarningRules, *, room_id: str,
+def campaign_bonus(points: int, lines: list[Line], goods_paid_fen: int, rules: EarningRules, *, room_id: str,
                    paid_at: datetime) -> int:
-    """The points the campaign multiplier adds to this order: what it costs the campaign that set it
-    (the cap and the rounding included)."""
+    """Of the order's `points` (order_points under `rules`), those the campaign multiplier added: what it
+    costs the campaign that set it (the cap and the rounding included)."""
     without = replace(rules, campaign_multipliers=())
-    return (order_points(lines, goods_paid_fen, rules, room_id=room_id, paid_at=paid_at)
-            - order_points(lines, goods_paid_fen, without, room_id=room_id, paid_at=paid_at))
+    return points - order_points(lines, goods_paid_fen, without, room_id=room_id, paid_at=paid_at)

@@ -50,9 +50,11 @@ def test_campaign_bonus_is_what_the_multiplier_added_after_the_cap():
     double = CampaignMultiplier("r1", NOW - timedelta(hours=1), NOW + timedelta(hours=1), Decimal("2"), "campaign:c")
     rules = EarningRules(campaign_multipliers=(double,), max_points_per_order=500)
     lines = [Line("a", "x", 20000, 1)]
-    assert campaign_bonus(lines, 20000, rules, room_id="r1", paid_at=NOW) == 200
-    assert campaign_bonus(lines, 40000, rules, room_id="r1", paid_at=NOW) == 100  # 800 capped at 500, 400 without
-    assert campaign_bonus(lines, 20000, rules, room_id="r2", paid_at=NOW) == 0
+    bonus = lambda paid, room: campaign_bonus(points(lines, paid, rules, room), lines, paid, rules,  # noqa: E731
+                                              room_id=room, paid_at=NOW)
+    assert bonus(20000, "r1") == 200
+    assert bonus(40000, "r1") == 100  # 800 capped at 500, 400 without
+    assert bonus(20000, "r2") == 0
     assert rules.campaign_multiplier_in_force("r1", NOW).source == "campaign:c"
 
 
