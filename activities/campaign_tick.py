@@ -29,6 +29,7 @@ from activities.campaign_store import load_spec, summarize
 from activities.multipliers import end_rows, ensure_multipliers
 from core.db import transaction
 from core.settings import get_settings
+from core.stopwatch import Stopwatch
 from domain.errors import BadInput
 from domain.campaigns.evaluator import Ev, Evaluator
 from domain.campaigns.spec import CampaignSpec
@@ -36,6 +37,7 @@ from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickRes
 from queries.room_events import SHOP_ROOMS
 
 log = logging.getLogger(__name__)
+PHASES = ["read", "evaluate", "grants", "commit"]  # of a tick's time, logged (risk scoring apart)
 
 
 
@@ -73,12 +75,41 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],
               outcome: BatchOutcome, done: list, grants: list[Grant], batch: int,
-              cursors: dict[str, int]) -> tuple[int, bool]:
+              cursors: dict[str, int], watch: Stopwatch | None = None) -> tuple[int, bool]:
     """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
     batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
     batch: one risk-scoring call per tick), (room, RoomState) to `done` (cached after commit), and sets
-    the room's cursor in `cursors` (the lane's probe: LaneCursors)."""
+    the room's cursor in `cursors` (the lane's probe: LaneCursors); `watch` times its read and evaluation."""
     settings = get_settings()
+    watch = watch or Stopwatch()
+    with watch.phase("read"):
+        events, after, counted, entry = _read_room(conn, run_id, spec, room_id, batch)
+    cursors[room_id] = events[-1].id if events else after
+    if not events:
+        if entry is not None:
+            done.append((room_id, entry))
+        return 0, False
+    with watch.phase("evaluate"):
+        if entry is None:  # not ours in memory: the durable snapshot, then the events after it
+            snapshot, snapshot_id = snapshots.latest(conn, run_id, room_id)
+            state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
+                                       gap_s=settings.heartbeat_gap_seconds,
+                                       seen_before=lambda evs, known: _seen_before(conn, spec, room_id, evs, known))
+            entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
+        candidates, dropped = _evaluate(conn, run_id, spec, room_id, entry, events, exhausted)
+    grants += candidates
+    outcome.by_status["dropped_budget_exhausted"] += dropped
+    entry.cursor, entry.events = events[-1].id, entry.events + len(events)
+    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
+                      "WHERE campaign_id = :c AND room_id = :r"),
+                 {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
+    done.append((room_id, entry))
+    return len(events), len(events) >= batch
+
+
+def _read_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, batch: int):
+    """(events after the cursor, the cursor, events counted so far, this worker's state if as of the
+    cursor), the cursor row locked."""
     conn.execute(text("INSERT INTO campaign_cursor (campaign_id, room_id) VALUES (:c, :r) ON CONFLICT DO NOTHING"),
                  {"c": run_id, "r": room_id})
     after, counted = conn.execute(text(
@@ -86,18 +117,14 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
         "AND room_id = :r FOR UPDATE"), {"c": run_id, "r": room_id}).one()
     entry = room_state.take(run_id, room_id, after)
     events = room_state.read_events(conn, spec, room_id, after=after, limit=batch)
-    cursors[room_id] = events[-1].id if events else after
-    if not events:
-        if entry is not None:
-            done.append((room_id, entry))
-        return 0, False
-    if entry is None:  # not ours in memory: the durable snapshot, then the events after it
-        snapshot, snapshot_id = snapshots.latest(conn, run_id, room_id)
-        state = room_state.rebuild(conn, spec, room_id, snapshot=snapshot, snapshot_id=snapshot_id, cursor=after,
-                                   gap_s=settings.heartbeat_gap_seconds,
-                                   seen_before=lambda evs, known: _seen_before(conn, spec, room_id, evs, known))
-        entry = room_state.RoomState(cursor=after, state=state, snapshot_at=0.0, events=counted)
-    evaluator = Evaluator(spec, entry.state, gap_s=settings.heartbeat_gap_seconds,
+    return events, after, counted, entry
+
+
+def _evaluate(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, entry: room_state.RoomState,
+              events: list[Ev], exhausted: dict[str, str]) -> tuple[list[Grant], int]:
+    """(candidate grants, matches dropped for a budget already exhausted); the state moves on, lottery
+    draws are recorded."""
+    evaluator = Evaluator(spec, entry.state, gap_s=get_settings().heartbeat_gap_seconds,
                           seen_before=_seen_before(conn, spec, room_id, events, entry.state.get("viewers", {})))
     matches = evaluator.run(events)
     for draw in evaluator.lotteries:
@@ -115,14 +142,7 @@ def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *
                     device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
                     valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
               for m in matches if not stops(exhausted, m.rule_id, kinds[m.rule_id])]
-    grants += candidates
-    outcome.by_status["dropped_budget_exhausted"] += len(matches) - len(candidates)
-    entry.cursor, entry.events = events[-1].id, entry.events + len(events)
-    conn.execute(text("UPDATE campaign_cursor SET last_event_id = :id, events = :n, updated_at = now() "
-                      "WHERE campaign_id = :c AND room_id = :r"),
-                 {"id": entry.cursor, "n": entry.events, "c": run_id, "r": room_id})
-    done.append((room_id, entry))
-    return len(events), len(events) >= batch
+    return candidates, len(matches) - len(candidates)
 
 
 @activity.defn(name="campaign_tick")
@@ -158,7 +178,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     committed, `lane` holds the rooms' cursors."""
     if wait_ms > 0:  # the busy pause, here because server timers fire on whole seconds
         time.sleep(wait_ms / 1000)
-    started = time.perf_counter()
+    started, watch = time.perf_counter(), Stopwatch()
     _mark_running(inp)
     with transaction() as conn:
         spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
@@ -176,16 +196,20 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
         batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:
             n, full = tick_room(conn, run_id, spec, room_id, exhausted=exhausted, outcome=outcome, done=done,
-                                grants=grants, batch=batch, cursors=ticked)
+                                grants=grants, batch=batch, cursors=ticked, watch=watch)
             events, more = events + n, more or full
             if time.perf_counter() - started > 1.0:  # a short tick's completion is its sign of life
                 _heartbeat()
         risk = spec.risk
-        result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
-                                                                           risk.deny_above if risk else None))
+        with watch.phase("grants"):
+            result = apply_grants(conn, grants, now=now, thresholds=Thresholds(risk.hold_above if risk else None,
+                                                                               risk.deny_above if risk else None))
+        watch.add("grants", -result.score_s)
         outcome.by_status.update(result.by_status)
         outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more
+        committing = time.perf_counter()
+    watch.add("commit", time.perf_counter() - committing)
     if lane is not None:  # committed
         lane.rooms.update(ticked)
         lane.start, lane.end = spec.window.start, spec.window.end
@@ -198,9 +222,9 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     elapsed = time.perf_counter() - started
     learn_speed(run_id, inp.room_id or "", events, elapsed, behind=more)
     if events:
-        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s; queued %.3f s, paused %.3f s)",
+        log.info("tick %s %s: %d events, %s in %.3f s (risk scoring %.3f s; queued %.3f s, paused %.3f s; %s)",
                  inp.campaign_id, inp.room_id or "all rooms", events, dict(outcome.by_status), elapsed, result.score_s,
-                 queued_s, wait_ms / 1000)
+                 queued_s, wait_ms / 1000, watch.summary(PHASES))
     return TickResult(status="ended" if ended else "running", events=events, grants=dict(outcome.by_status),
                       more=more, rooms=spec.rooms, elapsed_ms=int(elapsed * 1000))
 

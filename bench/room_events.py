@@ -224,19 +224,29 @@ def _start(argv: list[str], env: dict, log: str) -> subprocess.Popen:
 
 
 TICK_LINE = re.compile(r"tick bench .*: (\d+) events, .* in ([\d.]+) s \(risk scoring ([\d.]+) s; "
-                       r"queued ([\d.]+) s, paused ([\d.]+) s\)")
+                       r"queued ([\d.]+) s, paused ([\d.]+) s(?:; (.*))?\)")
+PHASE = re.compile(r"(\w+) ([\d.]+) s")
 
 
 def _tick_times(log: str) -> dict:
-    """From the worker's log: ticks, seconds in ticks, seconds of those in the risk scorer, and seconds the
-    ticks waited: from being scheduled to starting (queued) and in the busy pause."""
+    """From the worker's log: ticks, seconds in ticks, seconds of those in the risk scorer and in each other
+    phase (read, evaluate, grants, commit), the ticks' p50/p99, and seconds the ticks waited: from being
+    scheduled to starting (queued) and in the busy pause."""
     ticks = total = scoring = queued = paused = 0.0
+    phases: dict[str, float] = {}
+    lengths: list[float] = []
     with open(log, errors="replace") as f:
         for line in f:
             if (m := TICK_LINE.search(line)):
                 ticks, total, scoring = ticks + 1, total + float(m.group(2)), scoring + float(m.group(3))
                 queued, paused = queued + float(m.group(4)), paused + float(m.group(5))
+                lengths.append(float(m.group(2)))
+                for name, seconds in PHASE.findall(m.group(6) or ""):
+                    phases[name] = phases.get(name, 0.0) + float(seconds)
+    lengths = sorted(lengths) or [float("nan")]
     return {"ticks": int(ticks), "tick_s_total": round(total, 1), "risk_scoring_s_total": round(scoring, 1),
+            "tick_phase_s_total": {name: round(seconds, 1) for name, seconds in phases.items()},
+            "tick_p50_s": round(_percentile(lengths, 0.5), 3), "tick_p99_s": round(_percentile(lengths, 0.99), 3),
             "tick_queued_s_total": round(queued, 1), "tick_paused_s_total": round(paused, 1)}
 
 
