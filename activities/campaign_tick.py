@@ -37,7 +37,7 @@ from models.campaign_run import CampaignSummary, FinishInput, TickInput, TickRes
 from queries.room_events import SHOP_ROOMS
 
 log = logging.getLogger(__name__)
-PHASES = ["read", "evaluate", "grants", "commit"]  # of a tick's time, logged (risk scoring apart)
+PHASES = ["start", "read", "evaluate", "grants", "commit"]  # of a tick's time, logged (risk scoring apart)
 
 
 
@@ -181,7 +181,8 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     started, watch = time.perf_counter(), Stopwatch()
     _mark_running(inp)
     with transaction() as conn:
-        spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
+        with watch.phase("start"):
+            spec, status, _ = load_spec(conn, inp.campaign_id, share=True)
         if status in ("paused", "stopped"):
             return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
@@ -189,9 +190,10 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
         if lane is not None and lane.notified is not None:  # before the reads (the lane of every room learns
             lane.notified.clear()  # its rooms here): from now on, set means events after this tick's read
             lane_wake.watch(lane.notified, rooms)
-        now = conn.execute(text("SELECT now()")).scalar_one()
-        ensure_multipliers(conn, spec, now=now)
-        exhausted = exhausted_rules(conn, spec.id)
+        with watch.phase("start"):
+            now = conn.execute(text("SELECT now()")).scalar_one()
+            ensure_multipliers(conn, spec, now=now)
+            exhausted = exhausted_rules(conn, spec.id)
         outcome, events, more, done, grants, ticked = BatchOutcome(), 0, False, [], [], {}
         batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:

@@ -14,8 +14,11 @@ risk_aggregates: where the scorer's running aggregates lived (LIVEPERKS_RISK_AGG
 memory, or the database's tables); with the tables, risk_fold_backlog_at_catch_up: room events not yet
 folded into them at that moment (the scheduled fold takes bursts; grants meanwhile are scored on what is folded).
 copy_ceiling_per_s is a plain COPY of the same rows into room_event. The worker's log gives
-ticks, seconds in ticks and seconds of those in the risk scorer, and seconds ticks waited between being
-scheduled and starting (tick_queued_s_total) and in the busy pause (tick_paused_s_total).
+ticks, seconds in ticks and seconds of those in the risk scorer and in each other phase of a tick
+(tick_phase_s_total: start, read, evaluate, grants, commit), the ticks' p50/p99 length, and seconds ticks
+waited between being scheduled and starting (tick_queued_s_total) and in the busy pause (tick_paused_s_total).
+p50_event_committed_s, p99_event_committed_s: of the delays, the part until intake's commit made the event
+readable (the rest is the ticks').
 p50_committed_s, p99_committed_s: the same delays to each grant's commit (PostgreSQL's commit timestamps:
 exactly when it became visible); the poller's p50_s and p99_s add its polling interval and any pause of
 this process, so they are upper bounds.
@@ -386,10 +389,15 @@ def _committed_delays(campaign_id: str) -> dict:
     any pause of this process (its collector, a busy machine); these are exact."""
     with transaction() as conn:
         rows = conn.execute(text(
-            "SELECT extract(epoch FROM e.received_at), extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at) "
+            "SELECT extract(epoch FROM e.received_at), extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at), "
+            "extract(epoch FROM pg_xact_commit_timestamp(e.xmin) - e.received_at) "
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c"),
             {"c": campaign_id}).all()
-    return delay_figures([float(a) for a, _ in rows], [float(d) for _, d in rows], name="_committed")
+    stored = sorted(float(s) for _, _, s in rows) or [float("nan")]
+    # of the delay, the part until intake's own commit made the event readable (the rest is the ticks')
+    return delay_figures([float(a) for a, _, _ in rows], [float(d) for _, d, _ in rows], name="_committed") | {
+        "p50_event_committed_s": round(_percentile(stored, 0.5), 3),
+        "p99_event_committed_s": round(_percentile(stored, 0.99), 3)}
 
 
 def _server_settings() -> dict:

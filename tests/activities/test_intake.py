@@ -65,3 +65,20 @@ def test_awkward_text_is_stored_exactly_and_a_nul_is_refused_alone(conn):
                         {"r": room}).all()
     assert [e for e, _ in kept] == [f"{room}-nul\ufffd", nul_payload["event_id"]]
     assert kept[1][1]["payload"] == {"text": "a\ufffdb"}
+
+
+def test_times_and_payloads_are_stored_as_sent_whatever_their_form(conn):
+    """Rows go by COPY's binary format: a time is stored as the instant it names (any offset, microseconds,
+    epoch milliseconds) and a payload as the same JSON."""
+    room = new_room()
+    shanghai = ev(room, "like", "m1", datetime.now(timezone.utc), count=3)
+    shanghai["occurred_at"] = "2026-12-03T17:30:05.123456+08:00"
+    epoch_ms = dict(ev(room, "gift", "m2", datetime.now(timezone.utc), gift="rocket", value=520),
+                    occurred_at=1_796_290_205_250)  # 2026-12-03T09:30:05.25Z
+    assert ingest(conn, room, [shanghai, epoch_ms]).accepted == 2
+    stored = conn.execute(text("SELECT event_id, occurred_at, payload FROM room_event WHERE room_id = :r ORDER BY id"),
+                          {"r": room}).all()
+    assert stored == [
+        (shanghai["event_id"], datetime(2026, 12, 3, 9, 30, 5, 123456, tzinfo=timezone.utc), {"count": 3}),
+        (epoch_ms["event_id"], datetime(2026, 12, 3, 9, 30, 5, 250000, tzinfo=timezone.utc),
+         {"gift": "rocket", "value": 520})]
