@@ -5,6 +5,8 @@ limits. NULL means unlimited. A take either succeeds on every row or on none
 (a savepoint), and the row that ran dry is stamped exhausted with the reason.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -101,3 +103,20 @@ def exhausted_rules(conn: Connection, campaign_id: str) -> dict[str, str]:
     rows = conn.execute(text("SELECT rule_id, exhausted_reason FROM campaign_budget "
                              "WHERE campaign_id = :c AND exhausted_at IS NOT NULL"), {"c": campaign_id}).all()
     return {r: why for r, why in rows}
+
+
+@dataclass(frozen=True)
+class BudgetFlags:
+    exhausted: dict[str, str]  # rule ('' for the campaign) -> why, as exhausted_rules
+    unlimited_points: set[str]  # rules whose points no budget limits (neither the rule's nor the campaign's)
+
+
+def budget_flags(conn: Connection, campaign_id: str) -> BudgetFlags:
+    """What a tick needs of the budgets before taking from them, in one read."""
+    rows = conn.execute(text(
+        "SELECT rule_id, exhausted_reason, exhausted_at IS NOT NULL, "
+        "points_remaining IS NULL AND stock_remaining IS NULL FROM campaign_budget WHERE campaign_id = :c"),
+        {"c": campaign_id}).all()
+    free = {rule: unlimited for rule, _, _, unlimited in rows}
+    return BudgetFlags(exhausted={rule: why for rule, why, exhausted, _ in rows if exhausted},
+                       unlimited_points={r for r, unlimited in free.items() if unlimited and r} if free.get("") else set())

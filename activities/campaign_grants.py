@@ -81,14 +81,9 @@ def _record(conn: Connection, records: list[dict]) -> None:
         conn.execute(RECORD, {name: array_literal([r[name] for r in records]) for name, _ in COLUMNS})
 
 
-def _unlimited_points(conn: Connection, campaign_id: str) -> set[str]:
-    """Rules whose points no budget limits (neither the rule's nor the campaign's): no budget row to update."""
-    rows = dict(conn.execute(text("SELECT rule_id, (points_remaining IS NULL AND stock_remaining IS NULL) "
-                                  "FROM campaign_budget WHERE campaign_id = :c"), {"c": campaign_id}).all())
-    return {r for r, free in rows.items() if free and r != ""} if rows.get("") else set()
-
-
-def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresholds: Thresholds) -> BatchOutcome:
+def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresholds: Thresholds,
+                 unlimited_points: set[str]) -> BatchOutcome:
+    """`unlimited_points`: the rules whose points no budget limits (budget_flags): no budget row to update."""
     out = BatchOutcome()
     if not grants:
         return out
@@ -118,7 +113,6 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
     out.score_s = time.perf_counter() - scoring
-    free = _unlimited_points(conn, grants[0].campaign_id)
     credits: list[Grant] = []
     for g, verdict in zip(scored, verdicts):
         decision = _decide(verdict, thresholds)
@@ -127,7 +121,7 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         elif decision == Decision.HOLD:
             status, why = _hold(conn, g), "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
         elif g.kind == "points":
-            status, why = _take_points(conn, g, limited=g.rule_id not in free)
+            status, why = _take_points(conn, g, limited=g.rule_id not in unlimited_points)
             if status == "granted":
                 credits.append(g)
         else:

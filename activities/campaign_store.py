@@ -1,6 +1,8 @@
 """Campaign rows: create, update (spec), status changes, summaries. All inside the caller's transaction."""
 
 import json
+from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -103,13 +105,20 @@ def set_status(conn: Connection, campaign_id: str, status: str) -> str:
     return status
 
 
-def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: bool = False):
+class StoredCampaign(NamedTuple):
+    spec: CampaignSpec
+    status: str
+    workflow_id: str | None
+    read_at: datetime  # the transaction's now(), read in the same round trip (a tick needs it)
+
+
+def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: bool = False) -> StoredCampaign:
     suffix = " FOR UPDATE" if lock else (" FOR SHARE" if share else "")
-    row = conn.execute(text("SELECT spec, status, workflow_id FROM campaign WHERE campaign_id = :c" + suffix),
+    row = conn.execute(text("SELECT spec, status, workflow_id, now() FROM campaign WHERE campaign_id = :c" + suffix),
                        {"c": campaign_id}).first()
     if row is None:
         raise NotFound(f"unknown campaign {campaign_id}")
-    return CampaignSpec.model_validate(row[0]), row[1], row[2]
+    return StoredCampaign(CampaignSpec.model_validate(row[0]), row[1], row[2], row[3])
 
 
 def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:
@@ -141,7 +150,7 @@ def _order_bonus(conn: Connection, campaign_id: str) -> tuple[int, int]:
     share refunds took back (settlement pays these; no campaign budget sees them). Read through the
     paid-time index: multiplier rows never reach outside the campaign's window (a recurring campaign's
     runs move it on from its first start)."""
-    spec, _, _ = load_spec(conn, campaign_id)
+    spec = load_spec(conn, campaign_id).spec
     count, points = conn.execute(text(
         "SELECT count(*), coalesce(sum((rules->>'campaign_bonus')::bigint * (points_earned - points_reversed) "
         "/ points_earned), 0)::bigint FROM settlement "

@@ -1,7 +1,8 @@
 """CPU used by each part of a benchmark's stack over a stretch of the run, in cores (CPU seconds per
 wall second): where the machine's cores went, without an ad-hoc script beside the run.
 
-PostgreSQL is the postmaster on the stack's port and its children (backends, WAL writer, ...);
+PostgreSQL is the postmaster on the stack's port and its children (backends, WAL writer, ...); a part
+may be a process inside another part's tree (the worker's risk memory child), and then counts apart.
 Temporal is the dev server on its port. A backend that exits inside the stretch takes its CPU
 with it, so pooled connections are counted better than short-lived ones.
 """
@@ -22,11 +23,17 @@ def _listening_on(port: int) -> psutil.Process | None:
     return None
 
 
-def _tree(root: psutil.Process | None) -> list[psutil.Process]:
+def _tree(root: psutil.Process | None, apart: set[int] = frozenset()) -> list[psutil.Process]:
+    """The root and its descendants, less the subtrees rooted at the pids `apart` (parts of their own)."""
     if root is None:
         return []
     try:
-        return [root, *root.children(recursive=True)]
+        out, stack = [], [root]
+        while stack:
+            p = stack.pop()
+            out.append(p)
+            stack += [c for c in p.children() if c.pid not in apart]
+        return out
     except psutil.Error:
         return []
 
@@ -53,7 +60,8 @@ class CpuMeter:
         self.self_root = psutil.Process()
 
     def _sample(self) -> dict[str, dict[int, float]]:
-        parts = {name: _cpu_seconds(_tree(root)) for name, root in self.roots.items()}
+        roots = {root.pid for root in self.roots.values()}  # a part inside another's tree counts on its own
+        parts = {name: _cpu_seconds(_tree(root, roots - {root.pid})) for name, root in self.roots.items()}
         parts["bench"] = _cpu_seconds([self.self_root])
         return parts
 

@@ -330,7 +330,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             await asyncio.sleep(0.5)
 
     sampler = asyncio.create_task(sample())
-    meter = CpuMeter(processes={"api": procs[0], "worker": procs[1]},
+    memory_child = next((c for c in procs[1].children() if "risk.memory_process" in " ".join(c.cmdline())), None)
+    meter = CpuMeter(processes={"api": procs[0], "worker": procs[1], "risk_memory": memory_child},
                      ports={"postgres": urlparse(stack.database_url).port or 5432,
                             "temporal": int(stack.client.service_client.config.target_host.rsplit(":", 1)[1])}).start()
     if args.statements:

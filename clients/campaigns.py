@@ -42,7 +42,7 @@ async def create(client: Client, spec: CampaignSpec, *, tick_seconds: float | No
 async def update(client: Client, spec: CampaignSpec) -> int:
     with transaction() as conn:
         version = update_campaign(conn, spec)
-        _, status, _ = load_spec(conn, spec.id)
+        status = load_spec(conn, spec.id).status
     await ensure_campaign_schedule(client, spec, paused=status == "paused")
     await _signal(client, spec.id, "update", version)
     return version
@@ -60,7 +60,7 @@ async def resume(client: Client, campaign_id: str) -> str:
     """Unpause. The schedule is written again rather than just unpaused: a campaign paused before its
     window started missed its one start, and this triggers it once the window is open."""
     with transaction() as conn:
-        spec, _, _ = load_spec(conn, campaign_id)
+        spec = load_spec(conn, campaign_id).spec
         status = set_status(conn, campaign_id, "running" if window_started(spec) else "scheduled")
     if status == "stopped":
         return status

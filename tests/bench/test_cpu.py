@@ -48,3 +48,19 @@ def test_a_part_is_found_by_its_listening_port_or_left_out():
             meter = CpuMeter(processes={}, ports={"me": port, "nobody": nobody})
     assert meter.roots["me"].pid == psutil.Process().pid
     assert "nobody" not in meter.roots
+
+
+def test_a_part_inside_another_parts_tree_counts_apart():
+    parent = _spawn(f"import subprocess, sys; subprocess.run([sys.executable, '-c', {BUSY!r}])")
+    try:
+        time.sleep(0.5)
+        busy_child = psutil.Process(parent.pid).children()[0]
+        meter = CpuMeter(processes={"parent": psutil.Process(parent.pid), "child": busy_child}, ports={}).start()
+        time.sleep(1.5)
+        cores = meter.cores()
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+    assert cores["child"] > 0.5  # the spinning child is its own part...
+    assert cores["parent"] < 0.1  # ...and not its parent's as well
