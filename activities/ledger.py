@@ -199,41 +199,38 @@ def credit_available_many(conn: Connection, credits: list[Credit], *, now: datet
     keys applied before are skipped, as with credit_available."""
     if not credits:
         return set()
-    members = sorted({c.member_id for c in credits})
-    conn.execute(text("INSERT INTO member_balance (member_id) SELECT unnest(CAST(:m AS text[])) ON CONFLICT DO NOTHING"),
-                 {"m": array_literal(members)})
+    # The entries and their postings (each credit: the system's issue account out, the member's available
+    # in) in one statement; each posting pair in its entry's order, as one credit_available after another.
     rows = conn.execute(text(
-        "INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
+        "WITH entry AS (INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
         "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
         "CAST(:r AS text[]), CAST(:d AS text[])) AS t(k, m, r, d) ON CONFLICT (idempotency_key) DO NOTHING "
-        "RETURNING id, idempotency_key"),
+        "RETURNING id, idempotency_key, member_id), "
+        "posted AS (INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT e.id, x.m, x.b, x.a "
+        "FROM entry e JOIN unnest(CAST(:k AS text[]), CAST(:p AS bigint[])) AS c(k, p) ON c.k = e.idempotency_key "
+        "CROSS JOIN LATERAL (VALUES (1, NULL, CAST(:system AS text), -c.p), (2, e.member_id, :available, c.p)) "
+        "AS x(n, m, b, a) ORDER BY e.id, x.n) "
+        "SELECT id, idempotency_key FROM entry"),
         {"kind": kind, "k": array_literal([c.key for c in credits]), "m": array_literal([c.member_id for c in credits]),
-         "r": array_literal([c.reference for c in credits]),
-         "d": array_literal([json_text(c.detail or {}) for c in credits])}).all()
+         "r": array_literal([c.reference for c in credits]), "p": array_literal([c.points for c in credits]),
+         "d": array_literal([json_text(c.detail or {}) for c in credits]), "system": SYSTEM_ISSUED,
+         "available": Bucket.AVAILABLE.value}).all()
     entry = {key: entry_id for entry_id, key in rows}
     applied = [c for c in credits if c.key in entry]
     if not applied:
         return set()
-    conn.execute(text(
-        "INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT e, m, b, a FROM unnest("
-        "CAST(:e AS bigint[]), CAST(:m AS text[]), CAST(:b AS text[]), CAST(:a AS bigint[])) AS t(e, m, b, a)"),
-        {"e": array_literal([entry[c.key] for c in applied for _ in (0, 1)]),
-         "m": array_literal([x for c in applied for x in (None, c.member_id)]),
-         "b": array_literal([x for c in applied for x in (SYSTEM_ISSUED, Bucket.AVAILABLE.value)]),
-         "a": array_literal([x for c in applied for x in (-c.points, c.points)])})
     totals: dict[str, int] = defaultdict(int)
     for c in applied:
         totals[c.member_id] += c.points
-    # The UPDATE locks each balance and returns what it came to: the balance before the batch is that less
-    # the batch's total, with no SELECT ... FOR UPDATE first (a row lock is a WAL record per member).
-    # "member_id = ANY" finds the balances by key (joined to the unnested arrays alone, the plan hashed the
-    # whole table). Its plans (a merge join, or a hash join probed by the arrays) lock rows in the arrays'
-    # order, sorted here, so racing batches lock members alike.
+    # One upsert adds each member's total and returns what the balance came to: the balance before the
+    # batch is that less the total, with no SELECT ... FOR UPDATE first (a row lock is a WAL record per
+    # member). Rows are locked in the order given, sorted, so racing batches lock members alike; a
+    # member's first credit makes its row.
     ordered = sorted(totals)
     after = dict(conn.execute(text(
-        "UPDATE member_balance b SET available = b.available + t.p, updated_at = now() FROM unnest("
-        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) WHERE b.member_id = t.m "
-        "AND b.member_id = ANY(CAST(:m AS text[])) RETURNING b.member_id, b.available"),
+        "INSERT INTO member_balance AS b (member_id, available, updated_at) SELECT m, p, now() FROM unnest("
+        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) ORDER BY m ON CONFLICT (member_id) DO UPDATE "
+        "SET available = b.available + EXCLUDED.available, updated_at = now() RETURNING b.member_id, b.available"),
         {"m": array_literal(ordered), "p": array_literal([totals[m] for m in ordered])}).all())
     before = {m: after[m] - total for m, total in totals.items()}
     lots = []
