@@ -82,3 +82,16 @@ def test_times_and_payloads_are_stored_as_sent_whatever_their_form(conn):
         (shanghai["event_id"], datetime(2026, 12, 3, 9, 30, 5, 123456, tzinfo=timezone.utc), {"count": 3}),
         (epoch_ms["event_id"], datetime(2026, 12, 3, 9, 30, 5, 250000, tzinfo=timezone.utc),
          {"gift": "rocket", "value": 520})]
+
+
+def test_a_room_id_with_quotes_takes_its_own_lock_and_keeps_its_events(conn):
+    """The room's lock is written into the statement as a quoted literal (one round trip with the savepoint)."""
+    from activities.rooms import register_room
+    from models.events import RoomBase
+    room = f"{new_room()}-o'neil\\x; SELECT 1"
+    register_room(conn, RoomBase(room_id=room))
+    now = datetime.now(timezone.utc)
+    first = ev(room, "enter", "m1", now)
+    assert ingest(conn, room, [first]).accepted == 1
+    assert ingest(conn, room, [first, ev(room, "leave", "m1", now + timedelta(seconds=2))]).accepted == 1
+    assert [t for _, t in _stored(conn, room)] == ["enter", "leave"]
