@@ -111,12 +111,14 @@ class BudgetFlags:
     unlimited_points: set[str]  # rules whose points no budget limits (neither the rule's nor the campaign's)
 
 
-def budget_flags(conn: Connection, campaign_id: str) -> BudgetFlags:
-    """What a tick needs of the budgets before taking from them, in one read."""
-    rows = conn.execute(text(
-        "SELECT rule_id, exhausted_reason, exhausted_at IS NOT NULL, "
-        "points_remaining IS NULL AND stock_remaining IS NULL FROM campaign_budget WHERE campaign_id = :c"),
-        {"c": campaign_id}).all()
+# The campaign's budget rows as JSON, for a caller reading them within a statement of its own (budget_flags).
+FLAGS_JSON = ("(SELECT coalesce(json_agg(json_build_array(b.rule_id, b.exhausted_reason, b.exhausted_at IS NOT NULL, "
+              "b.points_remaining IS NULL AND b.stock_remaining IS NULL)), '[]') FROM campaign_budget b "
+              "WHERE b.campaign_id = {campaign})")
+
+
+def budget_flags(rows: list) -> BudgetFlags:
+    """What a tick needs of the budgets before taking from them, from FLAGS_JSON's rows."""
     free = {rule: unlimited for rule, _, _, unlimited in rows}
     return BudgetFlags(exhausted={rule: why for rule, why, exhausted, _ in rows if exhausted},
                        unlimited_points={r for r, unlimited in free.items() if unlimited and r} if free.get("") else set())

@@ -7,8 +7,8 @@ from typing import NamedTuple
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.campaign_budget import exhausted_rules, sync_budgets
-from activities.multipliers import end_rows
+from activities.campaign_budget import FLAGS_JSON, BudgetFlags, budget_flags, exhausted_rules, sync_budgets
+from activities.multipliers import ROWS_JSON, current_rows, end_rows
 from domain.campaigns.spec import CampaignSpec
 from domain.errors import BadInput, NotFound
 from models.campaign_run import CampaignSummary
@@ -119,6 +119,26 @@ def load_spec(conn: Connection, campaign_id: str, *, lock: bool = False, share: 
     if row is None:
         raise NotFound(f"unknown campaign {campaign_id}")
     return StoredCampaign(CampaignSpec.model_validate(row[0]), row[1], row[2], row[3])
+
+
+class TickContext(NamedTuple):
+    stored: StoredCampaign
+    budgets: BudgetFlags
+    multipliers: set[tuple]  # the campaign's points_multiplier rows (ensure_multipliers' `current`)
+
+
+_FOR_TICK = text(f"SELECT spec, status, workflow_id, now(), {FLAGS_JSON.format(campaign='c.campaign_id')}, "
+                 f"{ROWS_JSON.format(campaign='c.campaign_id')} FROM campaign c WHERE c.campaign_id = :c FOR SHARE OF c")
+
+
+def load_for_tick(conn: Connection, campaign_id: str) -> TickContext:
+    """load_spec(share=True) with the budgets' flags and the multiplier rows a tick checks, in one round
+    trip (three were ~8 ms each on a busy machine, on every tick)."""
+    row = conn.execute(_FOR_TICK, {"c": campaign_id}).first()
+    if row is None:
+        raise NotFound(f"unknown campaign {campaign_id}")
+    return TickContext(StoredCampaign(CampaignSpec.model_validate(row[0]), row[1], row[2], row[3]),
+                       budget_flags(row[4]), current_rows(row[5]))
 
 
 def summarize(conn: Connection, campaign_id: str) -> CampaignSummary:

@@ -21,11 +21,11 @@ from activities import campaign_snapshots as snapshots
 from activities import campaign_state as room_state
 from activities import lane_wake
 from activities.campaign_batch import batch_size, learn_speed
-from activities.campaign_budget import budget_flags, stops
+from activities.campaign_budget import stops
 from activities.campaign_grants import BatchOutcome, Thresholds, apply_grants
 from activities.campaign_lane import LaneCursors, keep_ticking, may_linger
 from activities.campaign_rewards import Grant
-from activities.campaign_store import load_spec, summarize
+from activities.campaign_store import load_for_tick, load_spec, summarize
 from activities.multipliers import end_rows, ensure_multipliers
 from core.db import transaction
 from core.settings import get_settings
@@ -186,7 +186,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     _mark_running(inp)
     with transaction() as conn:
         with watch.phase("start"):
-            spec, status, _, now = load_spec(conn, inp.campaign_id, share=True)
+            (spec, status, _, now), budgets, multipliers = load_for_tick(conn, inp.campaign_id)
         if status in ("paused", "stopped"):
             return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
@@ -195,8 +195,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
             lane.notified.clear()  # its rooms here): from now on, set means events after this tick's read
             lane_wake.watch(lane.notified, rooms)
         with watch.phase("start"):
-            ensure_multipliers(conn, spec, now=now)
-            budgets = budget_flags(conn, spec.id)
+            ensure_multipliers(conn, spec, now=now, current=multipliers)
         outcome, events, more, done, grants, ticked = BatchOutcome(), 0, False, [], [], {}
         batch = batch_size(run_id, inp.room_id or "", len(rooms), _attempt())  # per room, from past ticks
         for room_id in rooms:

@@ -30,13 +30,15 @@ def _from_now(rows: set[tuple], now: datetime) -> set[tuple]:
     return {(room, m, max(a, now), b) for room, m, a, b in rows if b > now}
 
 
-def ensure_multipliers(conn: Connection, spec: CampaignSpec, *, now: datetime | None = None) -> None:
-    """Make the rows from now on match the enabled multiplier rules (idempotent)."""
+def ensure_multipliers(conn: Connection, spec: CampaignSpec, *, now: datetime | None = None,
+                       current: set[tuple] | None = None) -> None:
+    """Make the rows from now on match the enabled multiplier rules (idempotent). `current`: the
+    campaign's rows as the caller read them in this transaction (current_rows), saving a read."""
     source = f"campaign:{spec.id}"
     now = now or conn.execute(text("SELECT now()")).scalar_one()
     want = _from_now(wanted_rows(spec), now)
-    if _from_now(_rows(conn, source), now) == want:  # nearly always: no lock, so room ticks do not queue here
-        return
+    if _from_now(_rows(conn, source) if current is None else current, now) == want:  # nearly always: no lock,
+        return  # so room ticks do not queue here
     # a change: one transaction at a time rewrites the rows (taken for the rest of the caller's transaction)
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('campaign-multipliers:' || :c))"), {"c": spec.id})
     if _from_now(_rows(conn, source), now) == want:  # another transaction made the same change meanwhile
@@ -54,6 +56,16 @@ def end_rows(conn: Connection, campaign_id: str, *, now: datetime | None = None)
     conn.execute(text(f"DELETE FROM points_multiplier WHERE source = :s AND starts_at >= {at}"), params)
     conn.execute(text(f"UPDATE points_multiplier SET ends_at = {at} WHERE source = :s "
                       f"AND coalesce(ends_at, 'infinity') > {at}"), params)
+
+
+# The campaign's rows as JSON, for a caller reading them within a statement of its own (current_rows).
+ROWS_JSON = ("(SELECT coalesce(json_agg(json_build_array(m.key, m.multiplier, m.starts_at, m.ends_at)), '[]') "
+             "FROM points_multiplier m WHERE m.source = 'campaign:' || {campaign} AND m.scope = 'room')")
+
+
+def current_rows(rows_json: list) -> set[tuple]:
+    """ROWS_JSON's value as _rows returns the rows (timestamps come as ISO text, exactly)."""
+    return {(k, float(m), datetime.fromisoformat(a), b and datetime.fromisoformat(b)) for k, m, a, b in rows_json}
 
 
 def _rows(conn: Connection, source: str) -> set[tuple]:

@@ -43,3 +43,29 @@ def test_a_campaign_whose_window_is_over_cannot_be_updated_but_its_create_can_be
         update_campaign(conn, CampaignSpec.model_validate(changed))
     with pytest.raises(BadInput, match="would never run"), transaction() as conn:
         create_campaign(conn, CampaignSpec.model_validate(changed))
+
+
+def test_a_tick_reads_the_campaign_its_budgets_and_its_multipliers_as_the_separate_reads_do():
+    """load_for_tick's one statement: the same spec, budget flags and multiplier rows (timestamps exact,
+    whatever the session's time zone) as load_spec, the budget rows and ensure_multipliers' own read."""
+    from activities.campaign_budget import exhausted_rules, mark_exhausted
+    from activities.campaign_store import load_for_tick, load_spec
+    from activities.multipliers import _rows, ensure_multipliers
+
+    start = datetime.now(timezone.utc).replace(microsecond=123456) - timedelta(minutes=5)
+    rules = [{"id": "x2", "trigger": {"type": "order_paid"}, "reward": {"multiplier": 1.5}},
+             {"id": "capped", "trigger": {"type": "share"}, "reward": {"points": 2}, "limits": {"budget_points": 10}},
+             {"id": "free", "trigger": {"type": "share"}, "reward": {"points": 1}}]
+    campaign = CampaignSpec.model_validate(spec(new_room(), rules, start=start, minutes=60))
+    with transaction() as conn:
+        create_campaign(conn, campaign)
+        ensure_multipliers(conn, campaign)
+        mark_exhausted(conn, campaign.id, "capped", "points budget exhausted (rule capped)")
+    with transaction() as conn:
+        conn.execute(text("SET LOCAL TimeZone = 'Asia/Shanghai'"))
+        (stored, status, _, now), budgets, multipliers = load_for_tick(conn, campaign.id)
+        assert (stored, status) == load_spec(conn, campaign.id)[:2]
+        assert multipliers == _rows(conn, f"campaign:{campaign.id}") and len(multipliers) == 1
+        assert budgets.exhausted == exhausted_rules(conn, campaign.id) == {"capped": "points budget exhausted (rule capped)"}
+        assert budgets.unlimited_points == {"x2", "free"}  # no campaign-wide budget, no budget of their own
+        assert now == conn.execute(text("SELECT now()")).scalar_one()
