@@ -47,7 +47,7 @@ class RoomEvent(SQLModel, table=True):
     __tablename__ = "room_event"
     __table_args__ = (Index("ix_room_event_room_id_id", "room_id", "id"),
                       Index("ix_room_event_member_time", "member_id", "occurred_at"),
-                      Index("ix_room_event_time", "occurred_at"))
+                      Index("ix_room_event_time", "occurred_at", postgresql_using="brin"))  # migration 0020
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(unique=True)
     room_id: str
