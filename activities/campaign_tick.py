@@ -75,13 +75,12 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],
               outcome: BatchOutcome, done: list, grants: list[Grant], batch: int,
-              cursors: dict[str, int], watch: Stopwatch | None = None) -> tuple[int, bool]:
+              cursors: dict[str, int], watch: Stopwatch) -> tuple[int, bool]:
     """Evaluate one batch of one room and move its cursor. Returns (events evaluated, whether a full
     batch was read). Appends the candidate grants to `grants` (the caller applies every room's in one
     batch: one risk-scoring call per tick), (room, RoomState) to `done` (cached after commit), and sets
     the room's cursor in `cursors` (the lane's probe: LaneCursors); `watch` times its read and evaluation."""
     settings = get_settings()
-    watch = watch or Stopwatch()
     with watch.phase("read"):
         events, after, counted, entry = _read_room(conn, run_id, spec, room_id, batch)
     cursors[room_id] = events[-1].id if events else after
@@ -186,7 +185,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
     _mark_running(inp)
     with transaction() as conn:
         with watch.phase("start"):
-            (spec, status, _, now), budgets, multipliers = load_for_tick(conn, inp.campaign_id)
+            (spec, status, _), now, budgets, multipliers = load_for_tick(conn, inp.campaign_id)
         if status in ("paused", "stopped"):
             return TickResult(status=status, rooms=spec.rooms)
         run_id, spec = run_window(spec, inp.window_start)
@@ -209,7 +208,7 @@ def tick_once(inp: TickInput, wait_ms: int, *, queued_s: float = 0.0, lane: Lane
             result = apply_grants(conn, grants, now=now, unlimited_points=budgets.unlimited_points,
                                   thresholds=Thresholds(risk.hold_above if risk else None,
                                                         risk.deny_above if risk else None))
-        watch.add("grants", -result.score_s)
+        watch.add("grants", -result.score_s)  # the scorer's time is logged on its own
         outcome.by_status.update(result.by_status)
         outcome.by_rule.update(result.by_rule)
         ended = now >= spec.window.end + timedelta(seconds=get_settings().heartbeat_gap_seconds) and not more

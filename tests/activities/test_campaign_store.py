@@ -63,7 +63,7 @@ def test_a_tick_reads_the_campaign_its_budgets_and_its_multipliers_as_the_separa
         mark_exhausted(conn, campaign.id, "capped", "points budget exhausted (rule capped)")
     with transaction() as conn:
         conn.execute(text("SET LOCAL TimeZone = 'Asia/Shanghai'"))
-        (stored, status, _, now), budgets, multipliers = load_for_tick(conn, campaign.id)
+        (stored, status, _), now, budgets, multipliers = load_for_tick(conn, campaign.id)
         assert (stored, status) == load_spec(conn, campaign.id)[:2]
         assert multipliers == _rows(conn, f"campaign:{campaign.id}") and len(multipliers) == 1
         assert budgets.exhausted == exhausted_rules(conn, campaign.id) == {"capped": "points budget exhausted (rule capped)"}
