@@ -5,6 +5,10 @@ PostgreSQL is the postmaster on the stack's port and its children (backends, WAL
 may be a process inside another part's tree (the worker's risk memory child), and then counts apart.
 Temporal is the dev server on its port. A backend that exits inside the stretch takes its CPU
 with it, so pooled connections are counted better than short-lived ones.
+
+`machine()` says what the parts could not have used: the cores left idle, and the cores the
+hypervisor gave to other guests while this one had work (steal; 0 on bare metal). On a shared
+virtual machine a run with steal is a slower machine, and its figures are not comparable to a quiet run's.
 """
 
 import time
@@ -66,8 +70,14 @@ class CpuMeter:
         return parts
 
     def start(self) -> "CpuMeter":
-        self.started, self.before = time.monotonic(), self._sample()
+        self.started, self.before, self.machine_before = time.monotonic(), self._sample(), psutil.cpu_times()
         return self
+
+    def machine(self) -> dict[str, float]:
+        """{"idle": cores, "steal": cores} machine-wide since the start."""
+        elapsed, after = time.monotonic() - self.started, psutil.cpu_times()
+        return {name: round((getattr(after, name, 0.0) - getattr(self.machine_before, name, 0.0)) / elapsed, 2)
+                for name in ("idle", "steal")}
 
     def cores(self) -> dict[str, float]:
         elapsed = time.monotonic() - self.started

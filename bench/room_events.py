@@ -23,7 +23,9 @@ p50_committed_s, p99_committed_s: the same delays to each grant's commit (Postgr
 exactly when it became visible); the poller's p50_s and p99_s add its polling interval and any pause of
 this process, so they are upper bounds.
 cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
-were posted (bench/cpu.py). p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
+were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle and those the hypervisor
+gave to other guests (steal: a slower machine, whose figures do not compare with a quiet run's).
+p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 --statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
 (bench/statements.py), also printed as a table; "posting ..." on stderr marks the stretch's start for profilers.
 """
@@ -341,6 +343,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
     cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
+    machine_cores = meter.machine()  # and what none could: idle, and taken by the hypervisor (steal)
     statements = []
     if args.statements:  # the same stretch as the cores
         with transaction() as conn:
@@ -380,7 +383,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
-          "cpu_cores_during_intake": cpu_cores, **_tick_times(worker_log), **_server_settings(),
+          "cpu_cores_during_intake": cpu_cores, "machine_cores_during_intake": machine_cores,
+          **_tick_times(worker_log), **_server_settings(),
           **({"pg_statements_during_intake": statements} if args.statements else {})})
 
 

@@ -64,3 +64,17 @@ def test_a_part_inside_another_parts_tree_counts_apart():
         parent.kill()
     assert cores["child"] > 0.5  # the spinning child is its own part...
     assert cores["parent"] < 0.1  # ...and not its parent's as well
+
+
+def test_the_machine_says_what_no_part_used():
+    busy = _spawn(BUSY)
+    try:
+        meter = CpuMeter(processes={}, ports={}).start()
+        time.sleep(1.5)
+        machine = meter.machine()
+    finally:
+        busy.kill()
+    assert set(machine) == {"idle", "steal"}
+    assert 0.0 <= machine["steal"] <= psutil.cpu_count()
+    # one core spun the whole time: at most the others were idle
+    assert machine["idle"] <= psutil.cpu_count() - 0.5
