@@ -171,6 +171,8 @@ class Settings(BaseSettings):
 
     # Operator display.
     timezone: str = "Asia/Shanghai"
+    # When the append-only tables are vacuumed (schedules/storage.py), in that time zone: off-peak.
+    storage_upkeep_cron: str = "30 4 * * *"
 
     # Reports: where HTML files go (empty: data_dir/reports), what one point costs us, when a sample is too small.
     reports_dir: str = ""

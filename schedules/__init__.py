@@ -5,7 +5,7 @@ import importlib
 from temporalio.client import Client
 
 # Each module has ensure_<name>_schedules(client); areas add theirs here.
-AREAS = ["ledger", "coupons", "risk", "reports"]
+AREAS = ["ledger", "coupons", "risk", "reports", "storage"]
 
 
 async def ensure_all(client: Client) -> list[str]:
