@@ -38,9 +38,9 @@ def _counted_after(table: str, before: int) -> int:
 
 
 def test_a_pass_vacuums_the_table(database_url):
-    before = _vacuum_count("notification")
-    assert vacuum_table("notification") >= 0
-    assert _counted_after("notification", before) == before + 1
+    before = _vacuum_count("room_event")
+    assert vacuum_table("room_event") >= 0
+    assert _counted_after("room_event", before) == before + 1
 
 
 def test_an_unknown_table_is_refused_and_nothing_runs(database_url):
@@ -53,7 +53,7 @@ def test_an_unknown_table_is_refused_and_nothing_runs(database_url):
 
 
 async def test_the_workflow_vacuums_each_table_once(client, worker):
-    tables = ["posting", "points_lot"]
+    tables = list(APPEND_ONLY_TABLES)
     before = {t: _vacuum_count(t) for t in tables}
     result = await client.execute_workflow("StorageUpkeepWorkflow", UpkeepInput(tables=tables), id=unique("upkeep"),
                                            task_queue=worker, result_type=UpkeepResult)
