@@ -53,6 +53,16 @@ def _cpu_seconds(procs: Iterable[psutil.Process]) -> dict[int, float]:
     return out
 
 
+def _part_cores(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], elapsed: float) -> dict:
+    return {name: round(sum(s - before[name].get(pid, 0.0) for pid, s in seconds.items()) / elapsed, 2)
+            for name, seconds in after.items()}
+
+
+def _machine_cores(before, after, elapsed: float) -> dict[str, float]:
+    return {name: round((getattr(after, name, 0.0) - getattr(before, name, 0.0)) / elapsed, 2)
+            for name in ("idle", "steal")}
+
+
 class CpuMeter:
     """`start()`, then `cores()`: {part: cores used since the start}, "bench" being this process. Parts
     are given as root processes (their children count with them) or as ports whose listening process
@@ -71,16 +81,19 @@ class CpuMeter:
 
     def start(self) -> "CpuMeter":
         self.started, self.before, self.machine_before = time.monotonic(), self._sample(), psutil.cpu_times()
+        self._lap = (self.started, self.before, self.machine_before)
         return self
+
+    def cores(self) -> dict[str, float]:
+        return _part_cores(self.before, self._sample(), time.monotonic() - self.started)
 
     def machine(self) -> dict[str, float]:
         """{"idle": cores, "steal": cores} machine-wide since the start."""
-        elapsed, after = time.monotonic() - self.started, psutil.cpu_times()
-        return {name: round((getattr(after, name, 0.0) - getattr(self.machine_before, name, 0.0)) / elapsed, 2)
-                for name in ("idle", "steal")}
+        return _machine_cores(self.machine_before, psutil.cpu_times(), time.monotonic() - self.started)
 
-    def cores(self) -> dict[str, float]:
-        elapsed = time.monotonic() - self.started
-        after = self._sample()
-        return {name: round(sum(s - self.before[name].get(pid, 0.0) for pid, s in seconds.items()) / elapsed, 2)
-                for name, seconds in after.items()}
+    def lap(self) -> dict[str, float]:
+        """{part: cores, "idle": cores, "steal": cores} since the last lap (or the start): called every few
+        seconds, a series that says which part took the cores when a run slowed down for a while."""
+        at, before, machine_before = self._lap
+        self._lap = now, after, machine_after = time.monotonic(), self._sample(), psutil.cpu_times()
+        return _part_cores(before, after, now - at) | _machine_cores(machine_before, machine_after, now - at)

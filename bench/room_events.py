@@ -24,7 +24,8 @@ exactly when it became visible); the poller's p50_s and p99_s add its polling in
 this process, so they are upper bounds.
 cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
 were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle and those the hypervisor
-gave to other guests (steal: a slower machine, whose figures do not compare with a quiet run's).
+gave to other guests (steal: a slower machine, whose figures do not compare with a quiet run's);
+cpu_cores_by_10s: the same, part by part, per 10 s of posting.
 p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 --statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
 (bench/statements.py), also printed as a table; "posting ..." on stderr marks the stretch's start for profilers.
@@ -341,7 +342,16 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             start_counting(conn)
     started = time.monotonic()
     print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
+    laps: list[dict] = []
+
+    async def lap_every_10s() -> None:  # the cores per 10 s: which part took them when a run slowed down
+        while True:
+            await asyncio.sleep(10)
+            laps.append(meter.lap())
+
+    lapper = asyncio.create_task(lap_every_10s())
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
+    lapper.cancel()
     cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
     machine_cores = meter.machine()  # and what none could: idle, and taken by the hypervisor (steal)
     statements = []
@@ -384,6 +394,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
           "cpu_cores_during_intake": cpu_cores, "machine_cores_during_intake": machine_cores,
+          "cpu_cores_by_10s": {name: [lap.get(name) for lap in laps] for name in (laps[0] if laps else {})},
           **_tick_times(worker_log), **_server_settings(),
           **({"pg_statements_during_intake": statements} if args.statements else {})})
 

@@ -78,3 +78,19 @@ def test_the_machine_says_what_no_part_used():
     assert 0.0 <= machine["steal"] <= psutil.cpu_count()
     # one core spun the whole time: at most the others were idle
     assert machine["idle"] <= psutil.cpu_count() - 0.5
+
+
+def test_laps_count_only_their_own_stretch():
+    busy = _spawn(BUSY)
+    try:
+        meter = CpuMeter(processes={"busy": psutil.Process(busy.pid)}, ports={}).start()
+        time.sleep(1.0)
+        first = meter.lap()
+        busy.kill()
+        busy.wait()
+        time.sleep(1.0)
+        second = meter.lap()  # the busy process is gone: nothing of the first lap carries over
+    finally:
+        busy.kill()
+    assert first["busy"] > 0.5 and set(first) == {"busy", "bench", "idle", "steal"}
+    assert second.get("busy", 0.0) < 0.1
