@@ -1,22 +1,15 @@
 """Nightly coupon expiry and points-expiry notices at 02:30 in the operator's time zone
 (after the ledger's 02:00 points expiry). Created or updated in place: safe to call on every `dev up`."""
 
-from temporalio.client import (Client, Schedule, ScheduleActionStartWorkflow, ScheduleOverlapPolicy, SchedulePolicy,
-                               ScheduleSpec)
+from temporalio.client import Client
 
-from core.settings import get_settings
-from schedules.upsert import upsert_schedule
+from schedules.upsert import cron_schedule, upsert_schedule
 
 SCHEDULE_ID = "nightly-coupon-expiry"
 
 
 async def ensure_coupon_schedules(client: Client) -> list[str]:
-    settings = get_settings()
-    schedule = Schedule(
-        action=ScheduleActionStartWorkflow("ExpireCouponsWorkflow", id="expire-coupons",
-                                           task_queue=settings.task_queue),
-        spec=ScheduleSpec(cron_expressions=["30 2 * * *"], time_zone_name=settings.timezone),
-        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+    schedule = cron_schedule("ExpireCouponsWorkflow", workflow_id="expire-coupons", cron="30 2 * * *")
     return [(await upsert_schedule(client, SCHEDULE_ID, schedule)).id]
 
 
