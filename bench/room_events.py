@@ -92,6 +92,18 @@ def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, in
     return out
 
 
+# The grants after the cursor and the holes, each down the primary key. With the campaign's filter beside
+# them, a planner without statistics yet (campaign_grant grows from empty during the run) went through the
+# campaign's index and re-read every grant of the run on each poll (6.8 ms at 37,000 grants, growing):
+# the measuring took cores from what it measured. Materialized, the filter applies to the new rows only.
+_NEW_GRANTS = text(
+    "WITH fresh AS MATERIALIZED (SELECT id, campaign_id, source_event_id FROM campaign_grant WHERE id > :after "
+    "UNION ALL SELECT id, campaign_id, source_event_id FROM campaign_grant "
+    "WHERE id = ANY(CAST(:holes AS bigint[])) AND id <= :after) "
+    "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
+    "FROM fresh g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c ORDER BY g.id")
+
+
 class Poller(threading.Thread):
     """Notes when grants become visible and the delay from their event's arrival. Ticks of several rooms
     commit concurrently, so grant ids become visible out of order: an id skipped over is a hole, looked
@@ -110,11 +122,8 @@ class Poller(threading.Thread):
 
     def poll(self) -> None:
         with transaction() as conn:
-            rows = conn.execute(text(
-                "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
-                "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id "
-                "WHERE g.campaign_id = :c AND (g.id > :after OR g.id = ANY(CAST(:holes AS bigint[]))) ORDER BY g.id"),
-                {"c": self.campaign_id, "after": self.last, "holes": self.holes.ids()}).all()
+            rows = conn.execute(_NEW_GRANTS, {"c": self.campaign_id, "after": self.last,
+                                              "holes": self.holes.ids()}).all()
         now, ids = time.monotonic(), [r[0] for r in rows]
         self.holes.found(i for i in ids if i <= self.last)
         newer = [i for i in ids if i > self.last]
