@@ -8,7 +8,7 @@ first pass on and the p99 delay went from ~0.5 s to 2-3 s; without them, p99 0.6
 autoanalyze and every other table's autovacuum running as before. The passes only set visibility
 bits early (no query here needs index-only scans on room_event) and freeze rows ahead of time:
 PostgreSQL's anti-wraparound vacuum still comes, and an off-peak `VACUUM room_event` does the
-same work when the shop is quiet (docs/campaigns.md, "Figures on 3 Dec 2026, fifteenth session").
+same work when the shop is quiet (docs/room-events-figures.md, "Figures on 3 Dec 2026, fifteenth session").
 
 Revision ID: 0021_room_event_no_insert_vacuum
 Revises: 0020_room_event_time_brin
