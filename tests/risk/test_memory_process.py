@@ -56,7 +56,8 @@ def test_the_child_reads_what_this_process_folds(database_url):
         np.testing.assert_equal(got, here.read(["device"], [device], at_ms))
         assert got["events_24h"][0] == 3
         _likes(device, 2)  # followed after the start, not only replayed
-        # read at a time after these likes: the child's start may have taken longer than the first at_ms's second
+        # read at a time after these likes: counts sit in 10-minute buckets and a read takes the buckets that
+        # start at or before its time, so likes written after a bucket edge past at_ms would never count
         later_ms = int(time.time() * 1000) + 1000
         assert _read_when(child, device, 5, later_ms)["events_24h"][0] == 5
 
