@@ -192,57 +192,46 @@ class Credit:
     detail: dict | None = None
 
 
+# credit_available_many's one statement (one round trip for a tick's thousands of credits): the entries
+# and their postings (each credit: the system's issue account out, the member's available in; each
+# posting pair in its entry's order, as one credit_available after another), then each member's total
+# added to its balance, returning what the balance came to, so the balance before the batch is that less
+# the total (no SELECT ... FOR UPDATE first: a row lock is a WAL record per member; rows are locked in
+# member order, so racing batches lock members alike; a member's first credit makes its row). Then the
+# lots, in credit order: each usable as far as it brings the running balance above zero (a member in
+# debt repays it first). Keys applied before are skipped by the entries' ON CONFLICT, and so is all
+# that follows from them.
+_CREDIT_MANY = text(
+    "WITH c AS (SELECT * FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), CAST(:r AS text[]), "
+    "CAST(:d AS text[]), CAST(:p AS bigint[])) WITH ORDINALITY AS c(k, m, r, d, p, n)), "
+    "entry AS (INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
+    "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM c ORDER BY n ON CONFLICT (idempotency_key) DO NOTHING "
+    "RETURNING id, idempotency_key), "
+    "applied AS MATERIALIZED (SELECT e.id, c.k, c.m, c.p, c.n FROM entry e JOIN c ON c.k = e.idempotency_key), "
+    "posted AS (INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT a.id, x.m, x.b, x.a FROM applied a "
+    "CROSS JOIN LATERAL (VALUES (1, NULL, CAST(:system AS text), -a.p), (2, a.m, :available, a.p)) AS x(i, m, b, a) "
+    "ORDER BY a.id, x.i), "
+    "balance AS (INSERT INTO member_balance AS b (member_id, available, updated_at) "
+    "SELECT m, sum(p), now() FROM applied GROUP BY m ORDER BY m ON CONFLICT (member_id) DO UPDATE "
+    "SET available = b.available + EXCLUDED.available, updated_at = now() RETURNING b.member_id, b.available), "
+    "lots AS (INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
+    "SELECT m, id, :s, p, greatest(0, after_it) - greatest(0, after_it - p), :now, :exp FROM ("
+    "SELECT a.m, a.id, a.p, a.n, b.available - sum(a.p) OVER (PARTITION BY a.m) "
+    "+ sum(a.p) OVER (PARTITION BY a.m ORDER BY a.n) AS after_it FROM applied a JOIN balance b ON b.member_id = a.m"
+    ") AS running ORDER BY n) "
+    "SELECT k FROM applied")
+
+
 def credit_available_many(conn: Connection, credits: list[Credit], *, now: datetime, lifetime: timedelta,
                           source: str, kind: str = "earn") -> set[str]:
-    """credit_available for a batch, set-wise: the same journal entries, postings, balances and lots in a
-    fixed number of statements (campaign ticks grant thousands at once). Returns the keys applied now;
+    """credit_available for a batch, set-wise: the same journal entries, postings, balances and lots in one
+    statement (_CREDIT_MANY; campaign ticks grant thousands at once). Returns the keys applied now;
     keys applied before are skipped, as with credit_available."""
     if not credits:
         return set()
-    # The entries and their postings (each credit: the system's issue account out, the member's available
-    # in) in one statement; each posting pair in its entry's order, as one credit_available after another.
-    rows = conn.execute(text(
-        "WITH entry AS (INSERT INTO journal_entry (idempotency_key, kind, member_id, reference, detail) "
-        "SELECT k, :kind, m, r, CAST(d AS jsonb) FROM unnest(CAST(:k AS text[]), CAST(:m AS text[]), "
-        "CAST(:r AS text[]), CAST(:d AS text[])) AS t(k, m, r, d) ON CONFLICT (idempotency_key) DO NOTHING "
-        "RETURNING id, idempotency_key, member_id), "
-        "posted AS (INSERT INTO posting (entry_id, member_id, bucket, amount) SELECT e.id, x.m, x.b, x.a "
-        "FROM entry e JOIN unnest(CAST(:k AS text[]), CAST(:p AS bigint[])) AS c(k, p) ON c.k = e.idempotency_key "
-        "CROSS JOIN LATERAL (VALUES (1, NULL, CAST(:system AS text), -c.p), (2, e.member_id, :available, c.p)) "
-        "AS x(n, m, b, a) ORDER BY e.id, x.n) "
-        "SELECT id, idempotency_key FROM entry"),
-        {"kind": kind, "k": array_literal([c.key for c in credits]), "m": array_literal([c.member_id for c in credits]),
-         "r": array_literal([c.reference for c in credits]), "p": array_literal([c.points for c in credits]),
-         "d": array_literal([json_text(c.detail or {}) for c in credits]), "system": SYSTEM_ISSUED,
-         "available": Bucket.AVAILABLE.value}).all()
-    entry = {key: entry_id for entry_id, key in rows}
-    applied = [c for c in credits if c.key in entry]
-    if not applied:
-        return set()
-    totals: dict[str, int] = defaultdict(int)
-    for c in applied:
-        totals[c.member_id] += c.points
-    # One upsert adds each member's total and returns what the balance came to: the balance before the
-    # batch is that less the total, with no SELECT ... FOR UPDATE first (a row lock is a WAL record per
-    # member). Rows are locked in the order given, sorted, so racing batches lock members alike; a
-    # member's first credit makes its row.
-    ordered = sorted(totals)
-    after = dict(conn.execute(text(
-        "INSERT INTO member_balance AS b (member_id, available, updated_at) SELECT m, p, now() FROM unnest("
-        "CAST(:m AS text[]), CAST(:p AS bigint[])) AS t(m, p) ORDER BY m ON CONFLICT (member_id) DO UPDATE "
-        "SET available = b.available + EXCLUDED.available, updated_at = now() RETURNING b.member_id, b.available"),
-        {"m": array_literal(ordered), "p": array_literal([totals[m] for m in ordered])}).all())
-    before = {m: after[m] - total for m, total in totals.items()}
-    lots = []
-    for c in applied:  # lots in order, as one credit_available after another would make them
-        usable = max(0, before[c.member_id] + c.points) - max(0, before[c.member_id])
-        before[c.member_id] += c.points
-        lots.append((c.member_id, entry[c.key], c.points, usable))
-    conn.execute(text(
-        "INSERT INTO points_lot (member_id, entry_id, source, amount, remaining, earned_at, expires_at) "
-        "SELECT m, e, :s, a, r, :now, :exp FROM unnest(CAST(:m AS text[]), CAST(:e AS bigint[]), "
-        "CAST(:a AS bigint[]), CAST(:r AS bigint[])) AS t(m, e, a, r)"),
-        {"s": source, "now": now, "exp": now + lifetime, "m": array_literal([x[0] for x in lots]),
-         "e": array_literal([x[1] for x in lots]), "a": array_literal([x[2] for x in lots]),
-         "r": array_literal([x[3] for x in lots])})
-    return set(entry)
+    keys = conn.execute(_CREDIT_MANY, {
+        "kind": kind, "k": array_literal([c.key for c in credits]), "m": array_literal([c.member_id for c in credits]),
+        "r": array_literal([c.reference for c in credits]), "p": array_literal([c.points for c in credits]),
+        "d": array_literal([json_text(c.detail or {}) for c in credits]), "system": SYSTEM_ISSUED,
+        "available": Bucket.AVAILABLE.value, "s": source, "now": now, "exp": now + lifetime}).scalars()
+    return set(keys)
