@@ -39,7 +39,7 @@ async def main() -> None:
     if settings.risk_aggregates == "memory":  # grants scored here find the risk aggregates caught up
         every_s = settings.risk_memory_follow_every_ms / 1000
         if settings.risk_memory_process:
-            follow_in_child(every_s, channels=settings.risk_memory_channels)
+            follow_in_child(every_s)
         else:
             follow_in_background(every_s)
     if settings.campaign_wake_lanes:

@@ -142,7 +142,6 @@ class Settings(BaseSettings):
     risk_memory_follow_every_ms: int = 200  # a worker's background catch-up
     # True: a worker folds them in a child process (risk/memory_process.py), off the GIL its ticks need
     risk_memory_process: bool = True
-    risk_memory_channels: int = 8  # socket pairs to that child: reads side by side (risk/memory_process.py)
     risk_memory_read_rows: int = 50_000  # rows per read while replaying the last day (a starting worker)
     # ...and once replayed, following the tables: the child answers scoring reads between reads and folded
     # chunks, so a read of 50,000 rows held every tick's scoring for up to 0.8 s (p99 2.8 -> 1.2 s at 20k/s)

@@ -1,11 +1,11 @@
-"""The worker's risk memory (risk/memory_follow.py) in a child process, read over socket pairs.
+"""The worker's risk memory (risk/memory_follow.py) in a child process, read over a socket pair.
 
 Why: folding 20,000 room events a second is about a third of a core of pure Python. In the worker's
 own process that thread held the GIL for ~45 % of the time (py-spy --gil, bench.room_events), and
 every campaign tick had to win the GIL back after each of its ~20 database round trips. In a child
 the folding runs beside the ticks instead of between them; a tick pays one round trip to the child per
 risk-scoring call. The child follows the database exactly as the in-process follower does, and
-exits when the worker does (its ends of the sockets close); a child that died is started again on the
+exits when the worker does (its end of the socket closes); a child that died is started again on the
 next read (a fresh one replays the last day first, as a starting worker does).
 """
 
@@ -16,18 +16,16 @@ import subprocess
 import sys
 import threading
 import time
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
 
 
-def _serve(pipes: list[Connection], every_s: float) -> None:
+def _serve(pipe: Connection, every_s: float) -> None:
     """The child, on one thread: answer each (kinds, entities, at_ms) with the aggregates, and catch up
     every `every_s`, answering reads that arrive meanwhile between its folded chunks (a reading thread
     beside a folding one waited for the GIL and for the memory's lock, which the folding thread took
-    back chunk after chunk: a tick's risk scoring took 0.03-0.64 s under load). Each of the worker's
-    reading threads has a channel (`pipes`) of its own, so reads waiting side by side are answered one
-    after another without the child going back to its folding between them."""
+    back chunk after chunk: a tick's risk scoring took 0.03-0.64 s under load)."""
     import gc
 
     from risk.memory_follow import follower
@@ -35,7 +33,7 @@ def _serve(pipes: list[Connection], every_s: float) -> None:
     memory = follower()
     memory.in_background = True  # reads take what is folded: this loop does the folding
 
-    def answer(pipe: Connection) -> None:
+    def answer() -> None:
         kinds, entities, at_ms = pipe.recv()
         try:
             pipe.send(("ok", memory.read(kinds, entities, at_ms)))
@@ -43,17 +41,15 @@ def _serve(pipes: list[Connection], every_s: float) -> None:
             pipe.send(("error", f"{type(e).__name__}: {e}"))
 
     def answer_waiting() -> None:
-        while memory.replayed and (ready := wait(pipes, 0)):
-            for pipe in ready:
-                answer(pipe)
+        while memory.replayed and pipe.poll(0):
+            answer()
 
     memory.between_chunks = answer_waiting
     due = time.monotonic()
     try:
         while True:
-            if ready := wait(pipes, max(0.0, due - time.monotonic())):
-                for pipe in ready:
-                    answer(pipe)  # before the first replay, the read replays first
+            if pipe.poll(max(0.0, due - time.monotonic())):
+                answer()  # before the first replay, the read replays first
                 continue
             try:
                 memory.catch_up()
@@ -69,100 +65,61 @@ def _serve(pipes: list[Connection], every_s: float) -> None:
 
 
 class MemoryProcess:
-    """`read` as MemoryFollower's, answered by the child over `channels` socket pairs: a reading thread
-    takes a free channel (or waits for one) for its read. Why several: over one, a tick's read queued
-    behind the whole round trip of the read ahead of it, 18 ms on average at 20,000 events/s (the stress
-    mix of bench.room_events), longer than the child took to answer. A child that does not answer within
-    `read_timeout_s` (under a tick's 60 s limit) is killed, so a late answer can never be taken for
-    another read's; the next read starts another child."""
+    """`read` as MemoryFollower's, answered by the child; one read at a time (each is a few ms).
+    A child that does not answer within `read_timeout_s` (under a tick's 60 s limit) is killed, so a
+    late answer can never be taken for the next read's; the next read starts another."""
 
-    def __init__(self, every_s: float, read_timeout_s: float = 50.0, channels: int = 8) -> None:
-        self.every_s, self.read_timeout_s, self.channels = every_s, read_timeout_s, channels
-        self._lock = threading.Lock()  # the child, its free channels and its generation
-        self._channel_freed = threading.Condition(self._lock)
-        self._free: list[Connection] = []
-        self._generation = 0  # a channel of an earlier child is closed when handed back, never reused
+    def __init__(self, every_s: float, read_timeout_s: float = 50.0) -> None:
+        self.every_s, self.read_timeout_s = every_s, read_timeout_s
+        self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
+        self._pipe: Connection | None = None
 
     def start(self) -> "MemoryProcess":
         # A fresh interpreter on this module (not multiprocessing's spawn, which would import the worker's
-        # own main module, Temporal and all, into the child), talking over socket pairs it inherits.
-        pairs = [socket.socketpair() for _ in range(self.channels)]
-        fds = [theirs.fileno() for _, theirs in pairs]
+        # own main module, Temporal and all, into the child), talking over a socket pair it inherits.
+        ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "risk.memory_process", ",".join(map(str, fds)), str(self.every_s)],
-            pass_fds=fds, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        for _, theirs in pairs:
-            theirs.close()
-        self._free = [Connection(ours.detach()) for ours, _ in pairs]
-        self._generation += 1
+            [sys.executable, "-m", "risk.memory_process", str(theirs.fileno()), str(self.every_s)],
+            pass_fds=[theirs.fileno()], cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        theirs.close()
+        self._pipe = Connection(ours.detach())
         return self
 
     def alive(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def _checkout(self) -> tuple[Connection, int]:
-        with self._lock:
-            while True:
-                if not self.alive():
-                    if self._process is not None:
-                        log.warning("risk memory process exited (%s): starting another", self._process.returncode)
-                    self._close_free()
-                    self.start()
-                    self._channel_freed.notify_all()
-                if self._free:
-                    return self._free.pop(), self._generation
-                self._channel_freed.wait()
-
-    def _checkin(self, pipe: Connection, generation: int, reusable: bool) -> None:
-        with self._lock:
-            if reusable and generation == self._generation:
-                self._free.append(pipe)
-                self._channel_freed.notify()
-            else:
-                pipe.close()
-
-    def _close_free(self) -> None:
-        for pipe in self._free:
-            pipe.close()
-        self._free = []
-
-    def _kill(self, generation: int) -> None:
-        with self._lock:
-            if generation == self._generation and self._process is not None:
-                self._process.kill()
-                self._process.wait()
-            self._channel_freed.notify_all()  # a thread waiting for a channel starts the next child
-
     def read(self, kinds: list[str], entities: list[str], at_ms: int) -> dict:
-        pipe, generation = self._checkout()
-        answered = False
-        try:
-            pipe.send((kinds, entities, at_ms))
-            if not pipe.poll(self.read_timeout_s):
-                self._kill(generation)
-                raise RuntimeError(f"risk memory process did not answer in {self.read_timeout_s:g} s: killed")
-            status, value = pipe.recv()
-            answered = True
-        except (EOFError, OSError) as e:
-            raise RuntimeError("risk memory process lost while reading") from e
-        finally:
-            self._checkin(pipe, generation, answered)
+        with self._lock:
+            if not self.alive():
+                if self._process is not None:
+                    log.warning("risk memory process exited (%s): starting another", self._process.returncode)
+                    self._pipe.close()
+                self.start()
+            try:
+                self._pipe.send((kinds, entities, at_ms))
+                if not self._pipe.poll(self.read_timeout_s):
+                    self._process.kill()
+                    self._process.wait()
+                    raise RuntimeError(f"risk memory process did not answer in {self.read_timeout_s:g} s: killed")
+                status, value = self._pipe.recv()
+            except (EOFError, OSError) as e:
+                raise RuntimeError("risk memory process lost while reading") from e
         if status != "ok":
             raise RuntimeError(f"risk memory process: {value}")
         return value
 
     def stop(self) -> None:
         with self._lock:
-            self._close_free()  # the child's channels close (those in use, as they are handed back): it exits
-            self._generation += 1
+            if self._pipe is not None:
+                self._pipe.close()  # the child's recv ends: it exits
             if self._process is not None:
                 try:
                     self._process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     self._process.kill()
                     self._process.wait()
-            self._process = None
+            self._process = self._pipe = None
 
     @property
     def pid(self) -> int | None:
@@ -172,10 +129,10 @@ class MemoryProcess:
 _process: MemoryProcess | None = None
 
 
-def follow_in_child(every_s: float, channels: int = 8) -> MemoryProcess:
+def follow_in_child(every_s: float) -> MemoryProcess:
     """Start the child; from now on the scorer in this process reads the aggregates from it."""
     global _process
-    _process = MemoryProcess(every_s, channels=channels).start()
+    _process = MemoryProcess(every_s).start()
     return _process
 
 
@@ -194,4 +151,4 @@ if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s (risk memory process) %(message)s")
     tune_gc()
-    _serve([Connection(int(fd)) for fd in sys.argv[1].split(",")], float(sys.argv[2]))
+    _serve(Connection(int(sys.argv[1])), float(sys.argv[2]))

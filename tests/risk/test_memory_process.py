@@ -5,7 +5,6 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -61,23 +60,6 @@ def test_the_child_reads_what_this_process_folds(database_url):
         # start at or before its time, so likes written after a bucket edge past at_ms would never count
         later_ms = int(time.time() * 1000) + 1000
         assert _read_when(child, device, 5, later_ms)["events_24h"][0] == 5
-
-
-def test_threads_reading_side_by_side_each_get_their_own_answer(database_url):
-    """More threads than channels read at once, each its own device: every answer is its own read's."""
-    devices = [unique(f"side{i}") for i in range(6)]
-    for n, device in enumerate(devices, start=1):
-        _likes(device, n)
-    with _child(channels=2) as child:
-        at_ms = int(time.time() * 1000) + 1000
-        _read_when(child, devices[-1], len(devices), at_ms)  # caught up with all of them
-
-        def reads(i: int) -> list[float]:
-            return [child.read(["device"], [devices[i]], at_ms)["events_24h"][0] for _ in range(30)]
-
-        with ThreadPoolExecutor(max_workers=len(devices)) as pool:
-            answers = list(pool.map(reads, range(len(devices))))
-    assert answers == [[float(n)] * 30 for n in range(1, len(devices) + 1)]
 
 
 def test_a_dead_child_is_started_again_on_the_next_read(database_url):
