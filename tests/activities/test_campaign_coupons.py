@@ -24,6 +24,7 @@ from tests.conftest import unique
 
 pytestmark = pytest.mark.usefixtures("database_url")
 T0 = datetime.now(timezone.utc) - timedelta(minutes=5)
+WINDOW_START = T0 - timedelta(minutes=5)  # the window follows T0, fixed at import, not the test's own start
 
 
 def _template(stock: int | None = None) -> str:
@@ -36,7 +37,8 @@ def _template(stock: int | None = None) -> str:
 
 def _campaign(room: str, tid: str, **limits) -> str:
     body = spec(room, [{"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
-                        "reward": {"coupon_template": tid}, "limits": {"per_viewer": 10, **limits}}])
+                        "reward": {"coupon_template": tid}, "limits": {"per_viewer": 10, **limits}}],
+                start=WINDOW_START)
     with transaction() as conn:
         create_campaign(conn, CampaignSpec.model_validate(body))
     return body["id"]
@@ -132,7 +134,8 @@ def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_
     room, tid = new_room(), _template()
     body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 10}},
                        {"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
-                        "reward": {"coupon_template": tid}}], budget={"points": 20, "coupon_yuan": 100})
+                        "reward": {"coupon_template": tid}}], budget={"points": 20, "coupon_yuan": 100},
+                start=WINDOW_START)
     cid = body["id"]
     with transaction() as conn:
         create_campaign(conn, CampaignSpec.model_validate(body))
@@ -175,7 +178,7 @@ def test_a_campaign_naming_an_unknown_coupon_template_is_refused_and_not_stored(
 def test_coupon_valid_minutes_limits_a_relative_template_too():
     room, tid = new_room(), _template()  # relative: 24 hours from issue
     body = spec(room, [{"id": "kw", "trigger": {"type": "comment_keyword", "keywords": ["lucky"]},
-                        "reward": {"coupon_template": tid, "coupon_valid_minutes": 30}}])
+                        "reward": {"coupon_template": tid, "coupon_valid_minutes": 30}}], start=WINDOW_START)
     with transaction() as conn:
         create_campaign(conn, CampaignSpec.model_validate(body))
     member = unique("m")

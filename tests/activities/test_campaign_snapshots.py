@@ -22,6 +22,7 @@ from tests.campaigns.helpers import ev, new_room, spec, watching
 
 pytestmark = pytest.mark.usefixtures("database_url")
 T0 = datetime.now(timezone.utc) - timedelta(minutes=8)
+WINDOW_START = T0 - timedelta(minutes=2)  # the window follows T0, fixed at import, not the test's own start
 WATCH_MINUTE = [{"id": "w", "trigger": {"type": "watch_minutes", "minutes": 1}, "reward": {"points": 3},
                  "limits": {"per_viewer": 10}}]
 LIKES_TWO = [{"id": "l", "trigger": {"type": "viewer_likes", "count": 2}, "reward": {"points": 1},
@@ -29,7 +30,7 @@ LIKES_TWO = [{"id": "l", "trigger": {"type": "viewer_likes", "count": 2}, "rewar
 
 
 def _campaign(room: str, rules: list[dict] = WATCH_MINUTE) -> CampaignSpec:
-    campaign = CampaignSpec.model_validate(spec(room, rules))
+    campaign = CampaignSpec.model_validate(spec(room, rules, start=WINDOW_START))
     with transaction() as conn:
         create_campaign(conn, campaign)
     return campaign

@@ -24,7 +24,7 @@ def _setup(rules, events_for, **extra) -> tuple[str, str]:
     room = new_room()
     with transaction() as conn:
         ingest(conn, room, events_for(room))
-        body = spec(room, rules, **extra)
+        body = spec(room, rules, **{"start": WINDOW_START, **extra})
         create_campaign(conn, CampaignSpec.model_validate(body))
     return room, body["id"]
 
@@ -42,6 +42,7 @@ def _available(member: str) -> int:
 
 
 T0 = datetime.now(timezone.utc) - timedelta(minutes=8)
+WINDOW_START = T0 - timedelta(minutes=2)  # the window follows T0, fixed at import, not the test's own start
 pytestmark = pytest.mark.usefixtures("database_url")
 SHARE = [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 10}}]
 
@@ -148,7 +149,7 @@ def test_parallel_room_ticks_share_one_budget():
     with transaction() as conn:
         for r in rooms:
             ingest(conn, r, [ev(r, "share", f"{prefix}{r}-{i}", T0 + timedelta(seconds=i)) for i in range(10)])
-        body = spec(rooms, SHARE, budget={"points": 95})
+        body = spec(rooms, SHARE, budget={"points": 95}, start=WINDOW_START)
         create_campaign(conn, CampaignSpec.model_validate(body))
     cid = body["id"]
     with ThreadPoolExecutor(4) as pool:

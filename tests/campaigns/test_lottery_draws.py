@@ -16,6 +16,7 @@ from models.campaign_run import TickInput
 from tests.campaigns.helpers import ev, new_room, own_ip, spec
 
 T0 = datetime.now(timezone.utc) - timedelta(minutes=8)
+WINDOW_START = T0 - timedelta(minutes=2)  # the window follows T0, fixed at import, not the test's own start
 LOTTERY = [{"id": "lucky", "trigger": {"type": "online_milestone", "count": 1000, "mode": "lottery", "winners": 3},
             "reward": {"points": 88}}]
 
@@ -30,7 +31,7 @@ def _drawn_campaign() -> tuple[str, str, list[str]]:
                ev(room, "online_count", None, T0 + timedelta(seconds=30), n=2, count=1200)]
     with transaction() as conn:
         ingest(conn, room, events)
-        body = spec(room, LOTTERY)
+        body = spec(room, LOTTERY, start=WINDOW_START)
         create_campaign(conn, CampaignSpec.model_validate(body))
     ticked = campaign_tick(TickInput(campaign_id=body["id"]))
     assert ticked.grants.get("granted") == 3, ticked
@@ -86,6 +87,6 @@ def test_the_cli_verifies_draws_and_exits_1_on_a_mismatch(database_url):
 def _quiet_campaign() -> str:
     room = new_room()
     with transaction() as conn:
-        body = spec(room, LOTTERY)
+        body = spec(room, LOTTERY, start=WINDOW_START)
         create_campaign(conn, CampaignSpec.model_validate(body))
     return body["id"]

@@ -61,5 +61,7 @@ async def test_schedules_are_ensured_idempotently(client, worker, monkeypatch):
         with pytest.raises(RPCError) as gone:
             await client.get_schedule_handle(FOLD_SCHEDULE_ID).describe()
         assert gone.value.status == RPCStatusCode.NOT_FOUND
-    finally:  # the other tests fold in their own transactions, deterministically
+    finally:  # the other tests fold (and train) in their own transactions, deterministically: a daily
+        # training run firing at midnight UTC in a later test would promote a model that scores its grants
         await delete_schedule_if_any(client, FOLD_SCHEDULE_ID)
+        await delete_schedule_if_any(client, SCHEDULE_ID)

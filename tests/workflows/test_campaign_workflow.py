@@ -103,6 +103,9 @@ async def test_a_lane_probes_a_quiet_room_and_hands_back_after_the_linger(client
                                          start=start))
     assert await ops.create(client, s) is True
     await _until(lambda: _ticked_once(s.id))  # the first tick (all rooms, one tick) is over: the lane's next
+    # the schedule may start the workflow up to a second before the window (schedules/campaigns.py): an
+    # event posted before `start` would fall outside it
+    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() + 0.2))
     _post(room, "share", f"{s.id}-m1")
     await _until(lambda: _rules_granted(s.id).get("share") == 1)
     await asyncio.sleep(2.5)  # quiet for over an interval (a lane handed back after one before the probe)

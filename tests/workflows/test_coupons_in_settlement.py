@@ -75,8 +75,12 @@ async def test_expiry_workflow_expires_coupons_and_sends_notices(client, worker)
 
 async def test_coupon_schedule_is_created_idempotently(client):
     from schedules.coupons import SCHEDULE_ID, ensure_coupon_schedules
+    from schedules.upsert import delete_schedule_if_any
 
-    assert await ensure_coupon_schedules(client) == [SCHEDULE_ID]
-    assert await ensure_coupon_schedules(client) == [SCHEDULE_ID]  # second call updates in place
-    described = await client.get_schedule_handle(SCHEDULE_ID).describe()
-    assert described.schedule.action.workflow == "ExpireCouponsWorkflow"
+    try:
+        assert await ensure_coupon_schedules(client) == [SCHEDULE_ID]
+        assert await ensure_coupon_schedules(client) == [SCHEDULE_ID]  # second call updates in place
+        described = await client.get_schedule_handle(SCHEDULE_ID).describe()
+        assert described.schedule.action.workflow == "ExpireCouponsWorkflow"
+    finally:  # its daily run must not fire in a later test
+        await delete_schedule_if_any(client, SCHEDULE_ID)
