@@ -258,7 +258,9 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
 
 async def test_a_campaign_paused_through_its_start_begins_when_resumed(client, worker):
     room = new_room()
-    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=2)
+    # over a second ahead even after creating it: a window due within a second is started at once
+    # (schedules/campaigns.py), before the pause
+    start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=4)
     body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 2}}], start=start)
     cid = body["id"]
     await ops.create(client, CampaignSpec.model_validate(body))
