@@ -6,9 +6,11 @@ may be a process inside another part's tree (the worker's risk memory child), an
 Temporal is the dev server on its port. A backend that exits inside the stretch takes its CPU
 with it, so pooled connections are counted better than short-lived ones.
 
-`machine()` says what the parts could not have used: the cores left idle, and the cores the
-hypervisor gave to other guests while this one had work (steal; 0 on bare metal). On a shared
-virtual machine a run with steal is a slower machine, and its figures are not comparable to a quiet run's.
+`machine()` says what the parts could not have used: the cores left idle, the cores the hypervisor
+gave to other guests while this one had work (steal; 0 on bare metal), and the cores busy outside the
+parts (elsewhere: another program on the machine, and interrupts). On a shared virtual machine a run
+with steal is a slower machine, and a run with cores elsewhere shared the machine: neither's figures
+are comparable to a quiet run's.
 """
 
 import time
@@ -58,9 +60,14 @@ def _part_cores(before: dict[str, dict[int, float]], after: dict[str, dict[int, 
             for name, seconds in after.items()}
 
 
-def _machine_cores(before, after, elapsed: float) -> dict[str, float]:
-    return {name: round((getattr(after, name, 0.0) - getattr(before, name, 0.0)) / elapsed, 2)
-            for name in ("idle", "steal")}
+def _machine_cores(before, after, elapsed: float, parts: dict[str, float]) -> dict[str, float]:
+    """Idle, steal and elsewhere: the machine's busy cores less those of the parts."""
+    def cores(*names: str) -> float:
+        return sum(getattr(after, name, 0.0) - getattr(before, name, 0.0) for name in names) / elapsed
+
+    busy = cores("user", "nice", "system", "irq", "softirq")
+    return {"idle": round(cores("idle"), 2), "steal": round(cores("steal"), 2),
+            "elsewhere": round(max(0.0, busy - sum(parts.values())), 2)}
 
 
 class CpuMeter:
@@ -88,12 +95,16 @@ class CpuMeter:
         return _part_cores(self.before, self._sample(), time.monotonic() - self.started)
 
     def machine(self) -> dict[str, float]:
-        """{"idle": cores, "steal": cores} machine-wide since the start."""
-        return _machine_cores(self.machine_before, psutil.cpu_times(), time.monotonic() - self.started)
+        """{"idle": cores, "steal": cores, "elsewhere": cores} machine-wide since the start."""
+        elapsed, after, machine_after = time.monotonic() - self.started, self._sample(), psutil.cpu_times()
+        parts = _part_cores(self.before, after, elapsed)
+        return _machine_cores(self.machine_before, machine_after, elapsed, parts)
 
     def lap(self) -> dict[str, float]:
-        """{part: cores, "idle": cores, "steal": cores} since the last lap (or the start): called every few
-        seconds, a series that says which part took the cores when a run slowed down for a while."""
+        """{part: cores, "idle": cores, "steal": cores, "elsewhere": cores} since the last lap (or the start):
+        called every few seconds, a series that says which part, or what outside the stack, took the cores
+        when a run slowed down for a while."""
         at, before, machine_before = self._lap
         self._lap = now, after, machine_after = time.monotonic(), self._sample(), psutil.cpu_times()
-        return _part_cores(before, after, now - at) | _machine_cores(machine_before, machine_after, now - at)
+        parts = _part_cores(before, after, now - at)
+        return parts | _machine_cores(machine_before, machine_after, now - at, parts)

@@ -23,8 +23,9 @@ p50_committed_s, p99_committed_s: the same delays to each grant's commit (Postgr
 exactly when it became visible); the poller's p50_s and p99_s add its polling interval and any pause of
 this process, so they are upper bounds.
 cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
-were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle and those the hypervisor
-gave to other guests (steal: a slower machine, whose figures do not compare with a quiet run's);
+were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle, those the hypervisor
+gave to other guests (steal: a slower machine) and those busy outside the stack (elsewhere: another
+program shared the machine); a run with either does not compare with a quiet run;
 cpu_cores_by_10s: the same, part by part, per 10 s of posting.
 p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 --statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
@@ -362,7 +363,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
     lapper.cancel()
     cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
-    machine_cores = meter.machine()  # and what none could: idle, and taken by the hypervisor (steal)
+    machine_cores = meter.machine()  # and what none could: idle, the hypervisor's (steal), outside the stack
     statements = []
     if args.statements:  # the same stretch as the cores
         with transaction() as conn:

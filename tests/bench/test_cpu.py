@@ -74,8 +74,9 @@ def test_the_machine_says_what_no_part_used():
         machine = meter.machine()
     finally:
         busy.kill()
-    assert set(machine) == {"idle", "steal"}
+    assert set(machine) == {"idle", "steal", "elsewhere"}
     assert 0.0 <= machine["steal"] <= psutil.cpu_count()
+    assert machine["elsewhere"] > 0.5  # the spinning process is no part of the meter
     # one core spun the whole time: at most the others were idle
     assert machine["idle"] <= psutil.cpu_count() - 0.5
 
@@ -92,5 +93,22 @@ def test_laps_count_only_their_own_stretch():
         second = meter.lap()  # the busy process is gone: nothing of the first lap carries over
     finally:
         busy.kill()
-    assert first["busy"] > 0.5 and set(first) == {"busy", "bench", "idle", "steal"}
+    assert first["busy"] > 0.5 and set(first) == {"busy", "bench", "idle", "steal", "elsewhere"}
     assert second.get("busy", 0.0) < 0.1
+
+
+def test_a_busy_process_outside_the_parts_counts_as_elsewhere():
+    """A program beside the stack shows up: as `elsewhere` when it is no part, not once it is one."""
+    busy = _spawn(BUSY)
+    try:
+        time.sleep(0.5)
+        outside = CpuMeter(processes={}, ports={}).start()
+        time.sleep(1.5)
+        beside = outside.lap()["elsewhere"]
+        inside = CpuMeter(processes={"busy": psutil.Process(busy.pid)}, ports={}).start()
+        time.sleep(1.5)
+        lap = inside.lap()
+    finally:
+        busy.kill()
+    assert beside > 0.5  # its core, busy outside the parts
+    assert lap["busy"] > 0.5 and lap["elsewhere"] < beside - 0.5
