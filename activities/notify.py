@@ -9,7 +9,6 @@ from core.db import json_text
 from core.pgarray import array_literal
 
 
-
 @dataclass(frozen=True)
 class Note:
     member_id: str
@@ -31,7 +30,8 @@ def notify(conn: Connection, *, member_id: str, kind: str, title: str, body: str
 # notifications, from its insert to its commit. They come last in a grant's transaction: the lock is
 # held for one INSERT and the commit, a few times a second. The lock is taken in the INSERT itself (one
 # round trip, not two): every row joins the lock's one row, so no id is drawn before it is held.
-INSERT = text("WITH in_order AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext('notification-ids-in-commit-order'))) "
+INSERT = text("WITH in_order AS MATERIALIZED "
+              "(SELECT pg_advisory_xact_lock(hashtext('notification-ids-in-commit-order'))) "
               "INSERT INTO notification (member_id, kind, title, body, data, idempotency_key) "
               "SELECT m, k, t, b, CAST(d AS jsonb), key FROM in_order, unnest(CAST(:m AS text[]), CAST(:k AS text[]), "
               "CAST(:t AS text[]), CAST(:b AS text[]), CAST(:d AS text[]), CAST(:key AS text[])) "

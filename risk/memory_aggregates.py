@@ -212,9 +212,10 @@ class AggregateMemory:
             # in COUNTS' order
             counts.append((e1, e24, churn, beats, said, orders, grants, accounts_1h, accounts_24h, rooms_1h,
                            rooms_24h, ips_1h, devices_24h, same_text))
-        columns = np.array(counts, dtype=np.float64).reshape(len(counts), len(COUNTS)).T.copy()
+        n = len(counts)  # the reshapes give an empty read its columns' shapes
+        columns = np.array(counts, dtype=np.float64).reshape(n, len(COUNTS)).T.copy()
         return dict(zip(COUNTS, columns)) | {"first_ms": np.array(first, dtype=np.float64),
-                                             "recent_acts": np.array(recent, dtype=np.float64).reshape(len(recent), RECENT_ACTS)}
+                                             "recent_acts": np.array(recent, dtype=np.float64).reshape(n, RECENT_ACTS)}
 
     def prune(self, before_ms: int) -> int:
         """Drop buckets, pairs and presence older than `before_ms`, and the entities of devices, IPs and
