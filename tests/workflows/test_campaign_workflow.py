@@ -29,6 +29,11 @@ def _rules_granted(cid: str) -> dict:
                                       "AND status = 'granted' GROUP BY rule_id"), {"c": cid}).all())
 
 
+async def _window_open(start: datetime, margin_s: float = 0.0) -> None:
+    """Sleep until the campaign window's `start` (and `margin_s` more): events posted before it fall outside."""
+    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() + margin_s))
+
+
 def _post(room: str, kind: str, member: str, **payload) -> None:
     store_batch(room, [ev(room, kind, member, datetime.now(timezone.utc), **payload)])
 
@@ -51,7 +56,7 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
     m1, m2, m3, m4 = (f"{cid}-m{i}" for i in range(1, 5))
     assert await ops.create(client, s, tick_seconds=0.2) is True
     assert await ops.create(client, s, tick_seconds=0.2) is False  # idempotent
-    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
+    await _window_open(start)
     _post(room, "share", m1)
     await _until(lambda: _rules_granted(cid).get("share") == 1)
     status, wf, _ = _campaign(cid)
@@ -105,7 +110,7 @@ async def test_a_lane_probes_a_quiet_room_and_hands_back_after_the_linger(client
     await _until(lambda: _ticked_once(s.id))  # the first tick (all rooms, one tick) is over: the lane's next
     # the schedule may start the workflow up to a second before the window (schedules/campaigns.py): an
     # event posted before `start` would fall outside it
-    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds() + 0.2))
+    await _window_open(start, 0.2)
     _post(room, "share", f"{s.id}-m1")
     await _until(lambda: _rules_granted(s.id).get("share") == 1)
     await asyncio.sleep(2.5)  # quiet for over an interval (a lane handed back after one before the probe)
@@ -170,7 +175,7 @@ async def test_one_tick_per_activity_a_busy_tick_is_followed_by_the_next_without
     s = CampaignSpec.model_validate(spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 1}}],
                                          start=start))
     assert await ops.create(client, s) is True
-    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
+    await _window_open(start)
     _post(room, "share", f"{s.id}-m1")
     await _until(lambda: _rules_granted(s.id).get("share") == 1)
     await asyncio.sleep(1.5)  # the busy tick's follower, then idle ticks
@@ -217,7 +222,7 @@ async def test_with_parallel_rooms_each_room_ticks_in_its_own_lane(client, worke
     s = CampaignSpec.model_validate(body)
     cid = s.id
     assert await ops.create(client, s, tick_seconds=0.2) is True
-    await asyncio.sleep(max(0.0, (start - datetime.now(timezone.utc)).total_seconds()))
+    await _window_open(start)
     for i, room in enumerate(rooms):
         _post(room, "share", f"{cid}-m{i}")
     await _until(lambda: _rules_granted(cid).get("share") == 2)
