@@ -11,6 +11,10 @@ gave to other guests while this one had work (steal; 0 on bare metal), and the c
 parts (elsewhere: another program on the machine, and interrupts). On a shared virtual machine a run
 with steal is a slower machine, and a run with cores elsewhere shared the machine: neither's figures
 are comparable to a quiet run's.
+
+`python_loop_us()` times a fixed loop of Python on this thread's own CPU clock: how fast the cores are at
+that moment, which on a shared virtual machine swings within the hour (the same run's parts then all
+take longer), apart from how busy they are.
 """
 
 import time
@@ -42,6 +46,19 @@ def _tree(root: psutil.Process | None, apart: set[int] = frozenset()) -> list[ps
         return out
     except psutil.Error:
         return []
+
+
+def python_loop_us(n: int = 20_000, repeat: int = 3) -> float:
+    """The best of `repeat` timings of adding up n ints in a Python loop, in microseconds of this thread's
+    CPU time (time spent waiting for a core does not count, a slower core does)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.thread_time()
+        total = 0
+        for i in range(n):
+            total += i
+        best = min(best, time.thread_time() - started)
+    return round(best * 1e6, 1)
 
 
 def _cpu_seconds(procs: Iterable[psutil.Process]) -> dict[int, float]:

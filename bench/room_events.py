@@ -52,7 +52,7 @@ from sqlalchemy import text
 from activities.api_keys import create_key
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, python_loop_us
 from bench.statements import start_counting, top_statements
 from bench.stack import bench_stack, emit
 from core.db import transaction
@@ -350,14 +350,17 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     if args.statements:
         with transaction() as conn:
             start_counting(conn)
+    speed_before = python_loop_us()  # the cores' speed, the stack idle: runs compare only at like speeds
     started = time.monotonic()
     print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
     laps: list[dict] = []
+    speeds: list[float] = []
 
-    async def lap_every_10s() -> None:  # the cores per 10 s: which part took them when a run slowed down
-        while True:
+    async def lap_every_10s() -> None:  # the cores per 10 s: which part took them when a run slowed down,
+        while True:  # and how fast they were then (a slower machine for a while, or a busier one)
             await asyncio.sleep(10)
             laps.append(meter.lap())
+            speeds.append(python_loop_us())
 
     lapper = asyncio.create_task(lap_every_10s())
     post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
@@ -386,6 +389,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     await sampler
     await ops.stop(stack.client, "bench")
     ceiling = _copy_ceiling(sessions)
+    speed_after = python_loop_us()
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
@@ -405,6 +409,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
           "cpu_cores_during_intake": cpu_cores, "machine_cores_during_intake": machine_cores,
           "cpu_cores_by_10s": {name: [lap.get(name) for lap in laps] for name in (laps[0] if laps else {})},
+          "python_loop_us": {"before": speed_before, "by_10s": speeds, "after": speed_after},
           **_tick_times(worker_log), **_server_settings(),
           **({"pg_statements_during_intake": statements} if args.statements else {})})
 

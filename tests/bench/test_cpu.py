@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from bench.cpu import CpuMeter
+from bench.cpu import CpuMeter, python_loop_us
 
 BUSY = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
 IDLE = "import time; time.sleep(30)"
@@ -112,3 +112,8 @@ def test_a_busy_process_outside_the_parts_counts_as_elsewhere():
         busy.kill()
     assert beside > 0.5  # its core, busy outside the parts
     assert lap["busy"] > 0.5 and lap["elsewhere"] < beside - 0.5
+
+
+def test_the_speed_probe_times_its_loop():
+    short, long = python_loop_us(n=2_000), python_loop_us(n=200_000)
+    assert 0 < short < long  # a hundred times the loop takes longer: the probe times the loop, not a constant
