@@ -20,9 +20,9 @@ class RiskDecision(SQLModel, table=True):
     # the review queue walks held decisions by id; allowed and denied ones (nearly all) stay out of it
     __table_args__ = (Index("ix_risk_decision_held", "id", postgresql_where=text("status = 'held'")),)
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
-    reference: str = Field(index=True)  # "order:{id}", "campaign_grant:{id}", ...
+    reference: str  # "order:{id}", "campaign:{id}", ...: no index, no query reads by it (migration 0022)
     kind: str
-    member_id: str = Field(index=True)
+    member_id: str
     device_id: str = ""
     ip: str = ""
     room_id: str = ""
