@@ -27,6 +27,7 @@ were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle, th
 gave to other guests (steal: a slower machine) and those busy outside the stack (elsewhere: another
 program shared the machine); a run with either does not compare with a quiet run;
 cpu_cores_by_10s: the same, part by part, per 10 s of posting.
+python_loop_us: how fast the cores were (bench/cpu.py), before the stack started and per 10 s of posting.
 p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
 --statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
 (bench/statements.py), also printed as a table; "posting ..." on stderr marks the stretch's start for profilers.
@@ -267,6 +268,8 @@ def _tick_times(log: str) -> dict:
 
 
 async def main(args) -> None:
+    # the cores' speed with nothing of the stack running yet: runs compare only at like speeds
+    args.speed_before_stack = python_loop_us(repeat=10)
     # The throwaway cluster is sized for the load, as a server taking 20,000 events/s would be (unless set
     # otherwise): memory for the tables the fold and the ticks keep rewriting (PostgreSQL's 128 MB made
     # the scorer's backend write out the fold's dirty pages to find room), and checkpoints minutes apart
@@ -350,7 +353,6 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     if args.statements:
         with transaction() as conn:
             start_counting(conn)
-    speed_before = python_loop_us()  # the cores' speed, the stack idle: runs compare only at like speeds
     started = time.monotonic()
     print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
     laps: list[dict] = []
@@ -389,7 +391,6 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     await sampler
     await ops.stop(stack.client, "bench")
     ceiling = _copy_ceiling(sessions)
-    speed_after = python_loop_us()
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
@@ -409,7 +410,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
           "cpu_cores_during_intake": cpu_cores, "machine_cores_during_intake": machine_cores,
           "cpu_cores_by_10s": {name: [lap.get(name) for lap in laps] for name in (laps[0] if laps else {})},
-          "python_loop_us": {"before": speed_before, "by_10s": speeds, "after": speed_after},
+          "python_loop_us": {"before_stack": args.speed_before_stack, "by_10s": speeds},
           **_tick_times(worker_log), **_server_settings(),
           **({"pg_statements_during_intake": statements} if args.statements else {})})
 
