@@ -111,17 +111,19 @@ class CpuMeter:
     def cores(self) -> dict[str, float]:
         return _part_cores(self.before, self._sample(), time.monotonic() - self.started)
 
+    def _since(self, at: float, before: dict, machine_before) -> tuple[tuple, dict[str, float], dict[str, float]]:
+        """(this sample, to start a next stretch from; the parts' cores; the machine's) since `at`."""
+        now, after, machine_after = time.monotonic(), self._sample(), psutil.cpu_times()
+        parts = _part_cores(before, after, now - at)
+        return (now, after, machine_after), parts, _machine_cores(machine_before, machine_after, now - at, parts)
+
     def machine(self) -> dict[str, float]:
         """{"idle": cores, "steal": cores, "elsewhere": cores} machine-wide since the start."""
-        elapsed, after, machine_after = time.monotonic() - self.started, self._sample(), psutil.cpu_times()
-        parts = _part_cores(self.before, after, elapsed)
-        return _machine_cores(self.machine_before, machine_after, elapsed, parts)
+        return self._since(self.started, self.before, self.machine_before)[2]
 
     def lap(self) -> dict[str, float]:
         """{part: cores, "idle": cores, "steal": cores, "elsewhere": cores} since the last lap (or the start):
         called every few seconds, a series that says which part, or what outside the stack, took the cores
         when a run slowed down for a while."""
-        at, before, machine_before = self._lap
-        self._lap = now, after, machine_after = time.monotonic(), self._sample(), psutil.cpu_times()
-        parts = _part_cores(before, after, now - at)
-        return parts | _machine_cores(machine_before, machine_after, now - at, parts)
+        self._lap, parts, machine = self._since(*self._lap)
+        return parts | machine

@@ -269,7 +269,7 @@ def _tick_times(log: str) -> dict:
 
 async def main(args) -> None:
     # the cores' speed with nothing of the stack running yet: runs compare only at like speeds
-    args.speed_before_stack = python_loop_us(repeat=10)
+    speed_before_stack = python_loop_us(repeat=10)
     # The throwaway cluster is sized for the load, as a server taking 20,000 events/s would be (unless set
     # otherwise): memory for the tables the fold and the ticks keep rewriting (PostgreSQL's 128 MB made
     # the scorer's backend write out the fold's dirty pages to find room), and checkpoints minutes apart
@@ -293,14 +293,16 @@ async def main(args) -> None:
         worker = _start([sys.executable, "-m", "bench.room_events_worker"],
                         {**env, "BENCH_RISK_SCORER": args.risk_scorer}, worker_log)
         try:
-            await _run(args, stack, ops, CampaignSpec, f"http://127.0.0.1:{port}", api, worker, worker_log)
+            await _run(args, stack, ops, CampaignSpec, f"http://127.0.0.1:{port}", api, worker, worker_log,
+                       speed_before_stack)
         finally:
             for p in (api, worker):
                 p.terminate()
                 p.wait(timeout=30)
 
 
-async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker_log: str) -> None:
+async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker_log: str,
+               speed_before_stack: float) -> None:
     rooms = [f"bench-room-{i}" for i in range(args.rooms)]
     with transaction() as conn:
         for r in rooms:
@@ -410,7 +412,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "batch": args.batch, "cores": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
           "cpu_cores_during_intake": cpu_cores, "machine_cores_during_intake": machine_cores,
           "cpu_cores_by_10s": {name: [lap.get(name) for lap in laps] for name in (laps[0] if laps else {})},
-          "python_loop_us": {"before_stack": args.speed_before_stack, "by_10s": speeds},
+          "python_loop_us": {"before_stack": speed_before_stack, "by_10s": speeds},
           **_tick_times(worker_log), **_server_settings(),
           **({"pg_statements_during_intake": statements} if args.statements else {})})
 
