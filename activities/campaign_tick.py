@@ -54,7 +54,9 @@ def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, 
 def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: list[Ev], known: dict) -> set[str]:
     """The batch's members with an earlier event in the room (or shop): no newcomer grant for them. Only
     members the trigger state does not know yet are looked up (one index probe each): the others have
-    been seen by this campaign already, and the first-visit trigger looks only at a viewer's first event."""
+    been seen by this campaign already, and the first-visit trigger looks only at a viewer's first event.
+    A member's first event in a room is always marked `first_in_quarter` (domain/quarter_marks.py), so
+    looking at marked rows, the ones the member index holds, finds the same."""
     scopes = spec.newcomer_scopes()
     if not scopes:
         return set()
@@ -70,7 +72,8 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
     return set(conn.execute(text(
         "SELECT m.member_id FROM unnest(CAST(:m AS text[]), CAST(:f AS bigint[])) AS m(member_id, first_id) "
         "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.member_id = m.member_id AND e.room_id = ANY(:rooms) "
-        "AND e.id < m.first_id)"), {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
+        "AND e.id < m.first_id AND e.first_in_quarter)"),
+        {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
 
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],

@@ -60,6 +60,7 @@ from core.db import transaction
 from core.gc_tuning import tune_gc
 from core.id_holes import IdHoles
 from core.settings import get_settings
+from domain.quarter_marks import QuarterMarks
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
 from simulator import SessionConfig, simulate
@@ -221,16 +222,24 @@ async def _post_all(api_url: str, token: str, batches, rate: int, concurrency: i
 
 
 def _copy_ceiling(sessions: list[list[dict]], limit: int = 200_000) -> float:
+    """A plain COPY of the first rows, with the member index's marks intake would give them."""
     rows = [e for s in sessions for e in s][:limit]
+    marks = QuarterMarks()
+    marked = {}
+    for room in {e["room_id"] for e in rows}:
+        mine = [e for e in rows if e["room_id"] == room]
+        flags, _ = marks.mark(room, [(e["member_id"], datetime.fromisoformat(e["occurred_at"])) for e in mine])
+        marked.update(zip((e["event_id"] for e in mine), flags))
     with transaction() as conn:
         raw = conn.connection.driver_connection
         started = time.perf_counter()
         with raw.cursor() as cur:
-            with cur.copy("COPY room_event (event_id, room_id, type, member_id, device_id, ip, occurred_at, payload) "
-                          "FROM STDIN") as copy:
+            with cur.copy("COPY room_event (event_id, room_id, type, member_id, device_id, ip, occurred_at, payload, "
+                          "first_in_quarter) FROM STDIN") as copy:
                 for e in rows:
                     copy.write_row((f"ceil-{e['event_id']}", e["room_id"], e["type"], e["member_id"], e["device_id"],
-                                    e["ip"], e["occurred_at"], json.dumps(e["payload"], ensure_ascii=False)))
+                                    e["ip"], e["occurred_at"], json.dumps(e["payload"], ensure_ascii=False),
+                                    marked[e["event_id"]]))
         elapsed = time.perf_counter() - started
         conn.execute(text("DELETE FROM room_event WHERE event_id LIKE 'ceil-%'"))
     return len(rows) / elapsed

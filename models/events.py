@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, func, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -46,7 +46,9 @@ class RoomEvent(SQLModel, table=True):
 
     __tablename__ = "room_event"
     __table_args__ = (Index("ix_room_event_room_id_id", "room_id", "id"),
-                      Index("ix_room_event_member_time", "member_id", "occurred_at"),
+                      # only the rows intake marks (domain/quarter_marks.py, migration 0023)
+                      Index("ix_room_event_member_time", "member_id", "occurred_at",
+                            postgresql_where=text("first_in_quarter")),
                       Index("ix_room_event_time", "occurred_at", postgresql_using="brin"))  # migration 0020
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     event_id: str = Field(unique=True)
@@ -58,3 +60,4 @@ class RoomEvent(SQLModel, table=True):
     occurred_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, server_default=func.now()))
     payload: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
+    first_in_quarter: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=text("true")))
