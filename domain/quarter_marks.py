@@ -1,10 +1,11 @@
-"""Which room events the member index holds: each member's first event in a room per quarter-hour.
+"""Which room events the member index holds: each member's first and earliest in a room per quarter-hour.
 
 `ix_room_event_member_time` is read by three questions: has this member been in the room before (a
 newcomer coupon), when was the member first seen (a risk feature), and who was in the rooms during a report
 period. An index over every event answered them at the price of a random btree insert per heartbeat, over
-a third of intake's CPU in PostgreSQL (migration 0023). The index now holds only rows with `first_in_quarter`
-set, and intake sets it on enough rows to answer all three exactly. For every (room, member, quarter-hour) that has events:
+a third of intake's CPU in PostgreSQL (migration 0023). The index now holds only rows with
+`first_in_quarter` set, and intake sets it on enough rows to answer all three exactly. For every (room,
+member, quarter-hour) that has events:
 
 - its first event by id is marked (ids grow in commit order within a room, so the first committed batch
   marks it: no process has the key before any event of it commits);
