@@ -3,8 +3,10 @@ wall second): where the machine's cores went, without an ad-hoc script beside th
 
 PostgreSQL is the postmaster on the stack's port and its children (backends, WAL writer, ...); a part
 may be a process inside another part's tree (the worker's risk memory child), and then counts apart.
-Temporal is the dev server on its port. A backend that exits inside the stretch takes its CPU
-with it, so pooled connections are counted better than short-lived ones.
+Temporal is the dev server on its port. A root's children that exit inside the stretch still count:
+their CPU moves into the root's reaped-children times when it waits for them (PostgreSQL's autovacuum
+workers live a few seconds each, and taken for `elsewhere` they hid a burst every minute). Deeper
+descendants that exit take their CPU with them.
 
 `machine()` says what the parts could not have used: the cores left idle, the cores the hypervisor
 gave to other guests while this one had work (steal; 0 on bare metal), and the cores busy outside the
@@ -19,6 +21,7 @@ take longer), apart from how busy they are.
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import psutil
 
@@ -72,9 +75,37 @@ def _cpu_seconds(procs: Iterable[psutil.Process]) -> dict[int, float]:
     return out
 
 
-def _part_cores(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]], elapsed: float) -> dict:
-    return {name: round(sum(s - before[name].get(pid, 0.0) for pid, s in seconds.items()) / elapsed, 2)
-            for name, seconds in after.items()}
+@dataclass(frozen=True)
+class _PartSample:
+    seconds: dict[int, float]  # CPU seconds of each live process of the part
+    children: frozenset[int] = frozenset()  # the root's children: their CPU goes to `reaped` when they exit
+    reaped: float = 0.0  # CPU seconds of the root's children that exited and were waited for
+
+
+def _part_sample(root: psutil.Process, procs: list[psutil.Process]) -> _PartSample:
+    try:
+        t = root.cpu_times()
+        reaped = t.children_user + t.children_system
+    except psutil.Error:
+        reaped = 0.0
+    return _PartSample(_cpu_seconds(procs), frozenset(p.pid for p in procs if p.pid != root.pid and
+                                                      _parent_pid(p) == root.pid), reaped)
+
+
+def _parent_pid(p: psutil.Process) -> int | None:
+    try:
+        return p.ppid()
+    except psutil.Error:
+        return None
+
+
+def _part_cores(before: dict[str, _PartSample], after: dict[str, _PartSample], elapsed: float) -> dict:
+    def cpu(b: _PartSample, a: _PartSample) -> float:
+        live = sum(s - b.seconds.get(pid, 0.0) for pid, s in a.seconds.items())
+        exited = sum(b.seconds[pid] for pid in b.children if pid not in a.seconds and pid in b.seconds)
+        return live + (a.reaped - b.reaped) - exited  # an exited child: its whole CPU is reaped, less what was counted
+
+    return {name: round(cpu(before[name], a) / elapsed, 2) for name, a in after.items()}
 
 
 def _machine_cores(before, after, elapsed: float, parts: dict[str, float]) -> dict[str, float]:
@@ -97,10 +128,10 @@ class CpuMeter:
         self.roots = {name: root for name, root in found.items() if root is not None}  # not found: left out
         self.self_root = psutil.Process()
 
-    def _sample(self) -> dict[str, dict[int, float]]:
+    def _sample(self) -> dict[str, _PartSample]:
         roots = {root.pid for root in self.roots.values()}  # a part inside another's tree counts on its own
-        parts = {name: _cpu_seconds(_tree(root, roots - {root.pid})) for name, root in self.roots.items()}
-        parts["bench"] = _cpu_seconds([self.self_root])
+        parts = {name: _part_sample(root, _tree(root, roots - {root.pid})) for name, root in self.roots.items()}
+        parts["bench"] = _PartSample(_cpu_seconds([self.self_root]))  # its children are parts of their own
         return parts
 
     def start(self) -> "CpuMeter":

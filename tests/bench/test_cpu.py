@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from bench.cpu import CpuMeter, python_loop_us
+from bench.cpu import CpuMeter, _part_cores, python_loop_us
 
 BUSY = "import time\nend = time.time() + 30\nwhile time.time() < end: pass"
 IDLE = "import time; time.sleep(30)"
@@ -117,3 +117,28 @@ def test_a_busy_process_outside_the_parts_counts_as_elsewhere():
 def test_the_speed_probe_times_its_loop():
     short, long = python_loop_us(n=2_000), python_loop_us(n=200_000)
     assert 0 < short < long  # a hundred times the loop takes longer: the probe times the loop, not a constant
+
+
+SPIN_1S = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 1.0: pass"
+
+
+def test_a_child_that_exits_counts_once_for_its_parent():
+    """The parent waits for its child (as PostgreSQL does for an autovacuum worker): the child's second of
+    CPU moves into the parent's reaped-children times, and what the first sample saw is not counted twice."""
+    parent = _spawn(f"import subprocess, sys, time; subprocess.run([sys.executable, '-c', {SPIN_1S!r}]); "
+                    "time.sleep(30)")
+    try:
+        time.sleep(0.6)
+        child = psutil.Process(parent.pid).children()[0].pid
+        meter = CpuMeter(processes={"parent": psutil.Process(parent.pid)}, ports={})
+        before = meter._sample()
+        while psutil.pid_exists(child) and psutil.Process(child).status() != psutil.STATUS_ZOMBIE:
+            time.sleep(0.1)
+        time.sleep(0.3)  # reaped
+        after = meter._sample()
+    finally:
+        parent.kill()
+    seen_before = before["parent"].seconds[child]
+    assert 0.1 < seen_before < 0.9
+    cpu = _part_cores(before, after, 1.0)["parent"]  # CPU seconds over the stretch
+    assert abs(cpu - (1.0 - seen_before)) < 0.1
