@@ -79,29 +79,25 @@ def _cpu_seconds(procs: Iterable[psutil.Process]) -> dict[int, float]:
 class _PartSample:
     seconds: dict[int, float]  # CPU seconds of each live process of the part
     children: frozenset[int] = frozenset()  # the root's children: their CPU goes to `reaped` when they exit
-    reaped: float = 0.0  # CPU seconds of the root's children that exited and were waited for
+    reaped: float | None = None  # CPU seconds of the root's children that exited and were waited for (None: unknown)
 
 
-def _part_sample(root: psutil.Process, procs: list[psutil.Process]) -> _PartSample:
+def _part_sample(root: psutil.Process, apart: set[int]) -> _PartSample:
+    """The part's processes (`_tree`), walked from the root's children, which are the ones to watch exit."""
     try:
+        children = [c for c in root.children() if c.pid not in apart]
         t = root.cpu_times()
-        reaped = t.children_user + t.children_system
     except psutil.Error:
-        reaped = 0.0
-    return _PartSample(_cpu_seconds(procs), frozenset(p.pid for p in procs if p.pid != root.pid and
-                                                      _parent_pid(p) == root.pid), reaped)
-
-
-def _parent_pid(p: psutil.Process) -> int | None:
-    try:
-        return p.ppid()
-    except psutil.Error:
-        return None
+        return _PartSample({})
+    procs = [root] + [p for child in children for p in _tree(child, apart)]
+    return _PartSample(_cpu_seconds(procs), frozenset(c.pid for c in children), t.children_user + t.children_system)
 
 
 def _part_cores(before: dict[str, _PartSample], after: dict[str, _PartSample], elapsed: float) -> dict:
     def cpu(b: _PartSample, a: _PartSample) -> float:
         live = sum(s - b.seconds.get(pid, 0.0) for pid, s in a.seconds.items())
+        if a.reaped is None or b.reaped is None:  # the root gone, or the bench itself: live processes only
+            return live
         exited = sum(b.seconds[pid] for pid in b.children if pid not in a.seconds and pid in b.seconds)
         return live + (a.reaped - b.reaped) - exited  # an exited child: its whole CPU is reaped, less what was counted
 
@@ -130,7 +126,7 @@ class CpuMeter:
 
     def _sample(self) -> dict[str, _PartSample]:
         roots = {root.pid for root in self.roots.values()}  # a part inside another's tree counts on its own
-        parts = {name: _part_sample(root, _tree(root, roots - {root.pid})) for name, root in self.roots.items()}
+        parts = {name: _part_sample(root, roots - {root.pid}) for name, root in self.roots.items()}
         parts["bench"] = _PartSample(_cpu_seconds([self.self_root]))  # its children are parts of their own
         return parts
 
