@@ -6,8 +6,8 @@ and the campaign lanes feel as their slowest seconds. Most of that CPU went to s
 no query filters, joins or groups by: JSON payloads, texts, device and IP strings, unique keys
 (the planner takes a unique index's column as distinct without statistics). With their statistics
 target at 0, ANALYZE skips them: at the room-events benchmark's example rule the minute's autoanalyze
-of the hot tables took 0.58-0.75 s of CPU instead of 1.24-1.55 s (docs/room-events-figures.md,
-twenty-first session). Every column a query filters, joins, orders or groups by keeps its statistics
+of the hot tables took 0.58-1.04 s of CPU instead of 1.24-1.55 s, on hours of a similar machine speed
+(docs/room-events-figures.md, twenty-first session). Every column a query filters, joins, orders or groups by keeps its statistics
 (tests/models/test_statistics_targets.py lists them).
 
 Revision ID: 0024_hot_tables_fewer_stats
