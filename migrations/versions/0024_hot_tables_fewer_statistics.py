@@ -7,8 +7,8 @@ no query filters, joins or groups by: JSON payloads, texts, device and IP string
 (the planner takes a unique index's column as distinct without statistics). With their statistics
 target at 0, ANALYZE skips them: at the room-events benchmark's example rule the minute's autoanalyze
 of the hot tables took 0.58-1.04 s of CPU instead of 1.24-1.55 s, on hours of a similar machine speed
-(docs/room-events-figures.md, twenty-first session). Every column a query filters, joins, orders or groups by keeps its statistics
-(tests/models/test_statistics_targets.py lists them).
+(docs/room-events-figures.md, twenty-first session). Every column a query filters, joins, orders or
+groups by keeps its statistics (tests/models/test_statistics_targets.py lists them).
 
 Revision ID: 0024_hot_tables_fewer_stats
 Revises: 0023_room_event_member_marks
