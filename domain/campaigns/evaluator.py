@@ -86,7 +86,10 @@ class Evaluator:
             (start + p.start_minute * 60, end if p.end_minute is None else start + p.end_minute * 60,
              [r for r in p.rules if r.enabled]) for p in spec.phases]
         self._segment: tuple[float, float, list[Rule]] = (0.0, -1.0, [])
-        self._dispatch: dict[str, list] = {}  # event type -> [(rule, trigger method)] for the current segment
+        # event type -> [(rule, trigger function)] for the current segment. The class's functions, not bound
+        # methods: a bound method held here would make every evaluator a reference cycle (with its matches
+        # and spec), left for the collector to find instead of freed when the tick is done with it.
+        self._dispatch: dict[str, list] = {}
 
     def active_rules(self, at: float) -> list[Rule]:
         lo, hi, rules = self._segment
@@ -129,7 +132,7 @@ class Evaluator:
             if calls is None:
                 calls = dispatch[e.type] = self._calls_for(e.type)
             for rule, handler in calls:
-                handler(rule, e)
+                handler(self, rule, e)
             if v is not None and "new" in v:  # a first-visit trigger looks at the viewer's first event only
                 del v["new"]
         self._expire_commands(events[-1].at if events else 0)
@@ -137,7 +140,7 @@ class Evaluator:
 
     def _calls_for(self, event_type: str) -> list:
         """The active rules whose trigger looks at this event type, in rule order."""
-        return [(r, getattr(self, f"_on_{r.trigger.type}")) for r in self._segment[2]
+        return [(r, getattr(Evaluator, f"_on_{r.trigger.type}")) for r in self._segment[2]
                 if WANTS.get(r.trigger.type, None) is None or event_type in WANTS[r.trigger.type]]
 
     def _update(self, e: Ev) -> dict | None:
