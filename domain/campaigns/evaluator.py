@@ -140,7 +140,7 @@ class Evaluator:
 
     def _calls_for(self, event_type: str) -> list:
         """The active rules whose trigger looks at this event type, in rule order."""
-        return [(r, getattr(Evaluator, f"_on_{r.trigger.type}")) for r in self._segment[2]
+        return [(r, getattr(type(self), f"_on_{r.trigger.type}")) for r in self._segment[2]
                 if WANTS.get(r.trigger.type, None) is None or event_type in WANTS[r.trigger.type]]
 
     def _update(self, e: Ev) -> dict | None:
