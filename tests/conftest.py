@@ -2,6 +2,7 @@
 each on a free port, so several runs can share a machine."""
 
 import asyncio
+import gc
 import os
 import shutil
 import tempfile
@@ -126,6 +127,17 @@ def reports_dir(tmp_path, monkeypatch):
     yield tmp_path
     monkeypatch.undo()
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """The cyclic garbage collector off for the test (back as it was after): what reference counting
+    does not free stays, for the test to count with gc.collect()."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
 
 
 @pytest.hookimpl(trylast=True)
