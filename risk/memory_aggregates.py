@@ -61,8 +61,8 @@ class AggregateMemory:
         self.buckets: dict[str, dict[str, dict[int, list[int]]]] = {kind: {} for kind in KINDS}
         self.pairs: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # -> sub_kind -> sub -> last grain
         self.presence: dict[tuple[str, str, str, str], int] = {}  # (member, device, ip, room) -> last grain
-        # (member, device, ip, room) -> (bucket, presence grain, its roles' counts, the member's entity) as of
-        # its last heartbeat: the next one in the same bucket and grain only adds to those counts
+        # (member, device, ip, room) -> (bucket, presence grain, its roles' counts, the member's entity, its
+        # entities' records or None) as of its last event: the next in the same bucket and grain adds to those
         self.watching: dict[tuple[str, str, str, str], tuple] = {}
         # kind -> entity -> [first_ms, last actions (newest first), comment_ms, comment text]
         self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
@@ -77,23 +77,26 @@ class AggregateMemory:
         counts[field] += 1
 
     def _pair(self, kind: str, entity: str, sub_kind: str, sub: str, grain: int) -> None:
-        if not entity or not sub:
+        self._pairs(kind, entity, ((sub_kind, sub),), grain)
+
+    def _pairs(self, kind: str, entity: str, subs: tuple, grain: int) -> None:
+        """The entity's last-seen grain of each (sub_kind, sub): one lookup of the entity for all of them."""
+        if not entity:
             return
         by_kind = self.pairs.get((kind, entity))
         if by_kind is None:
             by_kind = self.pairs[(kind, entity)] = {}
-        last = by_kind.get(sub_kind)
-        if last is None:
-            last = by_kind[sub_kind] = {}
-        if last.get(sub, -1) < grain:
-            last[sub] = grain
+        for sub_kind, sub in subs:
+            if sub:
+                last = by_kind.get(sub_kind)
+                if last is None:
+                    last = by_kind[sub_kind] = {}
+                if last.get(sub, -1) < grain:
+                    last[sub] = grain
 
     @staticmethod
-    def _act(store: dict[str, list], entity: str, t: int) -> list:
-        known = store.get(entity)
-        if known is None:
-            known = store[entity] = [t, [t], None, ""]
-            return known
+    def _act(known: list, t: int) -> None:
+        """An action at `t` into the entity's first time and last actions (newest first, at most RECENT_ACTS)."""
         if t < known[FIRST]:
             known[FIRST] = t
         acts = known[ACTS]
@@ -101,66 +104,98 @@ class AggregateMemory:
             acts.insert(0, t)
         else:  # a late event: into its place, largest first
             acts.insert(next((i for i, x in enumerate(acts) if x <= t), len(acts)), t)
-        del acts[RECENT_ACTS:]
-        return known
+        if len(acts) > RECENT_ACTS:
+            acts.pop()
 
     def fold_events(self, rows) -> None:
-        """Room events as (id, t_ms, type, member, device, ip, room, comment key) rows."""
+        """Room events as (id, t_ms, type, member, device, ip, room, comment key) rows.
+
+        Most rows are a viewer's next event in the same bucket and grain as its last one: `watching` keeps,
+        per viewer, the counts that event adds to and its entities' records, so such a row is a lookup and a
+        few increments (a heartbeat), or those and its entities' last actions (a like, a comment). Only a
+        viewer's first event in a bucket or grain, or a late one, takes the full path: its entities'
+        buckets, its pairs, and then the viewer's entry in `watching`."""
         stores = tuple(self.buckets[kind] for kind in KINDS)
         acted = tuple(self.entities[kind] for kind in KINDS)
-        members, presence, watching, field_of = self.entities["member"], self.presence, self.watching, _FIELD_OF
+        members, presence, watching, field_of, act = (self.entities["member"], self.presence, self.watching,
+                                                      _FIELD_OF, self._act)
         for _, t, etype, member, device, ip, room, text in rows:
             bucket, grain, seen = t - t % BUCKET_MS, t - t % PAIR_GRAIN_MS, (member, device, ip, room)
-            if etype == "heartbeat":  # the same viewer's next heartbeat: one lookup, not twelve
-                hot = watching.get(seen)
-                if hot is not None and hot[0] == bucket and hot[1] >= grain:
-                    for counts in hot[2]:
-                        counts[EVENTS] += 1
-                        counts[HEARTBEATS] += 1
-                    known = hot[3]
-                    if known is not None and t < known[FIRST]:
-                        known[FIRST] = t
-                    continue
-            network = cached_network_of(ip) if ip else ""
             field = field_of.get(etype)
-            touched = []
-            for store, entity in zip(stores, (device, ip, network, member)):
-                if entity:
-                    per = store.get(entity)
-                    if per is None:
-                        per = store[entity] = {}
-                    counts = per.get(bucket)
-                    if counts is None:
-                        counts = per[bucket] = [0, 0, 0, 0, 0, 0]
+            hot = watching.get(seen)
+            if hot is not None and hot[0] == bucket and hot[1] >= grain:
+                for counts in hot[2]:
                     counts[EVENTS] += 1
                     if field is not None:
                         counts[field] += 1
-                    touched.append(counts)
-            if presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
-                presence[seen] = grain
-                for sub_kind, sub in (("member", member), ("room", room)):
-                    self._pair("device", device, sub_kind, sub, grain)
-                    self._pair("ip", ip, sub_kind, sub, grain)
-                    self._pair("network", network, sub_kind, sub, grain)
-                for sub_kind, sub in (("room", room), ("ip", ip), ("device", device)):
-                    self._pair("member", member, sub_kind, sub, grain)
-            if field != HEARTBEATS:
-                for store, entity in zip(acted, (device, ip, network, member)):
-                    if entity:
-                        known = self._act(store, entity, t)
-                if text and member:  # the member's latest comment (a tie: the larger text, as the SQL)
-                    self._pair("text", text, "member", member, grain)
-                    if known[COMMENT_MS] is None or (t, text) > (known[COMMENT_MS], known[COMMENT_TEXT]):
-                        known[COMMENT_MS], known[COMMENT_TEXT] = t, text
+                known = hot[3]
+                if field == HEARTBEATS:  # counts for when the member was first seen, not as an action
+                    if known is not None and t < known[FIRST]:
+                        known[FIRST] = t
+                    continue
+                records = hot[4]
+                if records is not None:
+                    for record in records:
+                        act(record, t)
+                    if text and member:
+                        self._comment(known, text, member, t, grain)
+                    continue
             else:
+                hot = None
+                network = cached_network_of(ip) if ip else ""
+                touched = []
+                for store, entity in zip(stores, (device, ip, network, member)):
+                    if entity:
+                        per = store.get(entity)
+                        if per is None:
+                            per = store[entity] = {}
+                        counts = per.get(bucket)
+                        if counts is None:
+                            counts = per[bucket] = [0, 0, 0, 0, 0, 0]
+                        counts[EVENTS] += 1
+                        if field is not None:
+                            counts[field] += 1
+                        touched.append(counts)
+                if presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
+                    presence[seen] = grain
+                    subs = (("member", member), ("room", room))
+                    self._pairs("device", device, subs, grain)
+                    self._pairs("ip", ip, subs, grain)
+                    self._pairs("network", network, subs, grain)
+                    self._pairs("member", member, (("room", room), ("ip", ip), ("device", device)), grain)
+            if field == HEARTBEATS:
                 known = None
-                if member:  # a heartbeat counts for when the member was first seen, not as an action
+                if member:
                     known = members.get(member)
                     if known is None:
                         known = members[member] = [t, [], None, ""]
                     elif t < known[FIRST]:
                         known[FIRST] = t
-                watching[seen] = (bucket, presence[seen], tuple(touched), known)
+                watching[seen] = (bucket, presence[seen], tuple(touched), known, None)
+                continue
+            network = cached_network_of(ip) if ip else ""
+            records = []
+            for store, entity in zip(acted, (device, ip, network, member)):
+                if entity:
+                    known = store.get(entity)
+                    if known is None:
+                        known = store[entity] = [t, [t], None, ""]
+                    else:
+                        act(known, t)
+                    records.append(known)
+            known = members.get(member) if member else None
+            if text and member:
+                self._comment(known, text, member, t, grain)
+            if hot is None:
+                watching[seen] = (bucket, presence[seen], tuple(touched), known, tuple(records))
+            else:  # a heartbeat's entry, its entities' records now known
+                watching[seen] = hot[:4] + (tuple(records),)
+
+    def _comment(self, known: list, text: str, member: str, t: int, grain: int) -> None:
+        """The member's latest comment (a tie: the larger text, as the SQL) and the text's commenters."""
+        self._pair("text", text, "member", member, grain)
+        if known[COMMENT_MS] is None or (t, text) > (known[COMMENT_MS], known[COMMENT_TEXT]):
+            known[COMMENT_MS], known[COMMENT_TEXT] = t, text
 
     def fold_decisions(self, rows) -> None:
         """Risk decisions as (id, t_ms, 'order' | 'grant', member) rows: the member's order and grant counts."""

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from activities.risk_sim import write_events
 from core.db import get_engine, transaction
+from domain.risk.features import RECENT_ACTS
 from risk.memory_aggregates import AggregateMemory
 from risk.memory_follow import MemoryFollower
 from simulator.attackers import SimEvent
@@ -120,6 +121,31 @@ def test_a_viewers_next_heartbeats_count_as_the_first_did():
         assert np.array_equal(a[name], b[name], equal_nan=True), name
     assert list(a["events_24h"]) == [41] * 4 and list(a["heartbeats_1h"]) == [41] * 4
     assert a["first_ms"][0] == rows[5][1] and shortcut.pairs == full.pairs
+
+
+def test_a_viewers_next_likes_and_comments_count_as_the_first_did():
+    """The shortcut for a viewer's next action (a like, a comment, an order) gives what the full fold gives:
+    counts, last actions (late ones into their place, at most RECENT_ACTS), the latest comment, pairs."""
+    minute, hour = 60_000, 3_600_000
+    viewer, other = ("m", "d", "10.1.2.3", "r"), ("m2", "d2", "10.1.2.9", "r")  # one network
+    kinds = ["heartbeat", "like", "comment", "heartbeat", "order_paid", "like", "enter", "share", "leave"]
+    rows = []
+    for i in range(60):  # 20 minutes: buckets and grains change under the viewers
+        kind, who = kinds[i % len(kinds)], (viewer if i % 4 else other)
+        rows.append((i, 1_000 * hour + i * 20_000, kind, *who, f"want {i % 3}" if kind == "comment" else ""))
+    rows.insert(30, (98, rows[29][1] - 2 * minute, "like", *viewer, ""))  # late, in the same grain
+    rows.insert(40, (99, rows[39][1] - 7 * minute, "comment", *viewer, "late"))  # late, an earlier bucket
+    shortcut, full = AggregateMemory(), AggregateMemory()
+    shortcut.fold_events(rows)
+    for row in rows:
+        full.fold_events([row])
+        full.watching.clear()  # never the shortcut
+    assert shortcut.entities == full.entities and shortcut.pairs == full.pairs
+    assert shortcut.buckets == full.buckets and shortcut.presence == full.presence
+    acts = shortcut.entities["device"]["d"][1]
+    assert len(acts) == RECENT_ACTS and acts == sorted(acts, reverse=True)
+    network = shortcut.read(["network"], ["10.1.2.0/24"], rows[-1][1])
+    assert network["events_24h"][0] == len(rows)
 
 
 def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkeypatch):
