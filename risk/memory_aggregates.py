@@ -48,6 +48,7 @@ def _capped_two(last_seen: dict[str, int] | None, near_ms: int, far_ms: int, cap
 
 
 KINDS = ("device", "ip", "network", "member")
+assert KINDS[-1] == "member"  # fold_events takes the member's record as the last one it touched
 _FIELD_OF = {"heartbeat": HEARTBEATS, "enter": CHURN, "leave": CHURN, "comment": COMMENTS, "order_paid": ORDERS}
 assert set(CHURN_TYPES) == {t for t, f in _FIELD_OF.items() if f == CHURN}
 
@@ -140,6 +141,7 @@ class AggregateMemory:
                     if text and member:
                         self._comment(known, text, member, t, grain)
                     continue
+                network = cached_network_of(ip) if ip else ""  # for the entities' records, below
             else:
                 hot = None
                 network = cached_network_of(ip) if ip else ""
@@ -173,7 +175,6 @@ class AggregateMemory:
                         known[FIRST] = t
                 watching[seen] = (bucket, presence[seen], tuple(touched), known, None)
                 continue
-            network = cached_network_of(ip) if ip else ""
             records = []
             for store, entity in zip(acted, (device, ip, network, member)):
                 if entity:
@@ -183,7 +184,7 @@ class AggregateMemory:
                     else:
                         act(known, t)
                     records.append(known)
-            known = members.get(member) if member else None
+            known = records[-1] if member else None  # the member's record: KINDS ends with "member"
             if text and member:
                 self._comment(known, text, member, t, grain)
             if hot is None:
