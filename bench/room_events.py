@@ -29,6 +29,9 @@ program shared the machine); a run with either does not compare with a quiet run
 cpu_cores_by_10s: the same, part by part, per 10 s of posting.
 python_loop_us: how fast the cores were (bench/cpu.py), before the stack started and per 10 s of posting.
 p99_s_by_10s_of_arrival: the p99 delay per 10 s of event arrival.
+--hold-back-cores N: a load takes N of the machine's cores while events are posted (bench/cpu_load.py), to see
+how the stack fares with less CPU (a slower hour of a shared machine); cpu_cores_during_intake shows what it
+took as held_back.
 --statements: pg_statements_during_intake, PostgreSQL's execution time per statement over the same stretch
 (bench/statements.py), also printed as a table; "posting ..." on stderr marks the stretch's start for profilers.
 """
@@ -54,6 +57,7 @@ from activities.api_keys import create_key
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
 from bench.cpu import CpuMeter, python_loop_us
+from bench.cpu_load import HeldBack
 from bench.statements import start_counting, top_statements
 from bench.stack import bench_stack, emit
 from core.db import transaction
@@ -358,7 +362,9 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
 
     sampler = asyncio.create_task(sample())
     memory_child = next((c for c in procs[1].children() if "risk.memory_process" in " ".join(c.cmdline())), None)
-    meter = CpuMeter(processes={"api": procs[0], "worker": procs[1], "risk_memory": memory_child},
+    held_back = HeldBack(args.hold_back_cores).start()
+    meter = CpuMeter(processes={"api": procs[0], "worker": procs[1], "risk_memory": memory_child,
+                                "held_back": held_back.process},
                      ports={"postgres": urlparse(stack.database_url).port or 5432,
                             "temporal": int(stack.client.service_client.config.target_host.rsplit(":", 1)[1])}).start()
     if args.statements:
@@ -376,10 +382,13 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             speeds.append(python_loop_us())
 
     lapper = asyncio.create_task(lap_every_10s())
-    post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
-    lapper.cancel()
-    cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
-    machine_cores = meter.machine()  # and what none could: idle, the hypervisor's (steal), outside the stack
+    try:
+        post_s, sent = await _post_all(api_url, live, batches, args.rate, args.concurrency)
+        lapper.cancel()
+        cpu_cores = meter.cores()  # while intake ran: what each part of the stack took of the cores
+        machine_cores = meter.machine()  # and what none could: idle, the hypervisor's (steal), outside the stack
+    finally:
+        held_back.stop()  # measured above, while it still ran; stopped with a failed run too
     statements = []
     if args.statements:  # the same stretch as the cores
         with transaction() as conn:
@@ -413,7 +422,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.delays), "grants_per_event": round(len(poller.delays) / max(1, total), 3),
-          "watch_minutes": args.watch_minutes, "p50_until_written_s": round(float(written or 0), 3),
+          "watch_minutes": args.watch_minutes, "hold_back_cores": args.hold_back_cores,
+          "p50_until_written_s": round(float(written or 0), 3),
           **delay_figures(poller.arrivals, poller.delays), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
@@ -464,6 +474,8 @@ if __name__ == "__main__":
                         help="blocklists: a diagnostic run with campaign grants scored by the blocklists only")
     parser.add_argument("--statements", action="store_true",
                         help="load pg_stat_statements and report where PostgreSQL's time went during intake")
+    parser.add_argument("--hold-back-cores", type=float, default=0.0,
+                        help="cores a load takes while events are posted (bench/cpu_load.py): a slower machine")
     parser.add_argument("--catch-up-s", type=float, default=120, help="how long to wait for evaluation after intake")
     parser.add_argument("--watch-minutes", type=float, default=0.5,
                         help="the watch rule pays every this many minutes watched (0.5: a grant for ~12%% of events, "
