@@ -27,7 +27,7 @@ MAX_OWED_S = 0.050
 def _spin(share: float, parent: int) -> None:
     """Busy `share` of the time, in slices of at most a period, until the parent is gone. What it owes is
     counted in CPU time, not wall time: on a busy machine the scheduler lets it run less than it spins, and
-    it then spins longer (up to MAX_OWED behind: a load starved for a while catches up in slices, not in one
+    it then spins longer (up to MAX_OWED_S behind: a load starved for a while catches up in slices, not in one
     long burst)."""
     cpu_start, wall_start = time.thread_time(), time.monotonic()
     while os.getppid() == parent:
