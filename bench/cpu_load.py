@@ -8,8 +8,9 @@ about what a slow hour would (2 / 1.45 = 1.38 of 2 cores).
 
 The load is one process per core, each busy for its share of every 10 ms or so and asleep the rest, so it
 takes its cores evenly over time rather than in bursts, and it counts the CPU it got rather than the time it
-spun, so it takes what was asked on a busy machine too. It runs as `python -m bench.cpu_load CORES` (a part of its
-own for bench/cpu.py, so the cores it really took are measured, not assumed) and ends with its parent.
+spun, so it takes what was asked on a busy machine too. It runs as `python -m bench.cpu_load CORES` (a part
+of its own for bench/cpu.py, so the cores it really took are measured, not assumed) and ends with its parent,
+stopped or killed.
 """
 
 import os
@@ -19,6 +20,8 @@ import time
 from multiprocessing import Process
 
 import psutil
+
+from core.settings import PROJECT_ROOT
 
 PERIOD_S = 0.010
 MAX_OWED_S = 0.050
@@ -58,7 +61,7 @@ class HeldBack:
     def start(self) -> "HeldBack":
         if self.cores > 0:
             self._popen = subprocess.Popen([sys.executable, "-m", "bench.cpu_load", str(self.cores)],
-                                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                                           cwd=PROJECT_ROOT)
             self.process = psutil.Process(self._popen.pid)
         return self
 
@@ -76,13 +79,15 @@ class HeldBack:
 
 
 def main(cores: float) -> None:
-    cpus = os.cpu_count() or 1
+    """Until the benchmark that started it is gone (stopped, or killed before it could stop the load, which
+    would otherwise spin on for good); then its spinners see their own parent gone."""
+    cpus, owner = os.cpu_count() or 1, os.getppid()
     share, me = cores / cpus, os.getpid()
     spinners = [Process(target=_spin, args=(share, me), daemon=True) for _ in range(cpus)]
     for p in spinners:
         p.start()
-    for p in spinners:
-        p.join()
+    while os.getppid() == owner:
+        time.sleep(0.2)
 
 
 if __name__ == "__main__":
