@@ -63,14 +63,12 @@ from bench.stack import bench_stack, emit
 from core.db import transaction
 from core.gc_tuning import tune_gc
 from core.id_holes import IdHoles
-from core.settings import get_settings
+from core.settings import PROJECT_ROOT, get_settings
 from domain.quarter_marks import QuarterMarks
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
 from simulator import SessionConfig, simulate
 from tests.stack import free_port
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _sessions(rooms: list[str], rate: int, duration: float, start: datetime, seed: int) -> list[list[dict]]:
@@ -250,7 +248,7 @@ def _copy_ceiling(sessions: list[list[dict]], limit: int = 200_000) -> float:
 
 
 def _start(argv: list[str], env: dict, log: str) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 
 TICK_LINE = re.compile(r"tick bench .*: (\d+) events, .* in ([\d.]+) s \(risk scoring ([\d.]+) s; "

@@ -10,13 +10,14 @@ next read (a fresh one replays the last day first, as a starting worker does).
 """
 
 import logging
-import os
 import socket
 import subprocess
 import sys
 import threading
 import time
 from multiprocessing.connection import Connection
+
+from core.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class MemoryProcess:
         ours, theirs = socket.socketpair()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "risk.memory_process", str(theirs.fileno()), str(self.every_s)],
-            pass_fds=[theirs.fileno()], cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            pass_fds=[theirs.fileno()], cwd=PROJECT_ROOT)
         theirs.close()
         self._pipe = Connection(ours.detach())
         return self
