@@ -36,8 +36,9 @@ def accept_order(inp: AcceptOrderInput) -> AcceptResult:
     with transaction() as conn:
         existing = load_settlement(conn, order.order_id, lock=True)
         if existing is not None:
-            return AcceptResult(state=existing.state, points=existing.points_earned, confirm_due_at=existing.confirm_due_at,
-                                risk_decision=existing.risk_decision, already_applied=True)
+            return AcceptResult(state=existing.state, points=existing.points_earned,
+                                confirm_due_at=existing.confirm_due_at, risk_decision=existing.risk_decision,
+                                already_applied=True)
         rules = load_rules(conn, room_id=checked.room_id, at=checked.paid_at)
         points = order_points(list(checked.lines), checked.goods_paid_fen, rules, room_id=checked.room_id,
                               paid_at=checked.paid_at)
@@ -55,8 +56,8 @@ def accept_order(inp: AcceptOrderInput) -> AcceptResult:
                                      codes=order.coupons_used, paid_at=checked.paid_at)
         bonus = 0 if points == 0 else campaign_bonus(points, list(checked.lines), checked.goods_paid_fen, rules,
                                                      room_id=checked.room_id, paid_at=checked.paid_at)
-        snap = snapshot(rules, skus=[l.sku for l in checked.lines],
-                        categories={l.sku: l.category for l in checked.lines}, room_id=checked.room_id,
+        snap = snapshot(rules, skus=[line.sku for line in checked.lines],
+                        categories={line.sku: line.category for line in checked.lines}, room_id=checked.room_id,
                         at=checked.paid_at, campaign_bonus=bonus)
         save_new(conn, order=order, checked=checked, state=state, points=points, verdict=verdict, rules=snap,
                  confirm_due_at=due)

@@ -48,7 +48,7 @@ def validate_figures(now: datetime, rounds: int = 2000) -> dict:
         started = time.perf_counter()
         cart = cart_lines(req)
         verdicts = [judge(rules[c], c, cart, member, now) for c in codes]
-        best_combination(verdicts, sum(l.unit_price_fen * l.quantity for l in cart))
+        best_combination(verdicts, sum(line.unit_price_fen * line.quantity for line in cart))
         rule_timings.append((time.perf_counter() - started) * 1000)
     assert len(result.best_codes) >= 1 and result.total_discount > 0, result
     return {"validate_p99_ms": round(percentile(timings, 99), 3), "validate_p50_ms": round(percentile(timings, 50), 3),

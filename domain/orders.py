@@ -78,8 +78,8 @@ class RefundedSoFar:
 
 
 def remaining_lines(order: CheckedOrder, refunded: RefundedSoFar) -> list[Line]:
-    return [Line(l.sku, l.category, l.unit_price_fen, l.quantity - refunded.units.get(l.sku, 0))
-            for l in order.lines if l.quantity - refunded.units.get(l.sku, 0) > 0]
+    return [Line(line.sku, line.category, line.unit_price_fen, line.quantity - refunded.units.get(line.sku, 0))
+            for line in order.lines if line.quantity - refunded.units.get(line.sku, 0) > 0]
 
 
 def plan_refund(order: CheckedOrder, refunded: RefundedSoFar, refund: Refund) -> RefundedSoFar:
@@ -93,7 +93,7 @@ def plan_refund(order: CheckedOrder, refunded: RefundedSoFar, refund: Refund) ->
         return _plan_line_refund(order, refunded, refund)
     if refund.amount is None:  # a full refund of what is left
         left = remaining_lines(order, refunded)
-        return RefundedSoFar(refundable, {l.sku: l.quantity for l in left})
+        return RefundedSoFar(refundable, {line.sku: line.quantity for line in left})
     amount = to_fen(refund.amount, "refund amount")
     if amount <= 0:
         raise BadInput("refund amount must be positive")
@@ -103,9 +103,9 @@ def plan_refund(order: CheckedOrder, refunded: RefundedSoFar, refund: Refund) ->
 
 
 def _plan_line_refund(order: CheckedOrder, refunded: RefundedSoFar, refund: Refund) -> RefundedSoFar:
-    left = {l.sku: l for l in remaining_lines(order, refunded)}
+    left = {line.sku: line for line in remaining_lines(order, refunded)}
     goods_left = max(0, order.goods_paid_fen - min(refunded.fen, order.goods_paid_fen))
-    shares = dict(zip(left, allocate(goods_left, [l.total_fen for l in left.values()])))
+    shares = dict(zip(left, allocate(goods_left, [line.total_fen for line in left.values()])))
     units: dict[str, int] = {}
     amount = 0
     for rl in refund.lines:

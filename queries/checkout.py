@@ -19,11 +19,11 @@ def cart_lines(req: CheckoutRequest) -> list[CartLine]:
     if len(req.coupon_codes) > MAX_CODES:
         raise BadInput(f"at most {MAX_CODES} coupon codes per checkout, got {len(req.coupon_codes)}")
     lines = []
-    for i, l in enumerate(req.lines):
-        price = to_fen(l.unit_price, f"lines[{i}].unit_price")
-        if price < 0 or l.quantity < 1:
-            raise BadInput(f"lines[{i}] ({l.sku}): price must be >= 0 and quantity >= 1")
-        lines.append(CartLine(l.sku, l.category, price, l.quantity))
+    for i, line in enumerate(req.lines):
+        price = to_fen(line.unit_price, f"lines[{i}].unit_price")
+        if price < 0 or line.quantity < 1:
+            raise BadInput(f"lines[{i}] ({line.sku}): price must be >= 0 and quantity >= 1")
+        lines.append(CartLine(line.sku, line.category, price, line.quantity))
     return lines
 
 
@@ -36,7 +36,7 @@ def validate_checkout(conn: Connection, req: CheckoutRequest) -> CheckoutResult:
         verdicts.append(Verdict(code, 0, "duplicate") if code in seen
                         else judge(rules.get(code), code, lines, req.member_id, now))
         seen.add(code)
-    goods = sum(l.unit_price_fen * l.quantity for l in lines)
+    goods = sum(line.unit_price_fen * line.quantity for line in lines)
     best, total = best_combination(verdicts, goods)
     chosen = set(best)
     out = [CouponVerdict(code=v.code, applies=v.reason is None, discount=to_yuan(v.discount_fen),

@@ -38,9 +38,9 @@ _TIME = {"room_event": "occurred_at", "risk_decision": "created_at"}
 _FIRST_AFTER = "(SELECT min(f.id) FROM {table} AS f WHERE f.id > %(after)s)"
 _NEXT = {source: f"{sql} WHERE id >= {_FIRST_AFTER.format(table=source)} "
                  f"AND id < {_FIRST_AFTER.format(table=source)} + %(n)s ORDER BY id" for source, sql in _SELECT.items()}
-_FIRST_SEEN = (f"SELECT m, (SELECT floor(extract(epoch FROM min(e.occurred_at)) * 1000)::bigint FROM room_event AS e "
-               f"WHERE e.member_id = m AND e.occurred_at < to_timestamp(%(since)s / 1000.0) AND e.first_in_quarter) "
-               f"FROM unnest(CAST(%(members)s AS text[])) AS m")
+_FIRST_SEEN = ("SELECT m, (SELECT floor(extract(epoch FROM min(e.occurred_at)) * 1000)::bigint FROM room_event AS e "
+               "WHERE e.member_id = m AND e.occurred_at < to_timestamp(%(since)s / 1000.0) AND e.first_in_quarter) "
+               "FROM unnest(CAST(%(members)s AS text[])) AS m")
 
 
 class MemoryFollower:

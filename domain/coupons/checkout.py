@@ -65,7 +65,7 @@ def judge(rule: CouponRule | None, code: str, lines: list[CartLine], member_id: 
     reason = _unusable(rule, member_id, now)
     if reason:
         return Verdict(code, 0, reason, rule.stackable)
-    subtotal = sum(l.unit_price_fen * l.quantity for l in lines if in_scope(rule, l))
+    subtotal = sum(line.unit_price_fen * line.quantity for line in lines if in_scope(rule, line))
     if subtotal <= 0:
         return Verdict(code, 0, "scope_mismatch", rule.stackable)
     if rule.kind == CouponKind.THRESHOLD_OFF and subtotal < rule.threshold_fen:

@@ -52,7 +52,7 @@ async def test_watch_and_keyword_points_reach_the_member(http, token, worker):
     assert (await http.post(f"/v1/campaigns/{cid}/pause", headers=ops)).json()["status"] == "paused"
     assert (await http.get(f"/v1/campaigns/{cid}", headers=ops)).json()["status"] == "paused"
     assert (await http.post(f"/v1/campaigns/{cid}/resume", headers=ops)).json()["status"] == "running"
-    wrong = await http.put(f"/v1/campaigns/other", json=body, headers=ops)
+    wrong = await http.put("/v1/campaigns/other", json=body, headers=ops)
     assert wrong.status_code == 422 and "does not match" in wrong.json()["detail"]
     bad = await http.post("/v1/campaigns", json={**body, "id": "x y"}, headers=ops)
     assert bad.status_code == 422 and "id" in bad.json()["detail"]

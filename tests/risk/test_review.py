@@ -71,4 +71,4 @@ async def test_rejecting_a_held_order_reverses_it_and_labels_fraud(http, token, 
     with transaction() as conn:
         labels = conn.execute(text("SELECT entity_kind, label, source FROM risk_label WHERE reference = :r "
                                    "ORDER BY entity_kind"), {"r": f"decision:{decision_id}"}).all()
-    assert [tuple(l) for l in labels] == [("device", "fraud", "review"), ("member", "fraud", "review")]
+    assert [tuple(label) for label in labels] == [("device", "fraud", "review"), ("member", "fraud", "review")]
