@@ -2,8 +2,8 @@
 
 A tick costs about fixed + per_event x events: the fixed part is the transaction, the campaign's
 reads and one risk-scoring call's overhead (and, for a tick per activity, the workflow round trip);
-everything else, scoring each grant included, grows with the events. Both parts are fitted per campaign run from past ticks
-(a least-squares line, recent ticks weighted most), and the next batch is what fits
+everything else, scoring each grant included, grows with the events. Both parts are fitted per campaign
+run from past ticks (a least-squares line, recent ticks weighted most), and the next batch is what fits
 `campaign_tick_target_ms`: at least 500 events and at most `campaign_tick_batch` per room.
 While a backlog waits (the last tick read a full batch) ticks may grow to `campaign_tick_max_ms`:
 fewer, longer ticks pay the fixed part less often and catch up sooner, and the max bounds what that

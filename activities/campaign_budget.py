@@ -26,7 +26,8 @@ def _wanted(spec: CampaignSpec) -> dict[str, tuple[int | None, int | None, int |
                  None)}
     for rule in spec.all_rules():
         lim = rule.limits
-        rows[rule.id] = (lim.budget_points, None if lim.budget_yuan is None else round(lim.budget_yuan * 100), lim.stock)
+        budget_fen = None if lim.budget_yuan is None else round(lim.budget_yuan * 100)
+        rows[rule.id] = (lim.budget_points, budget_fen, lim.stock)
     return rows
 
 
@@ -36,7 +37,8 @@ def sync_budgets(conn: Connection, campaign_id: str, spec: CampaignSpec) -> None
         spent = conn.execute(text(
             "SELECT coalesce(sum(points) FILTER (WHERE reward_kind = 'points'), 0), "
             "       coalesce(sum(value_fen) FILTER (WHERE reward_kind = 'coupon'), 0), count(*) "
-            "FROM campaign_grant WHERE campaign_id = :c AND (:r = '' OR rule_id = :r) AND status IN ('granted', 'held')"),
+            "FROM campaign_grant WHERE campaign_id = :c AND (:r = '' OR rule_id = :r) "
+            "AND status IN ('granted', 'held')"),
             {"c": campaign_id, "r": rule_id}).one()
         left = [None if cap is None else max(0, cap - used) for cap, used in zip((points, fen, stock), spent)]
         conn.execute(text(
@@ -120,5 +122,6 @@ FLAGS_JSON = ("(SELECT coalesce(json_agg(json_build_array(b.rule_id, b.exhausted
 def budget_flags(rows: list) -> BudgetFlags:
     """What a tick needs of the budgets before taking from them, from FLAGS_JSON's rows."""
     free = {rule: unlimited for rule, _, _, unlimited in rows}
+    unlimited = {r for r, unlimited in free.items() if unlimited and r} if free.get("") else set()
     return BudgetFlags(exhausted={rule: why for rule, why, exhausted, _ in rows if exhausted},
-                       unlimited_points={r for r, unlimited in free.items() if unlimited and r} if free.get("") else set())
+                       unlimited_points=unlimited)

@@ -87,7 +87,8 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     out = BatchOutcome()
     if not grants:
         return out
-    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(CAST(:k AS text[]))"),
+    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant "
+                                 "WHERE idempotency_key = ANY(CAST(:k AS text[]))"),
                             {"k": array_literal([g.key for g in grants])}).scalars())
     fresh = sorted((g for g in grants if g.key not in done), key=lambda g: (g.member_id, g.key))
     coupon_members = sorted({g.member_id for g in fresh if g.kind == "coupon"})
@@ -162,7 +163,8 @@ def _hold(conn: Connection, g: Grant) -> str:
 
 def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str:
     """Grant (approve) or cancel (reject) a held grant. Idempotent: a decided grant returns its status."""
-    row = conn.execute(text("SELECT * FROM campaign_grant WHERE id = :id FOR UPDATE"), {"id": grant_id}).mappings().first()
+    row = conn.execute(text("SELECT * FROM campaign_grant WHERE id = :id FOR UPDATE"),
+                       {"id": grant_id}).mappings().first()
     if row is None:
         return "unknown"
     if row["status"] != "held":

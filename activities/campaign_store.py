@@ -56,7 +56,8 @@ def create_campaign(conn: Connection, spec: CampaignSpec) -> bool:
         raise over
     inserted = conn.execute(text(
         "INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, workflow_id) "
-        "VALUES (:c, :n, CAST(:s AS jsonb), 'scheduled', :a, :b, 1, '') ON CONFLICT (campaign_id) DO NOTHING RETURNING 1"),
+        "VALUES (:c, :n, CAST(:s AS jsonb), 'scheduled', :a, :b, 1, '') "
+        "ON CONFLICT (campaign_id) DO NOTHING RETURNING 1"),
         {"c": spec.id, "n": spec.name, "s": json.dumps(body), "a": spec.window.start, "b": spec.window.end}).first()
     if inserted is None:
         if _stored_spec(conn, spec.id) != body:
@@ -131,7 +132,8 @@ class TickContext(NamedTuple):
 
 
 _FOR_TICK = text(f"SELECT spec, status, workflow_id, now(), {FLAGS_JSON.format(campaign='c.campaign_id')}, "
-                 f"{ROWS_JSON.format(campaign='c.campaign_id')} FROM campaign c WHERE c.campaign_id = :c FOR SHARE OF c")
+                 f"{ROWS_JSON.format(campaign='c.campaign_id')} "
+                 "FROM campaign c WHERE c.campaign_id = :c FOR SHARE OF c")
 
 
 def load_for_tick(conn: Connection, campaign_id: str) -> TickContext:

@@ -144,7 +144,8 @@ def _evaluate(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, e
     kinds = {r.id: "points" if r.reward.points else "coupon" for r in rules.values()}
     candidates = [Grant(key=f"campaign:{run_id}:{m.rule_id}:{m.member_id}:{m.occurrence}", campaign_id=spec.id,
                     rule_id=m.rule_id, room_id=room_id, member_id=m.member_id, kind=kinds[m.rule_id],
-                    points=rules[m.rule_id].reward.points or 0, template_id=rules[m.rule_id].reward.coupon_template or "",
+                    points=rules[m.rule_id].reward.points or 0,
+                    template_id=rules[m.rule_id].reward.coupon_template or "",
                     device_id=m.device_id, ip=m.ip, source_event_id=m.event_row_id, title=rules[m.rule_id].title,
                     valid_minutes=rules[m.rule_id].reward.coupon_valid_minutes, detail=m.detail)
               for m in matches if not stops(exhausted, m.rule_id, kinds[m.rule_id])]

@@ -28,7 +28,8 @@ _ROLES = "(VALUES ('device', e.device), ('ip', e.ip), ('network', e.network), ('
 _PAIRS = ("(VALUES ('device', g.device, 'member', g.member), ('ip', g.ip, 'member', g.member), "
           "('network', g.network, 'member', g.member), ('device', g.device, 'room', g.room), "
           "('ip', g.ip, 'room', g.room), ('network', g.network, 'room', g.room), ('member', g.member, 'room', g.room), "
-          "('member', g.member, 'ip', g.ip), ('member', g.member, 'device', g.device)) AS p(kind, entity, sub_kind, sub)")
+          "('member', g.member, 'ip', g.ip), ('member', g.member, 'device', g.device)) "
+          "AS p(kind, entity, sub_kind, sub)")
 
 
 def _newest(column: str, keep: int) -> str:
@@ -44,8 +45,8 @@ def _newest(column: str, keep: int) -> str:
 
 FOLD_EVENTS = f"""
 , e AS MATERIALIZED (
-    SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, coalesce(device_id, '') AS device, coalesce(ip, '') AS ip,
-           room_id AS room, {COMMENT_KEY} AS text
+    SELECT id, {EVENT_MS} AS t, type, coalesce(member_id, '') AS member, coalesce(device_id, '') AS device,
+           coalesce(ip, '') AS ip, room_id AS room, {COMMENT_KEY} AS text
     FROM room_event WHERE id > :after AND id <= :upto),
 nets AS MATERIALIZED (  -- each address's /24 or /64 once: a slice's events come from an eighth as many addresses
     SELECT ip, risk_network(ip) AS network FROM (SELECT DISTINCT ip FROM e) AS d),
@@ -55,8 +56,10 @@ buckets AS (
     FROM (  -- per viewer and bucket first: a watching viewer's many heartbeats become one row before the four roles
         SELECT g.*, n.network FROM (
             SELECT member, device, ip, t - t % {BUCKET_MS} AS bucket, count(*) AS events,
-                   count(*) FILTER (WHERE type IN ('enter', 'leave')) AS churn, count(*) FILTER (WHERE type = 'heartbeat') AS heartbeats,
-                   count(*) FILTER (WHERE type = 'comment') AS comments, count(*) FILTER (WHERE type = 'order_paid') AS orders
+                   count(*) FILTER (WHERE type IN ('enter', 'leave')) AS churn,
+                   count(*) FILTER (WHERE type = 'heartbeat') AS heartbeats,
+                   count(*) FILTER (WHERE type = 'comment') AS comments,
+                   count(*) FILTER (WHERE type = 'order_paid') AS orders
             FROM e GROUP BY 1, 2, 3, 4) AS g JOIN nets AS n ON n.ip = g.ip) AS e, LATERAL {_ROLES}
     WHERE r.entity <> '' GROUP BY 1, 2, 3
     ON CONFLICT (kind, entity, bucket) DO UPDATE SET events = risk_agg_bucket.events + excluded.events,
@@ -88,9 +91,11 @@ entities AS (  -- actions only (heartbeats are half the events), but for a membe
     SELECT r.kind, r.entity, min(e.t),
            coalesce((array_agg(e.t ORDER BY e.t DESC) FILTER (WHERE e.type <> 'heartbeat'))[1:{RECENT_ACTS}], '{{}}'),
            max(e.t) FILTER (WHERE e.text <> '' AND r.kind = 'member'),
-           coalesce((array_agg(e.text ORDER BY e.t DESC, e.text DESC) FILTER (WHERE e.text <> '' AND r.kind = 'member'))[1], '')
+           coalesce((array_agg(e.text ORDER BY e.t DESC, e.text DESC)
+                     FILTER (WHERE e.text <> '' AND r.kind = 'member'))[1], '')
     FROM (SELECT e.*, n.network FROM e JOIN nets AS n ON n.ip = e.ip) AS e, LATERAL {_ROLES}
-    WHERE r.entity <> '' AND (e.type <> 'heartbeat' OR (r.kind = 'member' AND e.member IN (SELECT member FROM presence)))
+    WHERE r.entity <> ''
+      AND (e.type <> 'heartbeat' OR (r.kind = 'member' AND e.member IN (SELECT member FROM presence)))
     GROUP BY 1, 2
     ON CONFLICT (kind, entity) DO UPDATE SET first_ms = least(risk_agg_entity.first_ms, excluded.first_ms),
         recent_acts = {_newest('recent_acts', RECENT_ACTS)},
@@ -120,7 +125,8 @@ SELECT count(*) FROM folded"""
 def _next_slice(table: str, arrived: str) -> str:
     """The last id to fold from `table`: from its first id after the cursor, at most :limit ids on."""
     start = f"(SELECT min(f.id) FROM {table} AS f WHERE f.id > c.last_id)"
-    return f"""(SELECT coalesce(min(id) FILTER (WHERE :lag > 0 AND {arrived} > now() - make_interval(secs => :lag / 1000.0)) - 1,
+    return f"""(SELECT coalesce(min(id) FILTER (WHERE :lag > 0
+                                          AND {arrived} > now() - make_interval(secs => :lag / 1000.0)) - 1,
                          max(id))
          FROM {table} WHERE id >= {start} AND id < {start} + :limit)"""
 
@@ -129,7 +135,8 @@ _UPTO = f"""
 SELECT c.source, c.last_id, coalesce(
     CASE c.source WHEN 'room_event' THEN {_next_slice('room_event', 'received_at')}
                   ELSE {_next_slice('risk_decision', 'created_at')} END, c.last_id)
-FROM risk_agg_cursor AS c WHERE c.source = ANY(CAST(:sources AS text[])) ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
+FROM risk_agg_cursor AS c WHERE c.source = ANY(CAST(:sources AS text[]))
+ORDER BY c.source FOR UPDATE OF c SKIP LOCKED"""
 
 _MOVE = "UPDATE risk_agg_cursor SET last_id = :upto, folded_at = now() WHERE source = :source"
 SOURCES = {"room_event": FOLD_EVENTS, "risk_decision": FOLD_DECISIONS}

@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from api.claim_lane import ClaimLane
 from api.contention import BUSY_DETAIL, BUSY_STATUS, RETRY_AFTER_S, RETRYABLE_SQLSTATES
-from api.routes import campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk, rooms
+from api.routes import (campaigns, coupon_templates, coupons, exchanges, members, notifications, orders, reports, risk,
+                        rooms)
 from core.async_db import async_pool
 from core.gc_tuning import tune_gc
 from core.temporal import connect

@@ -73,7 +73,8 @@ async def main(history_hours: int, aggregates: str) -> None:
         if aggregates == "database":
             merged = _older_history(history_hours)
             with transaction() as conn:
-                bucket_index_mb = conn.execute(text("SELECT pg_relation_size('risk_agg_bucket_pkey')")).scalar_one() >> 20
+                bucket_index_mb = conn.execute(
+                    text("SELECT pg_relation_size('risk_agg_bucket_pkey')")).scalar_one() >> 20
         t = time.perf_counter()
         with transaction() as conn:
             trained = train_from_database(conn, days=2, kind="classifier")
@@ -112,7 +113,9 @@ async def main(history_hours: int, aggregates: str) -> None:
               "model_roc_auc": trained.metrics.get("roc_auc"), "single_grants": len(latencies),
               "single_p50_ms": round(float(np.percentile(latencies, 50)), 2),
               "single_p99_ms": round(float(np.percentile(latencies, 99)), 2),
-              "history_hours": history_hours, "buckets_merged": merged, "bucket_index_mb": bucket_index_mb, "batch_size": BATCH, "batch_per_s": round(scored / elapsed), "batch_entities_per_s": round(entities / elapsed),
+              "history_hours": history_hours, "buckets_merged": merged, "bucket_index_mb": bucket_index_mb,
+              "batch_size": BATCH, "batch_per_s": round(scored / elapsed),
+              "batch_entities_per_s": round(entities / elapsed),
               **together})
 
 
@@ -140,7 +143,8 @@ def _older_history(hours: int) -> int:
 
 
 def _batch(rng: random.Random, people: list[tuple[str, str, str]], name: str) -> list[GrantRequest]:
-    return [GrantRequest(kind="campaign_points", member_id=m, device_id=d, ip=ip, value=1, reference=f"bench:{name}:{i}")
+    return [GrantRequest(kind="campaign_points", member_id=m, device_id=d, ip=ip, value=1,
+                         reference=f"bench:{name}:{i}")
             for i, (m, d, ip) in enumerate(rng.choices(people, k=BATCH))]
 
 

@@ -22,8 +22,8 @@ readable (the rest is the ticks').
 p50_committed_s, p99_committed_s: the same delays to each grant's commit (PostgreSQL's commit timestamps:
 exactly when it became visible); the poller's p50_s and p99_s add its polling interval and any pause of
 this process, so they are upper bounds.
-cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver while events
-were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle, those the hypervisor
+cpu_cores_during_intake: CPU seconds per second of PostgreSQL, Temporal, the API, the worker and this driver
+while events were posted (bench/cpu.py); machine_cores_during_intake: the cores left idle, those the hypervisor
 gave to other guests (steal: a slower machine) and those busy outside the stack (elsewhere: another
 program shared the machine); a run with either does not compare with a quiet run;
 cpu_cores_by_10s: the same, part by part, per 10 s of posting.
@@ -93,7 +93,8 @@ def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, in
         if len(batch) >= size:
             out.append((e["room_id"], "\n".join(json.dumps(x, ensure_ascii=False) for x in batch).encode(), len(batch)))
             by_room[e["room_id"]] = []
-    out += [(r, "\n".join(json.dumps(x, ensure_ascii=False) for x in b).encode(), len(b)) for r, b in by_room.items() if b]
+    out += [(r, "\n".join(json.dumps(x, ensure_ascii=False) for x in b).encode(), len(b))
+            for r, b in by_room.items() if b]
     return out
 
 
@@ -331,7 +332,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     gc.freeze()
     spec = CampaignSpec.model_validate({
         "id": "bench", "rooms": rooms,
-        "window": {"start": (start - timedelta(minutes=1)).isoformat(), "end": (start + timedelta(hours=2)).isoformat()},
+        "window": {"start": (start - timedelta(minutes=1)).isoformat(),
+                   "end": (start + timedelta(hours=2)).isoformat()},
         "rules": [
             {"id": "watch", "trigger": {"type": "watch_minutes", "minutes": args.watch_minutes},
              "reward": {"points": 10}, "limits": {"per_viewer": 100}},
@@ -412,10 +414,12 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     with transaction() as conn:  # where the delay goes: until the tick wrote the grant vs until it committed
         written = conn.execute(text(
             "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM g.created_at - e.received_at)) "
-            "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = 'bench'")).scalar()
+            "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id "
+            "WHERE g.campaign_id = 'bench'")).scalar()
     committed = _committed_delays("bench")
     for row in statements:  # a table for the reader; the JSON line keeps them too
-        print(f"{row['exec_s']:9.2f} s {row['calls']:8} calls {row['rows']:9} rows  {row['statement']}", file=sys.stderr)
+        print(f"{row['exec_s']:9.2f} s {row['calls']:8} calls {row['rows']:9} rows  {row['statement']}",
+              file=sys.stderr)
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
@@ -440,7 +444,8 @@ def _committed_delays(campaign_id: str) -> dict:
     any pause of this process (its collector, a busy machine); these are exact."""
     with transaction() as conn:
         rows = conn.execute(text(
-            "SELECT extract(epoch FROM e.received_at), extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at), "
+            "SELECT extract(epoch FROM e.received_at), "
+            "extract(epoch FROM pg_xact_commit_timestamp(g.xmin) - e.received_at), "
             "extract(epoch FROM pg_xact_commit_timestamp(e.xmin) - e.received_at) "
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c"),
             {"c": campaign_id}).all()

@@ -24,7 +24,8 @@ async def settle(client: Client, order: PaidOrder, *, task_queue: str | None = N
     wf_id = settlement_workflow_id(order.order_id)
     try:
         return await client.start_workflow(
-            "SettleOrderWorkflow", order, id=wf_id, task_queue=task_queue or settings.task_queue, result_type=SettlementStatus,
+            "SettleOrderWorkflow", order, id=wf_id, task_queue=task_queue or settings.task_queue,
+            result_type=SettlementStatus,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING)
     except WorkflowAlreadyStartedError:  # settled before: the same settlement, nothing new

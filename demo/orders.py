@@ -23,6 +23,7 @@ def paid_orders(n: int, *, seed: int, run: str, window_seconds: int | None, memb
         orders.append(PaidOrder(order_id=f"{run}-o{i:05d}", member_id=f"member-{rng.randint(1, members):04d}",
                                 room_id=f"room-{rng.randint(1, 3)}", lines=lines,
                                 amount_paid=total - discount + shipping, shipping_fee=shipping,
-                                device_id=f"dev-{rng.randint(1, 500)}", ip=f"10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)}",
+                                device_id=f"dev-{rng.randint(1, 500)}",
+                                ip=f"10.0.{rng.randint(0, 9)}.{rng.randint(1, 250)}",
                                 paid_at=datetime.now(timezone.utc), return_window_seconds=window_seconds))
     return orders

@@ -1,4 +1,5 @@
-"""Campaign tables: the spec and status, per-room cursors and trigger-state snapshots, budgets, grants, lottery draws."""
+"""Campaign tables: the spec and status, per-room cursors and trigger-state snapshots, budgets, grants, lottery
+draws."""
 
 from datetime import datetime
 

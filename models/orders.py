@@ -72,8 +72,10 @@ class Settlement(SQLModel, table=True):
     points_reversed: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     risk_decision: str = "allow"
     risk_score: float = 0.0
-    risk_reasons: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'")))
-    refunded_units: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
+    risk_reasons: list = Field(default_factory=list,
+                               sa_column=Column(JSONB, nullable=False, server_default=text("'[]'")))
+    refunded_units: dict = Field(default_factory=dict,
+                                 sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
     # The multipliers in force when the points were earned, so refunds reverse at the same rate.
     rules: dict = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default=text("'{}'")))
     order_json: dict = Field(sa_column=Column(JSONB, nullable=False))

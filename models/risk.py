@@ -34,7 +34,8 @@ class RiskDecision(SQLModel, table=True):
     hold_above: float = Field(sa_column=Column(Float, nullable=False))
     deny_above: float = Field(sa_column=Column(Float, nullable=False))
     reasons: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'")))
-    top_features: list = Field(default_factory=list, sa_column=Column(JSONB, nullable=False, server_default=text("'[]'")))
+    top_features: list = Field(default_factory=list,
+                               sa_column=Column(JSONB, nullable=False, server_default=text("'[]'")))
     reviewed_by: str | None = None
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     created_at: datetime = Field(sa_column=_now_column())
@@ -59,7 +60,8 @@ class RiskModelRow(SQLModel, table=True):
     """The model registry. At most one row is 'serving' (partial unique index in migration 0005)."""
 
     __tablename__ = "risk_model"
-    __table_args__ = (Index("uq_risk_model_serving", "status", unique=True, postgresql_where=text("status = 'serving'")),)
+    __table_args__ = (Index("uq_risk_model_serving", "status", unique=True,
+                            postgresql_where=text("status = 'serving'")),)
     id: int | None = Field(default=None, sa_column=Column(BigInteger, primary_key=True, autoincrement=True))
     version: str = Field(unique=True)
     kind: str  # anomaly / classifier

@@ -84,4 +84,5 @@ class RiskAggCursor(SQLModel, table=True):
     __tablename__ = "risk_agg_cursor"
     source: str = Field(primary_key=True)
     last_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
-    folded_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), server_default=func.now()))
+    folded_at: datetime | None = Field(default=None,
+                                       sa_column=Column(DateTime(timezone=True), server_default=func.now()))

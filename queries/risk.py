@@ -61,7 +61,8 @@ def serving_version(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version FROM risk_model WHERE status = 'serving'")).scalar()
 
 
-def held_decisions(conn: Connection, *, limit: int = 100, after_id: int = 0, member_id: str | None = None) -> list[dict]:
+def held_decisions(conn: Connection, *, limit: int = 100, after_id: int = 0,
+                   member_id: str | None = None) -> list[dict]:
     """Oldest first; page with after_id (the last id seen) so a long queue is walked without offsets."""
     rows = conn.execute(text(
         "SELECT id, reference, kind, member_id, device_id, ip, room_id, value, score, model_version, reasons, "

@@ -1,9 +1,9 @@
 """Read the running aggregates of a batch's entities: one statement, one array per column.
 
 Windows follow domain/risk/features.py: 1 h counts from 10-minute buckets since floor(at, 10 min) - 1 h,
-24 h counts from buckets (hourly ones too, once merged: activities/risk_compact.py) since floor(at, 1 h) - 24 h, distinct
-counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last action times and
-how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
+24 h counts from buckets (hourly ones too, once merged: activities/risk_compact.py) since floor(at, 1 h) - 24 h,
+distinct counts (up to DISTINCT_CAP) from (entity, sub) rows last seen in (at - W, at], plus the entity's last
+action times and how many accounts posted its latest comment text. Correct "as of now": nothing later than `at` is
 folded yet.
 
 The result is one row of bigint arrays in the order the entities were asked for, which numpy
@@ -64,7 +64,8 @@ per_entity AS (SELECT b.ord, b.events_1h, b.events_24h, b.churn_1h, b.heartbeats
        b.grants_24h, p.accounts_1h, p.accounts_24h, p.rooms_1h, p.rooms_24h, p.ips_1h, p.devices_24h,
        CASE WHEN s.comment_ms > :at - {HOUR} THEN said.accounts END AS comment_accounts_1h, s.first_ms,
        -- every entity's times padded to one width (no value: NO_VALUE), so they stack into one 2-D array
-       (coalesce(s.recent_acts, '{{}}') || array_fill(CAST({NO_VALUE} AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
+       (coalesce(s.recent_acts, '{{}}')
+        || array_fill(CAST({NO_VALUE} AS bigint), ARRAY[{RECENT_ACTS}]))[1:{RECENT_ACTS}] AS recent_acts
 FROM q_b AS b
 CROSS JOIN LATERAL (  -- the entity's pairs of the last 24 h in one pass down its key: all its distinct counts
     SELECT count(*) AS seen,
@@ -102,9 +103,10 @@ def entity_aggregates(conn: Connection, kinds: list[str], entities: list[str], a
     out: dict = {}
     raw = conn.connection.driver_connection
     if not kinds:
-        return {name: np.zeros(0) for name in COUNTS} | {"first_ms": np.zeros(0), "recent_acts": np.zeros((0, RECENT_ACTS))}
-    params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms, "edge": at_ms - at_ms % BUCKET_MS,
-              "day_edge": at_ms - at_ms % HOUR}
+        return {name: np.zeros(0) for name in COUNTS} | {"first_ms": np.zeros(0),
+                                                          "recent_acts": np.zeros((0, RECENT_ACTS))}
+    params = {"kinds": array_literal(kinds), "entities": array_literal(entities), "at": at_ms,
+              "edge": at_ms - at_ms % BUCKET_MS, "day_edge": at_ms - at_ms % HOUR}
     if not in_one_round_trip(len(kinds)):  # planned each time: a generic plan is five times slower for thousands
         row = numpy_cursor(raw).execute(_DRIVER_SQL, params, prepare=False).fetchone()
     else:

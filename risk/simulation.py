@@ -1,7 +1,8 @@
 """Play the simulator's labeled crowd through the real scorer and count what was caught.
 
 Events go into room_event in time order; each grant is scored at its own moment (grants in the same
-second share one batch) with only the events up to then in the database, as a campaign scores it. Returns per-actor value granted / held / denied.
+second share one batch) with only the events up to then in the database, as a campaign scores it. Returns
+per-actor value granted / held / denied.
 """
 
 import random

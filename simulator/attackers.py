@@ -155,7 +155,8 @@ class ProxyPool:
         crowd, room, span = Crowd(), rng.choice(rooms), minutes * 60
         nets = [(rng.randint(11, 220), rng.randint(0, 255), rng.randint(0, 255)) for _ in range(self.networks)]
         for i in range(self.accounts):
-            s = _Session(crowd, self.name, room, f"{tag}-proxy-{i}", f"{tag}-emu-{i}", _ip(rng, rng.choice(nets)), start)
+            s = _Session(crowd, self.name, room, f"{tag}-proxy-{i}", f"{tag}-emu-{i}", _ip(rng, rng.choice(nets)),
+                         start)
             s.at(0, "enter")
             t = rng.uniform(0, 5)
             while t < span * 0.9:
@@ -177,7 +178,8 @@ class EnterLeaveFarm:
     def play(self, rng, rooms, start, minutes, tag) -> Crowd:
         crowd = Crowd()
         for i in range(self.accounts):
-            s = _Session(crowd, self.name, rng.choice(rooms), f"{tag}-churn-{i}", f"{tag}-churnphone-{i}", _ip(rng), start)
+            s = _Session(crowd, self.name, rng.choice(rooms), f"{tag}-churn-{i}", f"{tag}-churnphone-{i}", _ip(rng),
+                         start)
             t = rng.uniform(0, 30)
             while t < minutes * 60 - self.cycle:
                 s.grant("campaign_points", self.bonus, s.at(t, "enter"))
@@ -197,7 +199,8 @@ class CommentSpam:
     def play(self, rng, rooms, start, minutes, tag) -> Crowd:
         crowd, span = Crowd(), minutes * 60
         for i in range(self.accounts):
-            s = _Session(crowd, self.name, rng.choice(rooms), f"{tag}-spam-{i}", f"{tag}-spamphone-{i}", _ip(rng), start)
+            s = _Session(crowd, self.name, rng.choice(rooms), f"{tag}-spam-{i}", f"{tag}-spamphone-{i}", _ip(rng),
+                         start)
             s.at(0, "enter")
             t = rng.uniform(1, 10)
             while t < span * 0.9:

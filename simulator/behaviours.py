@@ -59,7 +59,8 @@ class Behaviour:
             out.append((rng.uniform(v.arrive, v.leave), "share", {"channel": "wechat"}))
         if rng.random() < self.order_chance:
             t = rng.uniform(v.arrive, v.leave)
-            out.append((t, "order_paid", {"order_id": f"o-{v.member_id}-{int(t)}", "amount_fen": rng.randint(990, 29900)}))
+            out.append((t, "order_paid", {"order_id": f"o-{v.member_id}-{int(t)}",
+                                          "amount_fen": rng.randint(990, 29900)}))
         if cfg.host_command_at is not None and v.arrive <= cfg.host_command_at < v.leave \
                 and rng.random() < self.answers_host:
             out.append((cfg.host_command_at + rng.uniform(0.5, 20), "comment", {"text": cfg.host_word}))

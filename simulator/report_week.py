@@ -41,9 +41,11 @@ def simulate_week(conn: Connection, *, prefix: str, start: datetime, events: int
     # Events spread evenly over 7 days; member and type from cheap arithmetic on the series number.
     conn.execute(text(f"""
         INSERT INTO room_event (event_id, room_id, type, member_id, device_id, ip, occurred_at, received_at)
-        SELECT :p || 'e' || lpad(i::text, 10, '0'), :p || 'r' || (i % :rooms), (CAST(:types AS text[]))[1 + (i * 31) % 9],
+        SELECT :p || 'e' || lpad(i::text, 10, '0'), :p || 'r' || (i % :rooms),
+               (CAST(:types AS text[]))[1 + (i * 31) % 9],
                {_member(prefix, 'i * 7919')}, 'dev' || (i * 7919) % :members, '10.0.0.1', t, t
-        FROM generate_series(CAST(1 AS bigint), :events) i, LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :events) * interval '7 days') x(t)
+        FROM generate_series(CAST(1 AS bigint), :events) i,
+             LATERAL (SELECT CAST(:start AS timestamptz) + (i::float8 / :events) * interval '7 days') x(t)
         """), bind)
     # The experiment's holdout (20%) buys a third less: a real effect for the report to find.
     holdout_bucket = BUCKET_SQL.format(exp=f"'{prefix}exp-coupon-word'",
@@ -125,8 +127,10 @@ def _ledger(conn: Connection, bind: dict, prefix: str) -> None:
     bucket = BUCKET_SQL.format(exp=f"'{prefix}exp-coupon-word'", member="m")
     conn.execute(text(stage + f"""
         SELECT :p || 'g' || i, 'earn', m, 'grant:' || i,
-               jsonb_build_object('rule_id', (CAST(:rules AS text[]))[1 + i % 5], 'trigger', (CAST(:trigs AS text[]))[1 + i % 5]),
-               CAST(:start AS timestamptz) + (i::float8 / :grants) * interval '7 days', 5 + (i * 13) % 96, 'system:issued', 'available'
+               jsonb_build_object('rule_id', (CAST(:rules AS text[]))[1 + i % 5],
+                                  'trigger', (CAST(:trigs AS text[]))[1 + i % 5]),
+               CAST(:start AS timestamptz) + (i::float8 / :grants) * interval '7 days', 5 + (i * 13) % 96,
+               'system:issued', 'available'
         FROM generate_series(CAST(1 AS bigint), :grants) i, LATERAL (SELECT {_member(prefix, 'i * 6151')}) x(m)
         WHERE i % 5 <> 3 OR {bucket} >= 0.2"""), bind)
     # Exchanges and expiry take from members' own earlier grants, so balances stay sensible.

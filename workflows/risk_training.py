@@ -24,5 +24,6 @@ class RiskTrainingWorkflow:
             return PromoteResult(promoted=False, version="", reason=f"nothing trained: {trained.skipped}",
                                  serving_version=trained.serving_version)
         return await workflow.execute_activity(
-            "promote_risk_model", PromoteInput(version=trained.version, promoted_by=f"RiskTrainingWorkflow ({inp.requested_by})"),
+            "promote_risk_model",
+            PromoteInput(version=trained.version, promoted_by=f"RiskTrainingWorkflow ({inp.requested_by})"),
             result_type=PromoteResult, start_to_close_timeout=timedelta(seconds=60), retry_policy=DURABLE)

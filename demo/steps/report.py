@@ -15,7 +15,8 @@ from schedules.reports import WEEKLY_REPORT_SCHEDULE, ensure_report_schedules
 async def play(ctx: DemoContext) -> None:
     settings = get_settings()
     await ensure_report_schedules(ctx.client)
-    ctx.console.print(f"[bold]Reports[/]: schedule {WEEKLY_REPORT_SCHEDULE} ensured (Mondays 09:00 {settings.timezone})")
+    ctx.console.print(f"[bold]Reports[/]: schedule {WEEKLY_REPORT_SCHEDULE} ensured "
+                      f"(Mondays 09:00 {settings.timezone})")
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     first = today - timedelta(days=6)
     headers = {"Authorization": f"Bearer {ctx.tokens['operator']}"}

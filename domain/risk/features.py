@@ -143,7 +143,8 @@ def compute(log: EventLog, queries: EventLog, spec: FeatureSpec) -> np.ndarray:
     ip_e, ip_q = codes["ip"]
     device_e, _ = codes["device"]
     member_own = np.where(room_events, member_e, -1)
-    orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(member_q, day_edge - DAY, qt)
+    orders = KeyIndex(np.where(np.isin(types, ORDER_TYPES), member_e, -1), et, span).count_since(
+        member_q, day_edge - DAY, qt)
     grants = KeyIndex(np.where(types == "grant", member_e, -1), et, span).count_since(member_q, day_edge - DAY, qt)
     cols += [_distinct(member_e, ip_e, et, HOUR, span, member_q, qt),
              _distinct(member_e, device_e, et, DAY, span, member_q, qt),

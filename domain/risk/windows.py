@@ -125,6 +125,10 @@ class DistinctIndex:
 
     def count(self, qcodes: np.ndarray, qt: np.ndarray) -> np.ndarray:
         q = qcodes * self.span + qt
-        started = np.searchsorted(self.start_comp, q, side="right") - np.searchsorted(self.start_comp, qcodes * self.span - 1, side="right")
-        ended = np.searchsorted(self.end_comp, q, side="right") - np.searchsorted(self.end_comp, qcodes * self.span - 1, side="right")
+        below_key = qcodes * self.span - 1
+
+        def up_to_q(comp: np.ndarray) -> np.ndarray:  # the key's positions in `comp` at or before q
+            return np.searchsorted(comp, q, side="right") - np.searchsorted(comp, below_key, side="right")
+
+        started, ended = up_to_q(self.start_comp), up_to_q(self.end_comp)
         return np.where(qcodes >= 0, started - ended, 0).astype(np.float64)

@@ -56,7 +56,8 @@ def rule_triggers(conn: Connection) -> None:
     if has_columns(conn, "campaign_grant", ["rule_id", "coupon_code", "reward_kind", "status"]):
         conn.execute(text("""
             CREATE TEMP TABLE rpt_coupon_rule AS
-            SELECT DISTINCT ON (g.coupon_code) g.coupon_code AS code, g.rule_id, coalesce(t.trigger, 'unknown') AS trigger
+            SELECT DISTINCT ON (g.coupon_code) g.coupon_code AS code, g.rule_id,
+                   coalesce(t.trigger, 'unknown') AS trigger
             FROM campaign_grant g LEFT JOIN rpt_rule_trigger t USING (rule_id)
             WHERE g.reward_kind = 'coupon' AND g.coupon_code <> '' AND g.status = 'granted'
             ORDER BY g.coupon_code, g.id"""))
