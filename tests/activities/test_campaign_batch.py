@@ -28,7 +28,8 @@ def test_the_batch_fits_the_target_and_grows_to_the_max_only_while_behind():
     for n in (2_000, 8_000, 4_000, 10_000):
         learn_speed(run, "", n, 0.05 + 100e-6 * n)
     target_events = (settings.campaign_tick_target_ms / 1000 - 0.05) / 100e-6
-    assert batch_size(run, "", rooms=1) == pytest.approx(min(settings.campaign_tick_batch, max(SMALLEST, target_events)), abs=1)
+    expected = min(settings.campaign_tick_batch, max(SMALLEST, target_events))
+    assert batch_size(run, "", rooms=1) == pytest.approx(expected, abs=1)
     learn_speed(run, "", 10_000, 0.05 + 100e-6 * 10_000, behind=True)
     behind_events = (settings.campaign_tick_max_ms / 1000 - 0.05) / 100e-6 / 4
     assert batch_size(run, "", rooms=4) == pytest.approx(min(settings.campaign_tick_batch, behind_events), abs=1)

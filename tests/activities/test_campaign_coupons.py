@@ -96,8 +96,9 @@ def test_coupon_value_budget_and_template_stock():
     assert got == [("granted", ""), ("granted", ""), ("suppressed", "budget exhausted"),
                    ("suppressed", "frequency cap")]
     with transaction() as conn:
-        assert conn.execute(text("SELECT fen_remaining, exhausted_reason FROM campaign_budget WHERE campaign_id = :c "
-                                 "AND rule_id = 'kw'"), {"c": cid}).one() == (0, "coupon value budget exhausted (rule kw)")
+        budget = conn.execute(text("SELECT fen_remaining, exhausted_reason FROM campaign_budget WHERE campaign_id = :c "
+                                   "AND rule_id = 'kw'"), {"c": cid}).one()
+        assert budget == (0, "coupon value budget exhausted (rule kw)")
     room2 = new_room()
     cid2 = _campaign(room2, _template(stock=1))
     _comments(room2, [unique("s"), unique("s")], 1)
@@ -146,12 +147,15 @@ def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_
     with transaction() as conn:
         ingest(conn, room, [ev(room, "share", m, T0 + timedelta(seconds=i)) for i, m in enumerate(sharers[:3])])
     first = campaign_tick(TickInput(campaign_id=cid)).grants
-    assert (first.get("granted"), first.get("suppressed")) == (2, 1), first  # 2 x 10 points, then the campaign's points ran out
+    # 2 x 10 points, then the campaign's points ran out
+    assert (first.get("granted"), first.get("suppressed")) == (2, 1), first
     with transaction() as conn:
         ingest(conn, room, [ev(room, "share", m, T0 + timedelta(seconds=10 + i)) for i, m in enumerate(sharers[3:])]
-               + [ev(room, "comment", m, T0 + timedelta(seconds=20 + i), text="lucky") for i, m in enumerate(commenters)])
+               + [ev(room, "comment", m, T0 + timedelta(seconds=20 + i), text="lucky")
+                  for i, m in enumerate(commenters)])
     second = campaign_tick(TickInput(campaign_id=cid)).grants
-    assert (second.get("granted"), second["dropped_budget_exhausted"]) == (2, 2), second  # the coupons; the shares dropped
+    # the coupons; the shares dropped
+    assert (second.get("granted"), second["dropped_budget_exhausted"]) == (2, 2), second
     assert {o[0] for o in _outcomes(cid) if o[1] == "granted" and o[4]} == set(commenters)
     with transaction() as conn:
         why = conn.execute(text("SELECT exhausted_reason FROM campaign_budget WHERE campaign_id = :c AND rule_id = ''"),
@@ -167,7 +171,8 @@ def test_a_campaign_naming_an_unknown_coupon_template_is_refused_and_not_stored(
         with transaction() as conn:
             create_campaign(conn, CampaignSpec.model_validate(body))
     with transaction() as conn:
-        assert conn.execute(text("SELECT count(*) FROM campaign WHERE campaign_id = :c"), {"c": body["id"]}).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM campaign WHERE campaign_id = :c"),
+                            {"c": body["id"]}).scalar() == 0
     good = {**body, "rules": [{**body["rules"][0], "reward": {"coupon_template": _template()}}]}
     with transaction() as conn:
         assert create_campaign(conn, CampaignSpec.model_validate(good))

@@ -66,6 +66,7 @@ def test_a_tick_reads_the_campaign_its_budgets_and_its_multipliers_as_the_separa
         (stored, status, _), now, budgets, multipliers = load_for_tick(conn, campaign.id)
         assert (stored, status) == load_spec(conn, campaign.id)[:2]
         assert multipliers == _rows(conn, f"campaign:{campaign.id}") and len(multipliers) == 1
-        assert budgets.exhausted == exhausted_rules(conn, campaign.id) == {"capped": "points budget exhausted (rule capped)"}
+        exhausted = {"capped": "points budget exhausted (rule capped)"}
+        assert budgets.exhausted == exhausted_rules(conn, campaign.id) == exhausted
         assert budgets.unlimited_points == {"x2", "free"}  # no campaign-wide budget, no budget of their own
         assert now == conn.execute(text("SELECT now()")).scalar_one()

@@ -12,7 +12,8 @@ def _write(member: str, n: int) -> None:
         for i in range(n):
             notify(conn, member_id=member, kind="points", title=f"+{i}", body="b", data={"i": i},
                    idempotency_key=f"{member}:{i}")
-            notify(conn, member_id=member, kind="points", title="dup", body="b", data={}, idempotency_key=f"{member}:{i}")
+            notify(conn, member_id=member, kind="points", title="dup", body="b", data={},
+                   idempotency_key=f"{member}:{i}")
 
 
 async def test_cursor_pages(http, token):

@@ -30,7 +30,8 @@ def own_ip() -> str:
 
 def watching(room: str, member: str, start: datetime, minutes: float, every: int = 30) -> list[dict]:
     out = [ev(room, "enter", member, start)]
-    out += [ev(room, "heartbeat", member, start + timedelta(seconds=s)) for s in range(every, int(minutes * 60) + 1, every)]
+    out += [ev(room, "heartbeat", member, start + timedelta(seconds=s))
+            for s in range(every, int(minutes * 60) + 1, every)]
     return out
 
 

@@ -17,7 +17,8 @@ def _write_log(path, epoch_ms: bool):
     rows = []
     for i in range(1000):
         bot = rng.random() < 0.6
-        ip = f"10.0.{rng.randint(0, 2)}.{rng.randint(1, 5)}" if bot else f"172.16.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        ip = (f"10.0.{rng.randint(0, 2)}.{rng.randint(1, 5)}" if bot
+              else f"172.16.{rng.randint(0, 255)}.{rng.randint(1, 254)}")
         at = start + timedelta(seconds=i * 20 + (0 if bot else rng.randint(0, 19)))
         when = int(at.timestamp() * 1000) if epoch_ms else at.strftime("%Y-%m-%d %H:%M:%S")
         rows.append({"src": ip, "ts": when, "app": rng.choice(["3", "9"] if bot else ["3", "9", "12", "15"]),

@@ -66,10 +66,12 @@ def test_windows_slide():
 
 def test_comment_repetition_and_grants_that_led_to_an_order_by_hand():
     rows = [(5, "comment", "m1", "d1", "10.0.0.1", "hello"), (10, "comment", "m1", "d1", "10.0.0.1", "free coupon"),
-            (20, "comment", "m2", "d2", "10.0.0.2", "free coupon"), (30, "comment", "m3", "d3", "10.0.0.3", "free coupon"),
+            (20, "comment", "m2", "d2", "10.0.0.2", "free coupon"),
+            (30, "comment", "m3", "d3", "10.0.0.3", "free coupon"),
             (25, "comment", "m4", "d4", "10.0.0.4", "hello"),
             # settlement orders and grants: member-only side rows
-            (50, "grant", "m1", "", ""), (60, "grant", "m1", "", ""), (65, "order", "m1", "", ""), (70, "grant", "m1", "", "")]
+            (50, "grant", "m1", "", ""), (60, "grant", "m1", "", ""), (65, "order", "m1", "", ""),
+            (70, "grant", "m1", "", "")]
     spec = FeatureSpec()
 
     def at(seconds, member):

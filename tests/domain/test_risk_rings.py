@@ -9,7 +9,8 @@ from risk.training import event_labels, ring_members
 
 def _log(rows):  # (member, device, ip)
     col = lambda i: np.array([r[i] for r in rows], dtype=object)  # noqa: E731
-    return EventLog(t_ms=np.arange(len(rows), dtype=np.int64) * 1000, etype=np.array(["like"] * len(rows), dtype=object),
+    return EventLog(t_ms=np.arange(len(rows), dtype=np.int64) * 1000,
+                    etype=np.array(["like"] * len(rows), dtype=object),
                     keys={"member": col(0), "device": col(1), "ip": col(2)})
 
 

@@ -21,8 +21,8 @@ def test_campaign_rules_triggers_grants_and_risk(conn):
     campaign, word, watch = unique("camp"), unique("rule-word"), unique("rule-watch")
     spec = {"rules": [{"id": word, "trigger": {"type": "host_command"}},
                       {"id": watch, "trigger": {"type": "watch_minutes", "minutes": 5}}]}
-    conn.execute(text("INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, workflow_id) "
-                      "VALUES (:c, 'c', CAST(:s AS jsonb), 'running', :t, :t, 1, '')"),
+    conn.execute(text("INSERT INTO campaign (campaign_id, name, spec, status, starts_at, ends_at, version, "
+                      "workflow_id) VALUES (:c, 'c', CAST(:s AS jsonb), 'running', :t, :t, 1, '')"),
                  {"c": campaign, "s": json.dumps(spec), "t": when})
     m1, m2 = unique("m"), unique("m")
     key = f"{m1}/watch"

@@ -40,9 +40,10 @@ def test_experiment_arms_in_the_report(conn):
                  {"ms": members, "t": t})
     buyers = [m for m in members if rng.random() < CONVERSION[arms[m]]]
     conn.execute(text("""
-        INSERT INTO settlement (order_id, member_id, room_id, state, goods_paid_fen, risk_decision, risk_score, order_json,
-                                paid_at, confirm_due_at)
-        SELECT 'o-' || m, m, 'room', 'confirmed', 10000, 'allow', 0, '{}', :t, :t FROM unnest(CAST(:ms AS text[])) m"""),
+        INSERT INTO settlement (order_id, member_id, room_id, state, goods_paid_fen, risk_decision, risk_score,
+                                order_json, paid_at, confirm_due_at)
+        SELECT 'o-' || m, m, 'room', 'confirmed', 10000, 'allow', 0, '{}', :t, :t
+        FROM unnest(CAST(:ms AS text[])) m"""),
                  {"ms": buyers, "t": t})
     s = gather(conn, p, get_settings())["sections"]["experiments"]
     mine = {e["experiment_id"]: e for e in s}

@@ -34,16 +34,16 @@ def _viewers(tag: str, start: datetime, hours: int) -> list[SimEvent]:
 
 
 def _bucket_rows(conn, tag: str) -> list[tuple[str, int]]:
-    return conn.execute(text("SELECT entity, bucket FROM risk_agg_bucket WHERE entity LIKE :t OR entity LIKE '100.100.%'"),
-                        {"t": f"{tag}-%"}).all()
+    return conn.execute(text("SELECT entity, bucket FROM risk_agg_bucket "
+                             "WHERE entity LIKE :t OR entity LIKE '100.100.%'"), {"t": f"{tag}-%"}).all()
 
 
 def _served_and_trained(conn, grants, at: datetime, since: datetime) -> tuple[np.ndarray, np.ndarray]:
     at_ms = int(at.timestamp() * 1000)
     keys = {role: np.array(v, dtype=object) for role, v in request_entities(grants).items()}
     keys["room"] = np.array([g.room_id for g in grants], dtype=object)
-    queries = EventLog(t_ms=np.full(len(grants), at_ms, dtype=np.int64), etype=np.array(["grant"] * len(grants), dtype=object),
-                       keys=keys)
+    queries = EventLog(t_ms=np.full(len(grants), at_ms, dtype=np.int64),
+                       etype=np.array(["grant"] * len(grants), dtype=object), keys=keys)
     trained = compute(window_events(conn, since=since, until=at + timedelta(days=1)), queries, FeatureSpec())
     return features_for(conn, grants, at, FeatureSpec()), trained
 
@@ -56,13 +56,14 @@ def test_merged_hours_serve_the_same_features_as_training(conn):
     at += timedelta(minutes=(35 - at.minute) % 60)  # 10-minute and hour edges apart: the 24 h windows differ
     write_events(conn, events)
     conn.execute(text(
-        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, decision, status, model_version, "
-        "hold_above, deny_above, created_at) SELECT 't', 'coupon', m, '', '', '', 'allow', 'allowed', 't', 0.7, 0.95, a "
+        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, decision, status, "
+        "model_version, hold_above, deny_above, created_at) "
+        "SELECT 't', 'coupon', m, '', '', '', 'allow', 'allowed', 't', 0.7, 0.95, a "
         "FROM unnest(CAST(:m AS text[]), CAST(:a AS timestamptz[])) AS x(m, a)"),
         {"m": [f"{tag}-m{i % 4}" for i in range(40)], "a": [start + timedelta(minutes=41 * i) for i in range(40)]})
     assert -1 not in fold(conn, lag_ms=0).values()
-    grants = [GrantRequest(kind="coupon", member_id=f"{tag}-m{v}", device_id=f"{tag}-d{v % 3}", ip=f"100.100.{v % 2}.{v + 1}",
-                           room_id=f"{tag}-room") for v in range(4)]
+    grants = [GrantRequest(kind="coupon", member_id=f"{tag}-m{v}", device_id=f"{tag}-d{v % 3}",
+                           ip=f"100.100.{v % 2}.{v + 1}", room_id=f"{tag}-room") for v in range(4)]
     since = start - timedelta(days=1)
 
     served, trained = _served_and_trained(conn, grants, at, since)
@@ -107,8 +108,8 @@ def test_the_scheduled_merge_runs_in_chunks_and_waits_its_interval(database_url)
     old = now - timedelta(hours=5)
     old -= timedelta(minutes=old.minute % 60 - 5, seconds=old.second)  # 5 past an hour: three of its 10-minute buckets
     with transaction() as conn:
-        write_events(conn, [SimEvent("merge-room", "like", unique("m"), device, "10.6.6.6", old + timedelta(minutes=m), "t")
-                            for m in (0, 12, 31, 47)]
+        write_events(conn, [SimEvent("merge-room", "like", unique("m"), device, "10.6.6.6",
+                                     old + timedelta(minutes=m), "t") for m in (0, 12, 31, 47)]
                      + [SimEvent("merge-room", "like", unique("m"), device, "10.6.6.6", now - timedelta(minutes=m), "t")
                         for m in (1, 15)])
         fold(conn, lag_ms=0)
@@ -125,7 +126,8 @@ def test_the_scheduled_merge_runs_in_chunks_and_waits_its_interval(database_url)
     assert merged[0] == (hour, 4) and all(b > hour + HOUR for b, _ in merged[1:])  # the recent ones stay apart
     assert sum(n for _, n in merged) == 6
     with transaction() as conn:
-        write_events(conn, [SimEvent("merge-room", "like", unique("m"), device, "10.6.6.6", old + timedelta(minutes=20), "t")])
+        write_events(conn, [SimEvent("merge-room", "like", unique("m"), device, "10.6.6.6",
+                                     old + timedelta(minutes=20), "t")])
         fold(conn, lag_ms=0)
     assert compact_if_due(every_s=3600) == 0  # merged a moment ago: not due, the late row waits
     assert len(rows()) == len(merged) + 1

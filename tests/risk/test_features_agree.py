@@ -32,8 +32,9 @@ from tests.conftest import unique
 
 def _decisions(conn, rows):  # (member, kind, at)
     conn.execute(text(
-        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, decision, status, model_version, "
-        "hold_above, deny_above, created_at) SELECT 't', k, m, '', '', '', 'allow', 'allowed', 't', 0.7, 0.95, a "
+        "INSERT INTO risk_decision (reference, kind, member_id, device_id, ip, room_id, decision, status, "
+        "model_version, hold_above, deny_above, created_at) "
+        "SELECT 't', k, m, '', '', '', 'allow', 'allowed', 't', 0.7, 0.95, a "
         "FROM unnest(CAST(:m AS text[]), CAST(:k AS text[]), CAST(:a AS timestamptz[])) AS x(m, k, a)"),
         {"m": [r[0] for r in rows], "k": [r[1] for r in rows], "a": [r[2] for r in rows]})
 
@@ -64,13 +65,14 @@ def test_batch_and_serving_features_are_the_same(conn, aggregates):
     crowd.events += [SimEvent(f"{tag}-r1", "heartbeat", f"{tag}-hb-only", f"{tag}-hbd", "203.0.113.7",
                               start + timedelta(minutes=3 + i), "genuine") for i in range(0, 60, 2)]
     members = sorted({e.member_id for e in crowd.events})
-    decisions = [(m, rng.choice(["coupon", "campaign_points", "order_points"]), start + timedelta(seconds=rng.uniform(0, 2400)))
-                 for m in rng.sample(members, 20) for _ in range(3)]
+    decisions = [(m, rng.choice(["coupon", "campaign_points", "order_points"]),
+                  start + timedelta(seconds=rng.uniform(0, 2400))) for m in rng.sample(members, 20) for _ in range(3)]
     # the last ones let the first minutes leave the hour: distinct counts must slide the same way
     checkpoints = [start + timedelta(minutes=m, milliseconds=0.5) for m in (12, 27, 41, 61.5, 64, 67)]
     grants = [GrantRequest(kind="campaign_points", member_id=e.member_id, device_id=e.device_id, ip=e.ip,
                            room_id=e.room_id) for e in rng.sample(crowd.events, 60)]
-    grants += [GrantRequest(kind="coupon", member_id=m, device_id=f"{tag}-v6d", ip="2001:db8:1:2::9") for m in members[:3]]
+    grants += [GrantRequest(kind="coupon", member_id=m, device_id=f"{tag}-v6d", ip="2001:db8:1:2::9")
+               for m in members[:3]]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-nat-0", device_id=f"{tag}-natd-0", ip="198.51.100.1")]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-hb-only", device_id=f"{tag}-hbd", ip="203.0.113.7")]
     grants += [GrantRequest(kind="coupon", member_id=f"{tag}-odd", device_id=f"{tag}-odd", ip="not-an-ip"),

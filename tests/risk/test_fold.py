@@ -72,8 +72,8 @@ def test_last_times_stay_newest_first_when_a_late_event_arrives(conn):
     device, t0 = unique("late-dev"), datetime.now(timezone.utc) - timedelta(minutes=5)
 
     def fold_at(*seconds):
-        write_events(conn, [SimEvent("fold-room", "like", unique("m"), device, "10.4.4.4", t0 + timedelta(seconds=s), "t")
-                            for s in seconds])
+        write_events(conn, [SimEvent("fold-room", "like", unique("m"), device, "10.4.4.4",
+                                     t0 + timedelta(seconds=s), "t") for s in seconds])
         fold(conn, lag_ms=0)
         return [round((ms - t0.timestamp() * 1000) / 1000) for ms in conn.execute(text(
             "SELECT recent_acts FROM risk_agg_entity WHERE kind = 'device' AND entity = :d"), {"d": device}).scalar()]

@@ -68,7 +68,8 @@ def test_a_rolled_back_id_is_given_up_after_the_wait(database_url, monkeypatch):
 def test_a_restarted_worker_replays_the_day_and_keeps_account_ages(database_url):
     member, device, now = unique("old-fan"), unique("d"), datetime.now(timezone.utc)
     with transaction() as conn:
-        write_events(conn, [_like(member, device, now - timedelta(days=3)), _like(member, device, now - timedelta(hours=2)),
+        write_events(conn, [_like(member, device, now - timedelta(days=3)),
+                            _like(member, device, now - timedelta(hours=2)),
                             _like(member, device, now - timedelta(minutes=1))])
     restarted = MemoryFollower()
     at_ms = int(now.timestamp() * 1000)

@@ -26,10 +26,10 @@ def test_old_buckets_pairs_and_presence_go_first_seen_stays_and_it_waits_an_hour
     now = datetime.now(timezone.utc)
     old, recent = unique("old-dev"), unique("new-dev")
     with transaction() as conn:
-        write_events(conn, [SimEvent("prune-room", "enter", unique("m"), old, "10.5.5.5", now - timedelta(days=3, minutes=i),
-                                     "t") for i in range(5)]
-                     + [SimEvent("prune-room", "enter", unique("m"), recent, "10.5.5.6", now - timedelta(minutes=i), "t")
-                        for i in range(5)])
+        write_events(conn, [SimEvent("prune-room", "enter", unique("m"), old, "10.5.5.5",
+                                     now - timedelta(days=3, minutes=i), "t") for i in range(5)]
+                     + [SimEvent("prune-room", "enter", unique("m"), recent, "10.5.5.6",
+                                 now - timedelta(minutes=i), "t") for i in range(5)])
         fold(conn, lag_ms=0)
     before = _rows(old)
     assert before["bucket"] > 0 and before["pair"] > 0 and before["presence"] == 5 and before["entity"] == 1

@@ -119,7 +119,8 @@ def test_a_model_trained_before_a_feature_was_redefined_falls_back_to_rules(conn
     old = RiskModel.from_bytes(current.to_bytes())
     old.trained_names = tuple(n.replace("member_action_gap_s", "member_gap_s") for n in current.trained_names)
     for model, fits in ((current, True), (old, False)):
-        assert promote(conn, save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None), "test", force=True).promoted
+        saved = save_model(conn, model, {"roc_auc": 1.0}, since=None, until=None)
+        assert promote(conn, saved, "test", force=True).promoted
         verdict = get_scorer().score(conn, [_request()])[0]
         assert verdict.model_version.startswith("rules-v1 (model cla-") != fits, verdict.model_version
 

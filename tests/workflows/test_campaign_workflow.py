@@ -48,8 +48,8 @@ async def test_schedule_starts_it_and_pause_update_resume_stop(client, worker, m
     monkeypatch.setattr(get_settings(), "campaign_ticks_per_run", 5)  # continue-as-new often
     room = new_room()
     start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=3)
-    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 3}, "limits": {"per_viewer": 9}}],
-                start=start)
+    body = spec(room, [{"id": "share", "trigger": {"type": "share"}, "reward": {"points": 3},
+                        "limits": {"per_viewer": 9}}], start=start)
     s = CampaignSpec.model_validate(body)
     cid = s.id
     # Fresh viewers: shared ids from other tests would pile up risk history and be held for review.
@@ -155,7 +155,8 @@ async def test_a_quiet_rooms_event_wakes_its_lane_waiting_on_the_timer(client, w
 
 def _ticked_once(cid: str) -> bool:
     with transaction() as conn:
-        return conn.execute(text("SELECT count(*) FROM campaign_cursor WHERE campaign_id = :c"), {"c": cid}).scalar() > 0
+        return conn.execute(text("SELECT count(*) FROM campaign_cursor WHERE campaign_id = :c"),
+                            {"c": cid}).scalar() > 0
 
 
 def _completed_with(history, result: dict) -> int:
