@@ -122,6 +122,6 @@ FLAGS_JSON = ("(SELECT coalesce(json_agg(json_build_array(b.rule_id, b.exhausted
 def budget_flags(rows: list) -> BudgetFlags:
     """What a tick needs of the budgets before taking from them, from FLAGS_JSON's rows."""
     free = {rule: unlimited for rule, _, _, unlimited in rows}
-    unlimited = {r for r, unlimited in free.items() if unlimited and r} if free.get("") else set()
+    unlimited = {r for r, no_budget in free.items() if no_budget and r} if free.get("") else set()
     return BudgetFlags(exhausted={rule: why for rule, why, exhausted, _ in rows if exhausted},
                        unlimited_points=unlimited)

@@ -41,9 +41,9 @@ def blocked_reasons(requests: list[GrantRequest], blocks: list) -> dict[int, lis
                 if kind == "network"]
     out: dict[int, list[str]] = {}
     for i, request in enumerate(requests):
-        named = (("device", request.device_id), ("ip", request.ip), ("member", request.member_id))
         reasons = [f"{kind} {value} is blocked: {exact[(kind, value)]}"
-                   for kind, value in named if value and (kind, value) in exact] if exact else []
+                   for kind, value in (("device", request.device_id), ("ip", request.ip), ("member", request.member_id))
+                   if value and (kind, value) in exact] if exact else []
         if request.ip and networks:
             try:
                 address = ipaddress.ip_address(request.ip)
