@@ -19,6 +19,7 @@ from activities import campaign_budget as budget
 from activities import ledger
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
+from core.db import planned_each_call
 from core.pgarray import array_literal
 from core.settings import get_settings
 from models.risk_base import Decision, GrantRequest, RiskVerdict
@@ -48,13 +49,17 @@ def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
     return decision
 
 
+# Both over campaign_grant, which grows by thousands a second: planned on every call (core.db.planned_each_call)
+RECENT_COUPONS = ("SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(CAST(%(m)s AS text[])) "
+                  "AND reward_kind = 'coupon' AND status IN ('granted', 'held') AND created_at > %(since)s "
+                  "GROUP BY member_id")
+ALREADY_DECIDED = "SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(CAST(%(k)s AS text[]))"
+
+
 def _recent_coupons(conn: Connection, members: list[str], now: datetime) -> Counter:
     window = timedelta(seconds=get_settings().coupon_cap_window_seconds)
-    rows = conn.execute(text(
-        "SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(CAST(:m AS text[])) "
-        "AND reward_kind = 'coupon' AND status IN ('granted', 'held') AND created_at > :since GROUP BY member_id"),
-        {"m": array_literal(members), "since": now - window}).all()
-    return Counter(dict(rows))
+    return Counter(dict(planned_each_call(conn, RECENT_COUPONS, {"m": array_literal(members),
+                                                                  "since": now - window})))
 
 
 # one statement per batch: arrays of the columns (executemany costs a round of parameter handling per row)
@@ -87,9 +92,7 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     out = BatchOutcome()
     if not grants:
         return out
-    done = set(conn.execute(text("SELECT idempotency_key FROM campaign_grant "
-                                 "WHERE idempotency_key = ANY(CAST(:k AS text[]))"),
-                            {"k": array_literal([g.key for g in grants])}).scalars())
+    done = {key for (key,) in planned_each_call(conn, ALREADY_DECIDED, {"k": array_literal([g.key for g in grants])})}
     fresh = sorted((g for g in grants if g.key not in done), key=lambda g: (g.member_id, g.key))
     coupon_members = sorted({g.member_id for g in fresh if g.kind == "coupon"})
     for m in coupon_members:  # sorted: racing campaigns lock members in the same order

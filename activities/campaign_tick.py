@@ -27,7 +27,7 @@ from activities.campaign_lane import LaneCursors, keep_ticking, may_linger
 from activities.campaign_rewards import Grant
 from activities.campaign_store import load_for_tick, load_spec, summarize
 from activities.multipliers import end_rows, ensure_multipliers
-from core.db import transaction
+from core.db import planned_each_call, transaction
 from core.settings import get_settings
 from core.stopwatch import Stopwatch
 from domain.errors import BadInput
@@ -51,6 +51,12 @@ def run_window(spec: CampaignSpec, window_start: datetime | None) -> tuple[str, 
     return f"{spec.id}@{window_start:%Y%m%dT%H%M}", moved
 
 
+# room_event grows by thousands a second: planned on every call (core.db.planned_each_call)
+SEEN_BEFORE = ("SELECT m.member_id FROM unnest(CAST(%(m)s AS text[]), CAST(%(f)s AS bigint[])) "
+               "AS m(member_id, first_id) WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.member_id = m.member_id "
+               "AND e.room_id = ANY(%(rooms)s) AND e.id < m.first_id AND e.first_in_quarter)")
+
+
 def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: list[Ev], known: dict) -> set[str]:
     """The batch's members with an earlier event in the room (or shop): no newcomer grant for them. Only
     members the trigger state does not know yet are looked up (one index probe each): the others have
@@ -69,11 +75,8 @@ def _seen_before(conn: Connection, spec: CampaignSpec, room_id: str, events: lis
     rooms = [room_id]
     if "shop" in scopes:
         rooms = list(conn.execute(text(SHOP_ROOMS), {"r": room_id}).scalars())
-    return set(conn.execute(text(
-        "SELECT m.member_id FROM unnest(CAST(:m AS text[]), CAST(:f AS bigint[])) AS m(member_id, first_id) "
-        "WHERE EXISTS (SELECT 1 FROM room_event e WHERE e.member_id = m.member_id AND e.room_id = ANY(:rooms) "
-        "AND e.id < m.first_id AND e.first_in_quarter)"),
-        {"m": list(first), "f": list(first.values()), "rooms": rooms}).scalars())
+    return {member for (member,) in planned_each_call(conn, SEEN_BEFORE, {"m": list(first), "f": list(first.values()),
+                                                                          "rooms": rooms})}
 
 
 def tick_room(conn: Connection, run_id: str, spec: CampaignSpec, room_id: str, *, exhausted: dict[str, str],

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from activities import campaign_tick as tick_module
 from activities.campaign_grants import release_held_grant
@@ -14,7 +14,7 @@ from activities.campaign_lane import LaneCursors
 from activities.campaign_store import create_campaign
 from activities.campaign_tick import campaign_tick
 from activities.intake import ingest
-from core.db import get_engine, transaction
+from core.db import planned_each_call, transaction
 from domain.campaigns.spec import CampaignSpec
 from models.campaign_run import TickInput
 from models.risk_base import Decision, RiskVerdict
@@ -177,7 +177,7 @@ def test_a_tick_leaves_its_garbage_to_reference_counting_not_to_the_collector(mo
     assert cyclic < 100  # 0 here; 332 while the evaluator held its trigger methods bound (its matches with it)
 
 
-def test_first_visit_grants_newcomers_once_and_looks_up_only_members_new_to_the_state():
+def test_first_visit_grants_newcomers_once_and_looks_up_only_members_new_to_the_state(monkeypatch):
     """A member with an earlier event in the room (here before the campaign's window) is no newcomer. Each
     tick looks up only the members its trigger state does not know yet: one index probe per member, not
     per member per tick."""
@@ -186,19 +186,17 @@ def test_first_visit_grants_newcomers_once_and_looks_up_only_members_new_to_the_
                                             ev(r, "enter", f"{r}-old", T0), ev(r, "enter", f"{r}-new", T0)])
     looked_up: list[set] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):
-        if "first_id" in statement:
-            looked_up.append(set(parameters["m"]))
-    event.listen(get_engine(), "before_cursor_execute", capture)
-    try:
-        campaign_tick(TickInput(campaign_id=cid))
-        with transaction() as conn:
-            ingest(conn, room, [ev(room, "heartbeat", f"{room}-old", T0 + timedelta(seconds=30)),
-                                ev(room, "heartbeat", f"{room}-new", T0 + timedelta(seconds=30)),
-                                ev(room, "enter", f"{room}-late", T0 + timedelta(seconds=31))])
-        campaign_tick(TickInput(campaign_id=cid))
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", capture)
+    def noting_lookups(conn, sql, params):  # the real query, its members noted
+        if sql == tick_module.SEEN_BEFORE:
+            looked_up.append(set(params["m"]))
+        return planned_each_call(conn, sql, params)
+    monkeypatch.setattr(tick_module, "planned_each_call", noting_lookups)
+    campaign_tick(TickInput(campaign_id=cid))
+    with transaction() as conn:
+        ingest(conn, room, [ev(room, "heartbeat", f"{room}-old", T0 + timedelta(seconds=30)),
+                            ev(room, "heartbeat", f"{room}-new", T0 + timedelta(seconds=30)),
+                            ev(room, "enter", f"{room}-late", T0 + timedelta(seconds=31))])
+    campaign_tick(TickInput(campaign_id=cid))
     assert looked_up == [{f"{room}-old", f"{room}-new"}, {f"{room}-late"}]
     assert [(g[0], g[1]) for g in _grants(cid)] == [("newcomer", f"{room}-late"), ("newcomer", f"{room}-new")]
 
