@@ -60,7 +60,7 @@ from bench.cpu import CpuMeter, python_loop_us
 from bench.cpu_load import HeldBack
 from bench.statements import start_counting, top_statements
 from bench.stack import bench_stack, emit
-from core.db import transaction
+from core.db import planned_each_call, transaction
 from core.gc_tuning import tune_gc
 from core.id_holes import IdHoles
 from core.settings import PROJECT_ROOT, get_settings
@@ -104,24 +104,29 @@ def _batches(sessions: list[list[dict]], size: int) -> list[tuple[str, bytes, in
 # The grants after the cursor and the holes, each down the primary key. With the campaign's filter beside
 # them, a planner without statistics yet (campaign_grant grows from empty during the run) went through the
 # campaign's index and re-read every grant of the run on each poll (6.8 ms at 37,000 grants, growing):
-# the measuring took cores from what it measured. Materialized, the filter applies to the new rows only.
-_NEW_GRANTS = text(
-    "WITH fresh AS MATERIALIZED (SELECT id, campaign_id, source_event_id FROM campaign_grant WHERE id > :after "
-    "UNION ALL SELECT id, campaign_id, source_event_id FROM campaign_grant "
-    "WHERE id = ANY(CAST(:holes AS bigint[])) AND id <= :after) "
-    "SELECT g.id, extract(epoch FROM clock_timestamp() - e.received_at), extract(epoch FROM e.received_at) "
-    "FROM fresh g JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c ORDER BY g.id")
+# the measuring took cores from what it measured. Materialized, the filter applies to the new rows only,
+# and planned on every poll (core.db.planned_each_call): a generic plan made in the run's first seconds
+# read the whole table. A poll notes only when each grant was seen; its event's arrival is looked up once
+# after the run (Poller.delays): joining room_event on every poll cost PostgreSQL ~50 us a grant meanwhile.
+_NEW_GRANTS = (
+    "WITH fresh AS MATERIALIZED (SELECT id, campaign_id FROM campaign_grant WHERE id > %(after)s "
+    "UNION ALL SELECT id, campaign_id FROM campaign_grant WHERE id = ANY(CAST(%(holes)s AS bigint[])) "
+    "AND id <= %(after)s) "
+    "SELECT id, extract(epoch FROM clock_timestamp()) FROM fresh WHERE campaign_id = %(c)s ORDER BY id")
+_ARRIVALS = text(
+    "SELECT g.id, extract(epoch FROM e.received_at) FROM campaign_grant g "
+    "JOIN room_event e ON e.id = g.source_event_id WHERE g.campaign_id = :c")
 
 
 class Poller(threading.Thread):
-    """Notes when grants become visible and the delay from their event's arrival. Ticks of several rooms
-    commit concurrently, so grant ids become visible out of order: an id skipped over is a hole, looked
-    for again on every poll until it appears (or for `hole_wait_s`: a rolled-back id never does)."""
+    """Notes when grants become visible (the database's clock). Ticks of several rooms commit concurrently,
+    so grant ids become visible out of order: an id skipped over is a hole, looked for again on every poll
+    until it appears (or for `hole_wait_s`: a rolled-back id never does)."""
 
     def __init__(self, campaign_id: str, hole_wait_s: float = 60.0):
         super().__init__(daemon=True)
-        self.campaign_id, self.delays, self.stop_flag, self.last = campaign_id, [], False, 0
-        self.arrivals: list[float] = []  # each grant's event arrival (epoch s), for the delay over time
+        self.campaign_id, self.stop_flag, self.last = campaign_id, False, 0
+        self.seen: dict[int, float] = {}  # grant id -> when a poll first saw it (epoch s)
         self.holes, self.hole_wait_s = IdHoles(), hole_wait_s
 
     def run(self) -> None:
@@ -131,16 +136,24 @@ class Poller(threading.Thread):
 
     def poll(self) -> None:
         with transaction() as conn:
-            rows = conn.execute(_NEW_GRANTS, {"c": self.campaign_id, "after": self.last,
-                                              "holes": self.holes.ids()}).all()
+            rows = planned_each_call(conn, _NEW_GRANTS, {"c": self.campaign_id, "after": self.last,
+                                                         "holes": self.holes.ids()})
         now, ids = time.monotonic(), [r[0] for r in rows]
         self.holes.found(i for i in ids if i <= self.last)
         newer = [i for i in ids if i > self.last]
         self.holes.passed(self.last, newer, now)
         self.holes.give_up(now - self.hole_wait_s)
         self.last = newer[-1] if newer else self.last
-        self.delays += [float(d) for _, d, _ in rows]
-        self.arrivals += [float(a) for _, _, a in rows]
+        self.seen.update((grant_id, float(at)) for grant_id, at in rows)
+
+    def delays(self) -> tuple[list[float], list[float]]:
+        """(arrivals, delays) of the grants seen, in id order: each one's event arrival (epoch s) and the
+        seconds from it until a poll saw the grant."""
+        with transaction() as conn:
+            arrived = {grant_id: float(at) for grant_id, at in conn.execute(_ARRIVALS, {"c": self.campaign_id})}
+        pairs = [(arrived[grant_id], seen - arrived[grant_id]) for grant_id, seen in sorted(self.seen.items())
+                 if grant_id in arrived]  # (a grant without a source event has no arrival)
+        return [a for a, _ in pairs], [d for _, d in pairs]
 
 
 def _percentile(ordered: list[float], q: float) -> float:
@@ -432,10 +445,10 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
     emit({"events": total, "target_rate": args.rate, "duration_s": args.duration,
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
-          "grants": len(poller.delays), "grants_per_event": round(len(poller.delays) / max(1, total), 3),
+          "grants": len(poller.seen), "grants_per_event": round(len(poller.seen) / max(1, total), 3),
           "watch_minutes": args.watch_minutes, "hold_back_cores": args.hold_back_cores,
           "p50_until_written_s": round(float(written or 0), 3),
-          **delay_figures(poller.arrivals, poller.delays), **committed,
+          **delay_figures(*poller.delays()), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
           "risk_fold_backlog_at_catch_up": fold_backlog, "risk_scorer": args.risk_scorer,
