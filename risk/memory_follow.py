@@ -101,7 +101,9 @@ class MemoryFollower:
         fold = self.memory.fold_events if source == "room_event" else self.memory.fold_decisions
         holes, folded = self.holes[source], 0
         if holes:
-            found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": holes.ids()}).fetchall()
+            # planned each time (unprepared): a generic plan cached while the table was small would read all of it
+            found = raw.execute(f"{_SELECT[source]} WHERE id = ANY(%(ids)s)", {"ids": holes.ids()},
+                                prepare=False).fetchall()
             self._fold(fold, found)
             holes.found(row[0] for row in found)
             folded += len(found)
