@@ -53,6 +53,14 @@ _FIELD_OF = {"heartbeat": HEARTBEATS, "enter": CHURN, "leave": CHURN, "comment":
 assert set(CHURN_TYPES) == {t for t, f in _FIELD_OF.items() if f == CHURN}
 
 
+def _move(slots: tuple, grain: int) -> None:
+    """Each (dict, sub) in `slots` seen at `grain`, unless seen later."""
+    pairs = iter(slots)
+    for last, sub in zip(pairs, pairs):
+        if last.get(sub, -1) < grain:
+            last[sub] = grain
+
+
 class AggregateMemory:
     """Per kind (device, ip, network, member) and entity: buckets of counts, last-seen pairs and action
     times. Keyed by kind first, so a fold makes no key tuples: most events are a viewer's heartbeat,
@@ -63,7 +71,8 @@ class AggregateMemory:
         self.pairs: dict[tuple[str, str], dict[str, dict[str, int]]] = {}  # -> sub_kind -> sub -> last grain
         self.presence: dict[tuple[str, str, str, str], int] = {}  # (member, device, ip, room) -> last grain
         # (member, device, ip, room) -> (bucket, presence grain, its roles' counts, the member's entity, its
-        # entities' records or None) as of its last event: the next in the same bucket and grain adds to those
+        # entities' records or None, the dicts its pairs move in or None) as of its last event: the next in the
+        # same bucket and grain adds to those, the next in a new grain moves the pairs through those dicts
         self.watching: dict[tuple[str, str, str, str], tuple] = {}
         # kind -> entity -> [first_ms, last actions (newest first), comment_ms, comment text]
         self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
@@ -95,6 +104,28 @@ class AggregateMemory:
                 if last.get(sub, -1) < grain:
                     last[sub] = grain
 
+    def _pair_slots(self, member: str, device: str, ip: str, room: str) -> tuple:
+        """The last-seen dicts a viewer's pairs move in, each with its sub-entity, flat (dict, sub, dict, sub,
+        ...): kept in the viewer's `watching` entry, so a new grain moves them without finding them again."""
+        network = cached_network_of(ip) if ip else ""
+        slots = []
+        for kind, entity, subs in (("device", device, (("member", member), ("room", room))),
+                                   ("ip", ip, (("member", member), ("room", room))),
+                                   ("network", network, (("member", member), ("room", room))),
+                                   ("member", member, (("room", room), ("ip", ip), ("device", device)))):
+            if not entity:
+                continue
+            by_kind = self.pairs.get((kind, entity))
+            if by_kind is None:
+                by_kind = self.pairs[(kind, entity)] = {}
+            for sub_kind, sub in subs:
+                if sub:
+                    last = by_kind.get(sub_kind)
+                    if last is None:
+                        last = by_kind[sub_kind] = {}
+                    slots += (last, sub)
+        return tuple(slots)
+
     @staticmethod
     def _act(known: list, t: int) -> None:
         """An action at `t` into the entity's first time and last actions (newest first, at most RECENT_ACTS)."""
@@ -113,9 +144,10 @@ class AggregateMemory:
 
         Most rows are a viewer's next event in the same bucket and grain as its last one: `watching` keeps,
         per viewer, the counts that event adds to and its entities' records, so such a row is a lookup and a
-        few increments (a heartbeat), or those and its entities' last actions (a like, a comment). Only a
-        viewer's first event in a bucket or grain, or a late one, takes the full path: its entities'
-        buckets, its pairs, and then the viewer's entry in `watching`."""
+        few increments (a heartbeat), or those and its entities' last actions (a like, a comment). A viewer's
+        first event in a new grain of the same bucket moves its pairs through the dicts its entry keeps. Only
+        its first event in a bucket, or a late one, takes the full path: its entities' buckets, its pairs,
+        and then the viewer's entry in `watching`."""
         stores = tuple(self.buckets[kind] for kind in KINDS)
         acted = tuple(self.entities[kind] for kind in KINDS)
         members, presence, watching, field_of, act = (self.entities["member"], self.presence, self.watching,
@@ -124,6 +156,15 @@ class AggregateMemory:
             bucket, grain, seen = t - t % BUCKET_MS, t - t % PAIR_GRAIN_MS, (member, device, ip, room)
             field = field_of.get(etype)
             hot = watching.get(seen)
+            if hot is not None and hot[0] == bucket and hot[1] < grain:
+                # The viewer's first event in a new pair grain, in the same bucket: every watching viewer at
+                # once at each grain edge. Its counts stay; its pairs move, in the dicts its entry keeps (the
+                # full path found them again: a burst of 2 s of CPU within 5 s, every 5 minutes, at 20,000/s).
+                slots = hot[5] or self._pair_slots(member, device, ip, room)
+                if presence.get(seen, -1) < grain:
+                    presence[seen] = grain
+                    _move(slots, grain)
+                hot = watching[seen] = (bucket, presence[seen]) + hot[2:5] + (slots,)
             if hot is not None and hot[0] == bucket and hot[1] >= grain:
                 for counts in hot[2]:
                     counts[EVENTS] += 1
@@ -143,6 +184,7 @@ class AggregateMemory:
                     continue
                 network = cached_network_of(ip) if ip else ""  # for the entities' records, below
             else:
+                slots = hot[5] if hot is not None else None  # the same viewer's: any bucket's entry has them
                 hot = None
                 network = cached_network_of(ip) if ip else ""
                 touched = []
@@ -160,11 +202,8 @@ class AggregateMemory:
                         touched.append(counts)
                 if presence.get(seen, -1) < grain:  # a watching viewer's pairs move once per grain
                     presence[seen] = grain
-                    subs = (("member", member), ("room", room))
-                    self._pairs("device", device, subs, grain)
-                    self._pairs("ip", ip, subs, grain)
-                    self._pairs("network", network, subs, grain)
-                    self._pairs("member", member, (("room", room), ("ip", ip), ("device", device)), grain)
+                    slots = slots or self._pair_slots(member, device, ip, room)
+                    _move(slots, grain)
             if field == HEARTBEATS:
                 known = None
                 if member:
@@ -173,7 +212,7 @@ class AggregateMemory:
                         known = members[member] = [t, [], None, ""]
                     elif t < known[FIRST]:
                         known[FIRST] = t
-                watching[seen] = (bucket, presence[seen], tuple(touched), known, None)
+                watching[seen] = (bucket, presence[seen], tuple(touched), known, None, slots)
                 continue
             records = []
             for store, entity in zip(acted, (device, ip, network, member)):
@@ -188,9 +227,9 @@ class AggregateMemory:
             if text and member:
                 self._comment(known, text, member, t, grain)
             if hot is None:
-                watching[seen] = (bucket, presence[seen], tuple(touched), known, tuple(records))
+                watching[seen] = (bucket, presence[seen], tuple(touched), known, tuple(records), slots)
             else:  # a heartbeat's entry, its entities' records now known
-                watching[seen] = hot[:4] + (tuple(records),)
+                watching[seen] = hot[:4] + (tuple(records), hot[5])
 
     def _comment(self, known: list, text: str, member: str, t: int, grain: int) -> None:
         """The member's latest comment (a tie: the larger text, as the SQL) and the text's commenters."""
@@ -258,7 +297,7 @@ class AggregateMemory:
         networks with nothing newer (a member's entity stays: its account age must not restart).
         Returns how many entries went."""
         dropped = 0
-        self.watching.clear()  # a cache of bucket counts, some of which go now
+        self.watching.clear()  # a cache of bucket counts and pair dicts, some of which go now
         for store in self.buckets.values():
             for entity in list(store):
                 per = store[entity]

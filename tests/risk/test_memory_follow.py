@@ -149,6 +149,29 @@ def test_a_viewers_next_likes_and_comments_count_as_the_first_did():
     assert network["events_24h"][0] == len(rows)
 
 
+def test_a_new_grain_moves_every_viewers_pairs_as_the_full_fold_does():
+    """At a pair-grain edge inside a bucket, each viewer's pairs move through the dicts its entry keeps: after
+    every row (a prune between) the pairs and presence are the full fold's, and they did move."""
+    minute, hour = 60_000, 3_600_000
+    viewers = [(f"m{i}", f"d{i}", f"10.1.{i % 3}.{i}", "r") for i in range(6)]  # IPs and networks shared
+    start = 1_000 * hour + 2 * minute  # 3 minutes before a grain edge, 8 before a bucket edge
+    rows = [(i, start + i * 15_000, "heartbeat" if i % 5 else "like", *viewers[i % len(viewers)], "")
+            for i in range(60)]  # 15 minutes
+    shortcut, full = AggregateMemory(), AggregateMemory()
+    moved = set()
+    for i, row in enumerate(rows):
+        if i == 40:  # 12 minutes past: every pair so far (at most at the 10-minute grain) goes
+            for memory in (shortcut, full):
+                memory.prune(row[1] - minute)
+            assert not shortcut.pairs
+        shortcut.fold_events([row])
+        full.fold_events([row])
+        full.watching.clear()  # never the shortcut
+        assert shortcut.pairs == full.pairs and shortcut.presence == full.presence, i
+        moved.add(shortcut.pairs[("member", row[3])]["room"]["r"])
+    assert len(moved) == 4  # grains at 0, 5, 10 and 15 minutes: the rows run from 2 to 17
+
+
 def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkeypatch):
     from core.settings import get_settings
 
