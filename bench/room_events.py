@@ -396,7 +396,9 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
         with transaction() as conn:
             start_counting(conn)
     started = time.monotonic()
-    print(f"posting {total:,} events at {args.rate:,}/s", file=sys.stderr, flush=True)  # profilers start here
+    # profilers start here; the stamps' start places the risk memory's bucket and grain edges in the run
+    print(f"posting {total:,} events at {args.rate:,}/s, stamped from {start:%H:%M:%S} UTC", file=sys.stderr,
+          flush=True)
     laps: list[dict] = []
     speeds: list[float] = []
 
