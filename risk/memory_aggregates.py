@@ -87,44 +87,33 @@ class AggregateMemory:
         counts[field] += 1
 
     def _pair(self, kind: str, entity: str, sub_kind: str, sub: str, grain: int) -> None:
-        self._pairs(kind, entity, ((sub_kind, sub),), grain)
+        _move(self._slots(kind, entity, ((sub_kind, sub),)), grain)
 
-    def _pairs(self, kind: str, entity: str, subs: tuple, grain: int) -> None:
-        """The entity's last-seen grain of each (sub_kind, sub): one lookup of the entity for all of them."""
+    def _slots(self, kind: str, entity: str, subs: tuple) -> list:
+        """The entity's last-seen dict of each (sub_kind, sub), flat with its sub: [dict, sub, dict, sub, ...].
+        One lookup of the entity for all of them."""
         if not entity:
-            return
+            return []
         by_kind = self.pairs.get((kind, entity))
         if by_kind is None:
             by_kind = self.pairs[(kind, entity)] = {}
+        slots = []
         for sub_kind, sub in subs:
             if sub:
                 last = by_kind.get(sub_kind)
                 if last is None:
                     last = by_kind[sub_kind] = {}
-                if last.get(sub, -1) < grain:
-                    last[sub] = grain
+                slots += (last, sub)
+        return slots
 
     def _pair_slots(self, member: str, device: str, ip: str, room: str) -> tuple:
-        """The last-seen dicts a viewer's pairs move in, each with its sub-entity, flat (dict, sub, dict, sub,
-        ...): kept in the viewer's `watching` entry, so a new grain moves them without finding them again."""
+        """The last-seen dicts a viewer's pairs move in, with their subs: kept in the viewer's `watching`
+        entry, so a new grain moves them without finding them again."""
         network = cached_network_of(ip) if ip else ""
-        slots = []
-        for kind, entity, subs in (("device", device, (("member", member), ("room", room))),
-                                   ("ip", ip, (("member", member), ("room", room))),
-                                   ("network", network, (("member", member), ("room", room))),
-                                   ("member", member, (("room", room), ("ip", ip), ("device", device)))):
-            if not entity:
-                continue
-            by_kind = self.pairs.get((kind, entity))
-            if by_kind is None:
-                by_kind = self.pairs[(kind, entity)] = {}
-            for sub_kind, sub in subs:
-                if sub:
-                    last = by_kind.get(sub_kind)
-                    if last is None:
-                        last = by_kind[sub_kind] = {}
-                    slots += (last, sub)
-        return tuple(slots)
+        viewer = (("member", member), ("room", room))
+        return tuple(self._slots("device", device, viewer) + self._slots("ip", ip, viewer)
+                     + self._slots("network", network, viewer)
+                     + self._slots("member", member, (("room", room), ("ip", ip), ("device", device))))
 
     @staticmethod
     def _act(known: list, t: int) -> None:
