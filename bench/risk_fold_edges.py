@@ -32,8 +32,7 @@ def _rows(duration_s: float, rate: int, seed: int) -> list[tuple]:
     rows = []
     for session in _sessions([f"bench-room-{i}" for i in range(4)], rate, duration_s, start, seed):
         for e in session:
-            at = e["occurred_at"]
-            t_ms = int((datetime.fromisoformat(at) if isinstance(at, str) else at).timestamp() * 1000)
+            t_ms = int(datetime.fromisoformat(e["occurred_at"]).timestamp() * 1000)
             text = (e.get("payload") or {}).get("text", "") if e["type"] == "comment" else ""
             rows.append((0, t_ms, e["type"], e.get("member_id") or "", e.get("device_id") or "", e.get("ip") or "",
                          e["room_id"], text.strip().lower()[:200]))

@@ -145,16 +145,16 @@ class AggregateMemory:
             bucket, grain, seen = t - t % BUCKET_MS, t - t % PAIR_GRAIN_MS, (member, device, ip, room)
             field = field_of.get(etype)
             hot = watching.get(seen)
-            if hot is not None and hot[0] == bucket and hot[1] < grain:
-                # The viewer's first event in a new pair grain, in the same bucket: every watching viewer at
-                # once at each grain edge. Its counts stay; its pairs move, in the dicts its entry keeps (the
-                # full path found them again: a burst of 2 s of CPU within 5 s, every 5 minutes, at 20,000/s).
-                slots = hot[5] or self._pair_slots(member, device, ip, room)
-                if presence.get(seen, -1) < grain:
-                    presence[seen] = grain
-                    _move(slots, grain)
-                hot = watching[seen] = (bucket, presence[seen]) + hot[2:5] + (slots,)
-            if hot is not None and hot[0] == bucket and hot[1] >= grain:
+            if hot is not None and hot[0] == bucket:
+                if hot[1] < grain:
+                    # The viewer's first event in a new pair grain: every watching viewer at once at each grain
+                    # edge. Its counts stay; its pairs move, in the dicts its entry keeps (the full path found
+                    # them again: a burst of 2 s of CPU within 5 s, every 5 minutes, at 20,000/s).
+                    slots = hot[5] or self._pair_slots(member, device, ip, room)
+                    if presence.get(seen, -1) < grain:
+                        presence[seen] = grain
+                        _move(slots, grain)
+                    hot = watching[seen] = (bucket, presence[seen]) + hot[2:5] + (slots,)
                 for counts in hot[2]:
                     counts[EVENTS] += 1
                     if field is not None:
