@@ -76,6 +76,10 @@ class AggregateMemory:
         self.watching: dict[tuple[str, str, str, str], tuple] = {}
         # kind -> entity -> [first_ms, last actions (newest first), comment_ms, comment text]
         self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
+        # One int object per bucket and grain: the millions of pair times and bucket keys share a few, where
+        # each row made its own (32 bytes apiece, and a read's count of a network's accounts chased them
+        # across memory: about a tenth of a read)
+        self.edges: dict[int, int] = {}
 
     def _count(self, kind: str, entity: str, bucket: int, field: int) -> None:
         per = self.buckets[kind].get(entity)
@@ -83,7 +87,7 @@ class AggregateMemory:
             per = self.buckets[kind][entity] = {}
         counts = per.get(bucket)
         if counts is None:
-            counts = per[bucket] = [0, 0, 0, 0, 0, 0]
+            counts = per[self.edges.setdefault(bucket, bucket)] = [0, 0, 0, 0, 0, 0]
         counts[field] += 1
 
     def _pair(self, kind: str, entity: str, sub_kind: str, sub: str, grain: int) -> None:
@@ -141,12 +145,14 @@ class AggregateMemory:
         acted = tuple(self.entities[kind] for kind in KINDS)
         members, presence, watching, field_of, act = (self.entities["member"], self.presence, self.watching,
                                                       _FIELD_OF, self._act)
+        shared = self.edges.setdefault
         for _, t, etype, member, device, ip, room, text in rows:
             bucket, grain, seen = t - t % BUCKET_MS, t - t % PAIR_GRAIN_MS, (member, device, ip, room)
             field = field_of.get(etype)
             hot = watching.get(seen)
             if hot is not None and hot[0] == bucket:
                 if hot[1] < grain:
+                    grain = shared(grain, grain)
                     # The viewer's first event in a new pair grain: every watching viewer at once at each grain
                     # edge. Its counts stay; its pairs move, in the dicts its entry keeps (the full path found
                     # them again: a burst of 2 s of CPU within 5 s, every 5 minutes, at 20,000/s).
@@ -154,7 +160,7 @@ class AggregateMemory:
                     if presence.get(seen, -1) < grain:
                         presence[seen] = grain
                         _move(slots, grain)
-                    hot = watching[seen] = (bucket, presence[seen]) + hot[2:5] + (slots,)
+                    hot = watching[seen] = (hot[0], presence[seen]) + hot[2:5] + (slots,)
                 for counts in hot[2]:
                     counts[EVENTS] += 1
                     if field is not None:
@@ -175,6 +181,7 @@ class AggregateMemory:
             else:
                 slots = hot[5] if hot is not None else None  # the same viewer's: any bucket's entry has them
                 hot = None
+                bucket, grain = shared(bucket, bucket), shared(grain, grain)
                 network = cached_network_of(ip) if ip else ""
                 touched = []
                 for store, entity in zip(stores, (device, ip, network, member)):
@@ -222,7 +229,7 @@ class AggregateMemory:
 
     def _comment(self, known: list, text: str, member: str, t: int, grain: int) -> None:
         """The member's latest comment (a tie: the larger text, as the SQL) and the text's commenters."""
-        self._pair("text", text, "member", member, grain)
+        self._pair("text", text, "member", member, self.edges.setdefault(grain, grain))
         if known[COMMENT_MS] is None or (t, text) > (known[COMMENT_MS], known[COMMENT_TEXT]):
             known[COMMENT_MS], known[COMMENT_TEXT] = t, text
 
@@ -287,6 +294,8 @@ class AggregateMemory:
         Returns how many entries went."""
         dropped = 0
         self.watching.clear()  # a cache of bucket counts and pair dicts, some of which go now
+        for edge in [e for e in self.edges if e < before_ms]:
+            del self.edges[edge]
         for store in self.buckets.values():
             for entity in list(store):
                 per = store[entity]

@@ -172,6 +172,23 @@ def test_a_new_grain_moves_every_viewers_pairs_as_the_full_fold_does():
     assert len(moved) == 4  # grains at 0, 5, 10 and 15 minutes: the rows run from 2 to 17
 
 
+def test_every_pair_time_and_bucket_key_of_one_edge_is_one_object_until_pruned():
+    """Rows make their own ints; the fold keeps one per bucket and grain edge, so the millions of stored times
+    share a few (memory, and a read's scan of a network's accounts stays in cache)."""
+    minute, hour = 60_000, 3_600_000
+    start = 1_000 * hour
+    rows = [(i, start + i * 7_001, "comment" if i % 4 == 0 else "heartbeat", f"m{i % 9}", f"d{i % 9}",
+             f"10.1.0.{i % 9}", "r", "want" if i % 4 == 0 else "") for i in range(200)]  # 23 minutes
+    memory = AggregateMemory()
+    memory.fold_events(rows)
+    times = [t for by_kind in memory.pairs.values() for last in by_kind.values() for t in last.values()]
+    times += list(memory.presence.values()) + [b for per in memory.buckets["member"].values() for b in per]
+    assert len({id(t) for t in times}) == len(set(times)) == 4  # the buckets at 0 and 10 minutes, the latest grains
+    assert sorted(memory.edges) == [start + m * minute for m in (0, 5, 10, 15, 20)]
+    memory.prune(start + 12 * minute)
+    assert sorted(memory.edges) == [start + 15 * minute, start + 20 * minute]
+
+
 def test_a_range_of_ids_with_gaps_does_not_end_the_catch_up(database_url, monkeypatch):
     from core.settings import get_settings
 
