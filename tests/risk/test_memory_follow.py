@@ -143,7 +143,7 @@ def test_a_viewers_next_likes_and_comments_count_as_the_first_did():
         full.watching.clear()  # never the shortcut
     assert shortcut.entities == full.entities and shortcut.pairs == full.pairs
     assert shortcut.buckets == full.buckets and shortcut.presence == full.presence
-    acts = shortcut.entities["device"]["d"][1]
+    acts = list(shortcut.entities["device"]["d"][1])
     assert len(acts) == RECENT_ACTS and acts == sorted(acts, reverse=True)
     network = shortcut.read(["network"], ["10.1.2.0/24"], rows[-1][1])
     assert network["events_24h"][0] == len(rows)
