@@ -6,12 +6,15 @@ Every watching viewer crosses a 5-minute pair grain's edge, and a 10-minute buck
 interval of it, so the fold's work at an edge comes as a burst, in the process that answers the ticks'
 scoring reads (risk/memory_process.py). The simulated session is folded twice, its times shifted so that
 a grain edge inside a bucket falls halfway, then a bucket edge. Reported: for each, the 5 s before the
-edge, the 5 s from it, the median 5 s and the fold's CPU an event. No stack: the fold is plain Python
-over rows as the follower reads them (risk/memory_follow.py).
+edge, the 5 s from it, the median 5 s and the fold's CPU an event. Then the scoring reads' CPU an entity
+on what was folded: the device, IP, network and member of random viewers, in reads of 100 viewers, as a
+tick's scoring asks them. No stack: the fold is plain Python over rows as the follower reads them
+(risk/memory_follow.py).
 """
 
 import argparse
 import gc
+import random
 import statistics
 import time
 from datetime import datetime, timezone
@@ -19,11 +22,13 @@ from datetime import datetime, timezone
 from bench.room_events import _sessions
 from bench.stack import emit
 from domain.risk.features import BUCKET_MS, PAIR_GRAIN_MS
+from risk.logfile import cached_network_of
 from risk.memory_aggregates import AggregateMemory
 
 FOLD_CHUNK = 500  # rows a fold call takes, as the follower's
 FREEZE_EVERY = 8  # chunks: the child freezes what it holds after each catch-up, about 4,000 rows at this rate
 SLICE_MS = 5_000
+READ_VIEWERS, READ_BATCH = 4_000, 100
 
 
 def _rows(duration_s: float, rate: int, seed: int) -> list[tuple]:
@@ -40,8 +45,8 @@ def _rows(duration_s: float, rate: int, seed: int) -> list[tuple]:
     return rows
 
 
-def _fold_slices(rows: list[tuple], shift_ms: int) -> dict[int, float]:
-    """CPU seconds of folding each 5 s of event time, the times shifted by `shift_ms`."""
+def _fold_slices(rows: list[tuple], shift_ms: int) -> tuple[dict[int, float], AggregateMemory]:
+    """CPU seconds of folding each 5 s of event time, the times shifted by `shift_ms`; and what was folded."""
     memory, cpu = AggregateMemory(), {}
     first = rows[0][1]
     gc.collect()
@@ -53,7 +58,35 @@ def _fold_slices(rows: list[tuple], shift_ms: int) -> dict[int, float]:
         memory.fold_events(chunk)
         key = (chunk[0][1] - shift_ms - first) // SLICE_MS
         cpu[key] = cpu.get(key, 0.0) + time.process_time() - started
-    return cpu
+    return cpu, memory
+
+
+def _read_batches(rows: list[tuple], viewers: int, seed: int) -> list[tuple[list[str], list[str]]]:
+    """(kinds, entities) of `viewers` random viewers of the last rows, READ_BATCH viewers a read. The
+    strings are new objects, as a read's arrive through the pipe (their hashes not yet computed)."""
+    seen = sorted({r[3:6] for r in rows[-len(rows) // 10:] if r[3] and r[4] and r[5]})
+    picked = random.Random(seed).sample(seen, min(viewers, len(seen)))
+    batches = []
+    for at in range(0, len(picked), READ_BATCH):
+        kinds, entities = [], []
+        for member, device, ip in picked[at:at + READ_BATCH]:
+            for kind, entity in (("device", device), ("ip", ip), ("network", cached_network_of(ip)),
+                                 ("member", member)):
+                kinds.append(kind)
+                entities.append((entity + ".")[:-1])
+        batches.append((kinds, entities))
+    return batches
+
+
+def _read_us(memory: AggregateMemory, batches: list, *, at_ms: int) -> float:
+    """CPU microseconds an entity read, the best of three passes over the batches."""
+    entities, best = sum(len(kinds) for kinds, _ in batches), float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for kinds, names in batches:
+            memory.read(kinds, names, at_ms)
+        best = min(best, time.process_time() - started)
+    return best / entities * 1e6
 
 
 def _shift_to(rows: list[tuple], edge_at_ms: int, *, bucket_edge: bool) -> int:
@@ -71,11 +104,14 @@ def main(duration_s: float, rate: int, seed: int) -> None:
     half = int(duration_s * 1000) // 2 // SLICE_MS * SLICE_MS
     figures = {"events": len(rows), "viewers": len({r[3:7] for r in rows})}
     for name, bucket_edge in (("grain", False), ("bucket", True)):
-        cpu = _fold_slices(rows, _shift_to(rows, half, bucket_edge=bucket_edge))
+        shift = _shift_to(rows, half, bucket_edge=bucket_edge)
+        cpu, memory = _fold_slices(rows, shift)
         figures[f"{name}_before_edge_5s_cpu_s"] = round(cpu[half // SLICE_MS - 1], 3)
         figures[f"{name}_edge_5s_cpu_s"] = round(cpu[half // SLICE_MS], 3)
         figures[f"{name}_run_median_5s_cpu_s"] = round(statistics.median(cpu.values()), 3)
         figures[f"{name}_run_fold_us_per_event"] = round(sum(cpu.values()) / len(rows) * 1e6, 2)
+    reads = _read_batches(rows, READ_VIEWERS, seed)
+    figures["read_us_per_entity"] = round(_read_us(memory, reads, at_ms=rows[-1][1] + shift), 2)
     emit(figures)
 
 
