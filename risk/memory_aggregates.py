@@ -81,7 +81,7 @@ class AggregateMemory:
         self.entities: dict[str, dict[str, list]] = {kind: {} for kind in KINDS}
         # One int object per bucket and grain: the millions of pair times and bucket keys share a few, where
         # each row made its own (32 bytes apiece, and a read's count of a network's accounts chased them
-        # across memory: about a tenth of a read)
+        # across memory: a third of a read's CPU, bench.risk_fold_edges)
         self.edges: dict[int, int] = {}
 
     def _count(self, kind: str, entity: str, bucket: int, field: int) -> None:
