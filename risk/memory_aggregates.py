@@ -159,11 +159,11 @@ class AggregateMemory:
                     # The viewer's first event in a new pair grain: every watching viewer at once at each grain
                     # edge. Its counts stay; its pairs move, in the dicts its entry keeps (the full path found
                     # them again: a burst of 2 s of CPU within 5 s, every 5 minutes, at 20,000/s).
+                    # An entry's grain is always its presence's (both are written together), so it moves.
                     slots = hot[5] or self._pair_slots(member, device, ip, room)
-                    if presence.get(seen, -1) < grain:
-                        presence[seen] = grain
-                        _move(slots, grain)
-                    hot = watching[seen] = (hot[0], presence[seen]) + hot[2:5] + (slots,)
+                    presence[seen] = grain
+                    _move(slots, grain)
+                    hot = watching[seen] = (hot[0], grain) + hot[2:5] + (slots,)
                 for counts in hot[2]:
                     counts[EVENTS] += 1
                     if field is not None:
