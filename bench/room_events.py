@@ -364,7 +364,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
              "reward": {"points": 10}, "limits": {"per_viewer": 100}},
             {"id": "keyword", "trigger": {"type": "comment_keyword", "keywords": ["想要", "lucky"]},
              "reward": {"points": 1}, "limits": {"per_viewer": 3}},
-            {"id": "share", "trigger": {"type": "share"}, "reward": {"points": 5}}]})
+            {"id": "share", "trigger": {"type": "share"}, "reward": {"points": 5}}],
+        "budget": {"points": args.points_budget}})
     for _ in range(100):  # wait for the API to listen
         try:
             httpx.get(f"{api_url}/healthz", timeout=1)
@@ -451,8 +452,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.seen), "grants_per_event": round(len(poller.seen) / max(1, total), 3),
-          "watch_minutes": args.watch_minutes, "hold_back_cores": args.hold_back_cores,
-          "p50_until_written_s": round(float(written or 0), 3),
+          "watch_minutes": args.watch_minutes, "points_budget": args.points_budget,
+          "hold_back_cores": args.hold_back_cores, "p50_until_written_s": round(float(written or 0), 3),
           **delay_figures(*poller.delays()), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
           "caught_up": lag == 0, "lag_events_at_end": lag, "risk_aggregates": aggregates,
@@ -510,4 +511,7 @@ if __name__ == "__main__":
     parser.add_argument("--watch-minutes", type=float, default=0.5,
                         help="the watch rule pays every this many minutes watched (0.5: a grant for ~12%% of events, "
                              "the stress mix; 5, the issue's own example, makes grants ~10x rarer)")
+    parser.add_argument("--points-budget", type=int, default=None,
+                        help="the campaign's points budget (none by default): every grant then takes from it, as an "
+                             "operator's budgeted campaign does; a billion does not run out")
     asyncio.run(main(parser.parse_args()))
