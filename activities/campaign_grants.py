@@ -1,8 +1,9 @@
 """Turn candidate grants into ledger credits, coupons and notifications, in the caller's transaction.
 
 Order of checks per batch: already decided (idempotency key) -> frequency cap
-across campaigns (coupons) -> risk score in one batch call -> budget (conditional
-UPDATE) -> the reward itself. Every outcome is a campaign_grant row with a
+across campaigns (coupons) -> risk score in one batch call -> budgets (the batch's
+points in two statements, activities/campaign_budget_takes.py; a coupon's as it is
+issued) -> the reward itself. Every outcome is a campaign_grant row with a
 status: granted, held (nothing spendable until a reviewer approves), denied,
 suppressed (cap, budget, stock, coupon refused) or rejected (held, then refused).
 """
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities import ledger
+from activities.campaign_budget_takes import Take, take_many
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
 from core.db import planned_each_call
@@ -117,16 +119,16 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         ip=g.ip, room_id=g.room_id, value=g.points, reference=f"campaign:{g.campaign_id}",
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
     out.score_s = time.perf_counter() - scoring
+    decisions = [_decide(verdict, thresholds) for verdict in verdicts]
+    in_budget = _take_budgets(conn, scored, decisions, unlimited_points)
     credits: list[Grant] = []
-    for g, verdict in zip(scored, verdicts):
-        decision = _decide(verdict, thresholds)
-        if decision == Decision.DENY:
-            status, why = "denied", "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
-        elif decision == Decision.HOLD:
-            status, why = _hold(conn, g), "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+    for g, verdict, decision, fits in zip(scored, verdicts, decisions, in_budget):
+        if decision in (Decision.DENY, Decision.HOLD):
+            why = "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+            status = "denied" if decision == Decision.DENY else "held" if fits else "suppressed"
         elif g.kind == "points":
-            status, why = _take_points(conn, g, limited=g.rule_id not in unlimited_points)
-            if status == "granted":
+            status, why = ("granted", "") if fits else ("suppressed", "budget exhausted")
+            if fits:
                 credits.append(g)
         else:
             status, why = deliver(conn, g, now=now, notes=notes)
@@ -140,10 +142,28 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     return out
 
 
-def _take_points(conn: Connection, g: Grant, *, limited: bool) -> tuple[str, str]:
-    if limited and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
-        return "suppressed", "budget exhausted"
-    return "granted", ""
+def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decision],
+                  unlimited_points: set[str]) -> list[bool]:
+    """Per grant, did its points fit its budgets: taken set-wise (campaign_budget_takes). True where nothing is
+    taken now: denied grants, rules no budget limits, and coupons, which take theirs as each is issued (their rules'
+    rows are locked here first, with the rest). Points on hold reserve theirs now, so an approval can never
+    overspend; coupons on hold take theirs on approval."""
+    fits = [True] * len(grants)
+    takes: dict[str, list[int]] = {}
+    coupon_rules: dict[str, set[str]] = {}
+    for i, (g, decision) in enumerate(zip(grants, decisions)):
+        if g.kind == "points" and (decision == Decision.HOLD or
+                                   (decision == Decision.ALLOW and g.rule_id not in unlimited_points)):
+            takes.setdefault(g.campaign_id, []).append(i)
+        elif g.kind == "coupon" and decision == Decision.ALLOW:
+            coupon_rules.setdefault(g.campaign_id, set()).add(g.rule_id)
+    for campaign_id in sorted(takes.keys() | coupon_rules.keys()):
+        at = takes.get(campaign_id, [])
+        took = take_many(conn, campaign_id, [Take(grants[i].rule_id, points=grants[i].points, stock=1) for i in at],
+                         lock_too=coupon_rules.get(campaign_id, ()))
+        for i, ok in zip(at, took):
+            fits[i] = ok
+    return fits
 
 
 def _credit_points(conn: Connection, grants: list[Grant], *, now: datetime, notes: list[Note]) -> None:
@@ -155,13 +175,6 @@ def _credit_points(conn: Connection, grants: list[Grant], *, now: datetime, note
                for g in grants],
         now=now, lifetime=timedelta(days=get_settings().points_lifetime_days), source="campaign", kind="campaign_earn")
     notes += [points_note(g) for g in grants]
-
-
-def _hold(conn: Connection, g: Grant) -> str:
-    """Points on hold reserve their budget now so an approval can never overspend; coupons take theirs on approval."""
-    if g.kind == "points" and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
-        return "suppressed"
-    return "held"
 
 
 def release_held_grant(conn: Connection, *, grant_id: int, approve: bool) -> str:
