@@ -445,6 +445,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             "FROM campaign_grant g JOIN room_event e ON e.id = g.source_event_id "
             "WHERE g.campaign_id = 'bench'")).scalar()
     committed = _committed_delays("bench")
+    budget_left = _budget_left("bench", args.points_budget)
     for row in statements:  # a table for the reader; the JSON line keeps them too
         print(f"{row['exec_s']:9.2f} s {row['calls']:8} calls {row['rows']:9} rows  {row['statement']}",
               file=sys.stderr)
@@ -452,7 +453,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "intake_seconds": round(post_s, 2), "intake_per_s": round(sent / post_s),
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.seen), "grants_per_event": round(len(poller.seen) / max(1, total), 3),
-          "watch_minutes": args.watch_minutes, "points_budget": args.points_budget,
+          "watch_minutes": args.watch_minutes, "points_budget": args.points_budget, **budget_left,
           "hold_back_cores": args.hold_back_cores, "p50_until_written_s": round(float(written or 0), 3),
           **delay_figures(*poller.delays()), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
@@ -482,6 +483,18 @@ def _committed_delays(campaign_id: str) -> dict:
     return delay_figures([float(a) for a, _, _ in rows], [float(d) for _, d, _ in rows], name="_committed") | {
         "p50_event_committed_s": round(_percentile(stored, 0.5), 3),
         "p99_event_committed_s": round(_percentile(stored, 0.99), 3)}
+
+
+def _budget_left(campaign_id: str, budget: int | None) -> dict:
+    """What the budget has left, and whether that is the budget less the points granted and held."""
+    if budget is None:
+        return {}
+    with transaction() as conn:
+        left, used = conn.execute(text(
+            "SELECT (SELECT points_remaining FROM campaign_budget WHERE campaign_id = :c AND rule_id = ''), "
+            "(SELECT coalesce(sum(points), 0) FROM campaign_grant WHERE campaign_id = :c AND reward_kind = 'points' "
+            "AND status IN ('granted', 'held'))"), {"c": campaign_id}).one()
+    return {"points_budget_left": left, "points_budget_adds_up": left == budget - used}
 
 
 def _server_settings() -> dict:
