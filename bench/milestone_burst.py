@@ -1,0 +1,105 @@
+"""A milestone's coupon burst: the room reaches N viewers online and everyone present gets a coupon.
+
+    python -m bench.milestone_burst                 # 10,000 viewers, as the issue's example
+    python -m bench.milestone_burst --viewers 2000
+
+One tick turns the online count into N coupon grants, each through the frequency cap, risk scoring,
+the coupon's issue, its budget and a notification, in one transaction. The figures: how long that
+tick took (`burst_s`: from its start until every coupon was committed and visible), coupons per second,
+and the check that every present viewer got exactly one coupon. Before the tick the room's events are
+stored through intake and the campaign created as an operator would; nothing of that is timed.
+"""
+
+import argparse
+import asyncio
+import time
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from activities.campaign_store import create_campaign
+from activities.campaign_tick import campaign_tick
+from activities.coupon_templates import upsert_template
+from activities.intake import ingest
+from activities.rooms import register_room
+from bench.stack import bench_stack, emit
+from core.db import transaction
+from domain.campaigns.spec import CampaignSpec
+from models.campaign_run import TickInput
+from models.coupon_api import TemplateSpec
+from models.events import RoomBase
+
+ROOM, TEMPLATE, CAMPAIGN = "milestone-room", "milestone-5-off", "milestone"
+
+
+def _events(viewers: int, start: datetime) -> list[dict]:
+    """Every viewer enters and watches (an own device, and an IP in a /24 of its own); then the count
+    reaches the milestone, with everyone's last heartbeat well within the gap that counts as present."""
+    def ev(kind: str, member: str | None, at: datetime, i: int, **payload) -> dict:
+        return {"event_id": f"{kind}-{member}-{i}", "type": kind, "member_id": member,
+                "device_id": f"dev-{member}" if member else "",
+                "ip": f"10.{i // 256 % 256}.{i % 256}.7" if member else "",
+                "occurred_at": at.isoformat(), "payload": payload}
+    out = []
+    for i in range(viewers):
+        member, at = f"viewer-{i}", start + timedelta(milliseconds=i)
+        out += [ev("enter", member, at, i), ev("heartbeat", member, at + timedelta(seconds=40), i)]
+    out.append(ev("online_count", None, start + timedelta(seconds=60), 0, count=viewers))
+    return out
+
+
+def _prepare(viewers: int) -> None:
+    start = datetime.now(timezone.utc) - timedelta(minutes=2)
+    with transaction() as conn:
+        register_room(conn, RoomBase(room_id=ROOM))
+        upsert_template(conn, TemplateSpec(id=TEMPLATE, name="5 off", kind="amount_off", amount_off=Decimal("5"),
+                                           validity="relative", valid_hours=24, stock=viewers, per_member_limit=1))
+    events = _events(viewers, start)
+    for at in range(0, len(events), 2000):
+        with transaction() as conn:
+            ingest(conn, ROOM, events[at:at + 2000])
+    spec = CampaignSpec.model_validate({
+        "id": CAMPAIGN, "rooms": [ROOM],
+        "window": {"start": (start - timedelta(minutes=1)).isoformat(),
+                   "end": (start + timedelta(hours=1)).isoformat()},
+        "budget": {"coupon_yuan": 5 * viewers},
+        "rules": [{"id": "online", "trigger": {"type": "online_milestone", "count": viewers},
+                   "reward": {"coupon_template": TEMPLATE}}]})
+    with transaction() as conn:
+        create_campaign(conn, spec)
+
+
+def _outcome() -> dict:
+    with transaction() as conn:
+        by_status = dict(conn.execute(text("SELECT status, count(*) FROM campaign_grant WHERE campaign_id = :c "
+                                           "GROUP BY status"), {"c": CAMPAIGN}).all())
+        coupons, members = conn.execute(text("SELECT count(*), count(DISTINCT member_id) FROM coupon "
+                                             "WHERE template_id = :t"), {"t": TEMPLATE}).one()
+        notes = conn.execute(text("SELECT count(*) FROM notification WHERE kind = 'coupon' "
+                                  "AND data->>'campaign_id' = :c"), {"c": CAMPAIGN}).scalar()
+    return {"grants_by_status": by_status, "coupons": coupons, "members_with_a_coupon": members,
+            "coupon_notifications": notes}
+
+
+async def main(viewers: int) -> None:
+    async with bench_stack():
+        _prepare(viewers)
+        started = time.perf_counter()
+        ticks = 0
+        while True:
+            ticks += 1
+            result = campaign_tick(TickInput(campaign_id=CAMPAIGN))
+            if not result.more:
+                break
+        burst_s = time.perf_counter() - started
+        outcome = _outcome()
+        emit({"viewers": viewers, "burst_s": round(burst_s, 2), "coupons_per_s": round(outcome["coupons"] / burst_s),
+              "ms_per_coupon": round(burst_s * 1000 / max(1, outcome["coupons"]), 3), "ticks": ticks, **outcome,
+              "every_viewer_once": outcome["coupons"] == outcome["members_with_a_coupon"] == viewers})
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--viewers", type=int, default=10_000)
+    asyncio.run(main(parser.parse_args().viewers))
