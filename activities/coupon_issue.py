@@ -10,12 +10,14 @@ shard rows under its row lock (SKIP LOCKED spreads concurrent claims over the sh
 under any concurrency; a refusal gives back what it took before its transaction ends.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from core.pgarray import array_literal
 from domain.coupons.validity import new_code
 from models.coupons import IssueOutcome
 
@@ -55,3 +57,61 @@ async def claim_async(conn: asyncpg.Connection, *, template_id: str, member_id: 
     """issue_coupon on an asyncpg connection outside a transaction block: the claim is its own transaction."""
     params = _params(template_id, member_id, idempotency_key, source, now, room_id, session_ends_at)
     return outcome_of(await conn.fetchrow(CLAIM_SQL, *(params[a] for a in _ARGS)))
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
+    template_id: str
+    member_id: str
+    idempotency_key: str
+    source: str
+    room_id: str = ""
+    session_ends_at: datetime | None = None
+
+
+_MANY = ("template_id", "member_id", "idempotency_key", "source", "room_id", "session_ends_at", "code")
+_MANY_TYPES = ("text", "text", "text", "text", "text", "timestamptz", "text")
+# One coupon_claim() a request, in the requests' order (a nested loop over the ordered unnest): each call
+# sees what the ones before it wrote, as the same calls one by one would, in one round trip and with
+# no savepoint (a transaction of thousands of them slowed every row check, PostgreSQL's subtransactions).
+_CLAIM_MANY = text(
+    "SELECT c.outcome, c.coupon_code, c.face_fen FROM unnest("
+    + ", ".join(f"CAST(:{a} AS {t}[])" for a, t in zip(_MANY, _MANY_TYPES))
+    + ") WITH ORDINALITY AS x(" + ", ".join(_MANY) + ", n) CROSS JOIN LATERAL coupon_claim(x.template_id, "
+    "x.member_id, x.idempotency_key, x.source, x.room_id, CAST(:now AS timestamptz), x.session_ends_at, x.code) AS c "
+    "ORDER BY x.n")
+
+
+def issue_many(conn: Connection, requests: list[IssueRequest], *, now: datetime) -> list[IssueOutcome]:
+    """issue_coupon for each request, in order, in one statement: the outcomes in the same order."""
+    if not requests:
+        return []
+    columns = {a: [getattr(r, a) for r in requests] for a in _MANY[:-1]}
+    columns["room_id"] = [room or "" for room in columns["room_id"]]
+    columns["code"] = [new_code() for _ in requests]
+    rows = conn.execute(_CLAIM_MANY, {"now": now, **{a: array_literal(v) for a, v in columns.items()}}).all()
+    return [outcome_of(row) for row in rows]
+
+
+# Undo coupons issued in this transaction, as coupon_claim undoes a refusal: the rows go, with the members'
+# allowances and the templates' stock and budget, given back to a shard the transaction holds (it updated one
+# for each of them: that version's xmin is its own), so the give-back never waits for another claim.
+_GIVE_BACK = text(
+    "WITH gone AS (DELETE FROM coupon WHERE code = ANY(CAST(:codes AS text[])) "
+    "RETURNING template_id, member_id, face_value_fen), "
+    "allowances AS (UPDATE coupon_member_count AS m SET issued = m.issued - g.n "
+    "FROM (SELECT template_id, member_id, count(*) AS n FROM gone GROUP BY 1, 2) AS g "
+    "WHERE m.template_id = g.template_id AND m.member_id = g.member_id) "
+    "UPDATE coupon_stock_shard AS s SET stock_left = s.stock_left + g.n, budget_left_fen = s.budget_left_fen + g.fen, "
+    "issued = s.issued - g.n, used_fen = s.used_fen - g.fen "
+    "FROM (SELECT template_id, count(*) AS n, sum(face_value_fen) AS fen FROM gone GROUP BY 1) AS g "
+    "WHERE s.template_id = g.template_id AND s.shard = (SELECT f.shard FROM coupon_stock_shard AS f "
+    "WHERE f.template_id = g.template_id ORDER BY (f.xmin = pg_current_xact_id()::xid "
+    "OR f.xmax = pg_current_xact_id()::xid) DESC, f.shard LIMIT 1 FOR UPDATE SKIP LOCKED)")
+
+
+def give_back(conn: Connection, codes: list[str]) -> None:
+    """Coupons this transaction issued, taken back before it commits: nothing committed ever shows them."""
+    if codes:
+        conn.execute(_GIVE_BACK, {"codes": array_literal(codes)})

@@ -1,0 +1,72 @@
+"""issue_many says, and leaves, what issue_coupon one by one would; give_back leaves a template, its members'
+allowances and its coupons as if the coupons given back had never been issued."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from activities.coupon_issue import IssueRequest, give_back, issue_coupon, issue_many
+from tests.activities.test_coupon_issue import NOW
+from tests.conftest import unique
+from tests.coupons.helpers import make_template
+
+
+def _state(conn, templates: list[str]) -> tuple:
+    """What the templates have issued and left, by template; each member's allowance used (a row at 0 is one
+    never used, as a refused claim leaves it); their coupons."""
+    shards = conn.execute(text("SELECT template_id, sum(issued), sum(used_fen), sum(stock_left), sum(budget_left_fen) "
+                               "FROM coupon_stock_shard WHERE template_id = ANY(:t) GROUP BY 1 ORDER BY 1"),
+                          {"t": templates}).all()
+    allowances = conn.execute(text("SELECT template_id, member_id, issued FROM coupon_member_count "
+                                   "WHERE template_id = ANY(:t) AND issued > 0 ORDER BY 1, 2"), {"t": templates}).all()
+    coupons = conn.execute(text("SELECT template_id, member_id, face_value_fen, valid_until FROM coupon "
+                                "WHERE template_id = ANY(:t) ORDER BY 1, 2, valid_until"), {"t": templates}).all()
+    return shards, allowances, coupons
+
+
+def _templates(conn) -> list[str]:
+    return [make_template(conn, stock=4), make_template(conn, per_member_limit=2),
+            make_template(conn, amount_off=Decimal("30"), kind="threshold_off", threshold=Decimal("199"),
+                          budget=Decimal("150")), make_template(conn, active=False)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_batch_of_claims_is_the_same_claims_one_by_one(conn, seed):
+    rnd = random.Random(seed)
+    one, many = _templates(conn), _templates(conn)
+    replayed = [unique("k") for _ in range(4)]  # some keys come again: their first outcome is the answer
+    picks = [(rnd.randrange(4), f"m{rnd.randrange(5)}", rnd.choice(replayed) if rnd.random() < 0.2 else unique("k"),
+              rnd.choice(["", "room-1"])) for _ in range(60)]
+    expected = [issue_coupon(conn, template_id=one[t], member_id=m, idempotency_key=f"1-{k}", source="test",
+                             now=NOW, room_id=room) for t, m, k, room in picks]
+    got = issue_many(conn, [IssueRequest(many[t], m, f"n-{k}", "test", room) for t, m, k, room in picks], now=NOW)
+
+    def shown(outcomes):  # codes are random: whether there is one, and which earlier outcome an "already" repeats
+        return [(o.issued, o.already, o.reason, o.face_value_fen, bool(o.coupon_code)) for o in outcomes]
+    assert shown(got) == shown(expected)
+    assert {"out_of_stock", "member_limit", "budget_exhausted", "template_inactive"} <= {o.reason for o in got}
+    assert any(o.already for o in got)
+    renamed = dict(zip(one, many))
+    before, after = _state(conn, one), _state(conn, many)
+    assert [sorted(tuple(renamed.get(v, v) for v in row) for row in part) for part in before] == \
+        [sorted(tuple(row) for row in part) for part in after]
+
+
+def test_coupons_given_back_leave_everything_as_if_they_had_never_been_issued(conn):
+    stock, budget = make_template(conn, stock=5, per_member_limit=3), \
+        make_template(conn, amount_off=Decimal("30"), kind="threshold_off", threshold=Decimal("199"),
+                      budget=Decimal("150"))
+    kept = issue_many(conn, [IssueRequest(stock, "a", unique("k"), "test"),
+                             IssueRequest(budget, "a", unique("k"), "test")], now=NOW)
+    without = _state(conn, [stock, budget])
+    taken = issue_many(conn, [IssueRequest(t, m, unique("k"), "test") for t in (stock, budget) for m in "abb"],
+                       now=NOW)
+    assert all(o.issued for o in kept + taken)
+    assert _state(conn, [stock, budget]) != without
+    give_back(conn, [o.coupon_code for o in taken])
+    assert _state(conn, [stock, budget]) == without
+    # and what was given back can be issued again: the last unit of stock, up to the member's limit
+    again = issue_many(conn, [IssueRequest(stock, m, unique("k"), "test") for m in "bbbbc"], now=NOW)
+    assert [o.reason for o in again] == [None, None, None, "member_limit", None]
