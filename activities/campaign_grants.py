@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from activities import campaign_budget as budget
 from activities import ledger
 from activities.campaign_budget_takes import Take, take_many
+from activities.campaign_coupon_rewards import deliver_coupons
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
 from core.db import planned_each_call
@@ -55,6 +56,8 @@ def _decide(verdict: RiskVerdict, th: Thresholds) -> Decision:
 RECENT_COUPONS = ("SELECT member_id, count(*) FROM campaign_grant WHERE member_id = ANY(CAST(%(m)s AS text[])) "
                   "AND reward_kind = 'coupon' AND status IN ('granted', 'held') AND created_at > %(since)s "
                   "GROUP BY member_id")
+CAP_LOCKS = text("SELECT count(pg_advisory_xact_lock(hashtext('coupon-cap:' || m))) "
+                 "FROM (SELECT m FROM unnest(CAST(:m AS text[])) AS m ORDER BY m) AS members")
 ALREADY_DECIDED = "SELECT idempotency_key FROM campaign_grant WHERE idempotency_key = ANY(CAST(%(k)s AS text[]))"
 
 
@@ -97,8 +100,8 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     done = {key for (key,) in planned_each_call(conn, ALREADY_DECIDED, {"k": array_literal([g.key for g in grants])})}
     fresh = sorted((g for g in grants if g.key not in done), key=lambda g: (g.member_id, g.key))
     coupon_members = sorted({g.member_id for g in fresh if g.kind == "coupon"})
-    for m in coupon_members:  # sorted: racing campaigns lock members in the same order
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('coupon-cap:' || :m))"), {"m": m})
+    if coupon_members:  # in member order (the subquery's sort): racing campaigns lock them in the same order
+        conn.execute(CAP_LOCKS, {"m": array_literal(coupon_members)})
     recent = _recent_coupons(conn, coupon_members, now) if coupon_members else Counter()
     cap = get_settings().coupon_cap_count
     records: list[dict] = []
@@ -121,8 +124,10 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
     out.score_s = time.perf_counter() - scoring
     decisions = [_decide(verdict, thresholds) for verdict in verdicts]
     in_budget = _take_budgets(conn, scored, decisions, unlimited_points)
+    coupons = [i for i, (g, d) in enumerate(zip(scored, decisions)) if g.kind == "coupon" and d == Decision.ALLOW]
+    delivered = dict(zip(coupons, deliver_coupons(conn, [scored[i] for i in coupons], now=now, notes=notes)))
     credits: list[Grant] = []
-    for g, verdict, decision, fits in zip(scored, verdicts, decisions, in_budget):
+    for i, (g, verdict, decision, fits) in enumerate(zip(scored, verdicts, decisions, in_budget)):
         if decision in (Decision.DENY, Decision.HOLD):
             why = "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
             status = "denied" if decision == Decision.DENY else "held" if fits else "suppressed"
@@ -131,7 +136,7 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
             if fits:
                 credits.append(g)
         else:
-            status, why = deliver(conn, g, now=now, notes=notes)
+            status, why = delivered[i]
         records.append(_row(g, status, why, verdict.score))
         out.by_status[status] += 1
         if status == "granted":

@@ -10,6 +10,7 @@ from activities import campaign_budget as budget
 from activities import ledger
 from activities.notify import Note
 from core.db import json_text
+from core.pgarray import array_literal
 from core.settings import get_settings
 
 
@@ -85,16 +86,24 @@ def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime, notes: list[No
     g.coupon_code, g.value_fen = outcome.coupon_code or "", outcome.face_value_fen or 0
     if ends is not None and outcome.issued:
         _time_limit(conn, g.coupon_code, ends)
-    notes.append(Note(g.member_id, "coupon", "Coupon arrived",
-                      g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet",
-                      {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
-                       "face_value_fen": g.value_fen, "room_id": g.room_id}, g.key))
+    notes.append(coupon_note(g))
     return "granted", ""
 
 
+def coupon_note(g: Grant) -> Note:
+    return Note(g.member_id, "coupon", "Coupon arrived",
+                g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet",
+                {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
+                 "face_value_fen": g.value_fen, "room_id": g.room_id}, g.key)
+
+
+# coupon_valid_minutes limits any template's coupon, not only a live-session one (which got it as its session
+# end, plus the template's grace). An absolute template's window opening after that stays as is.
+TIME_LIMIT = text("UPDATE coupon c SET valid_until = x.ends FROM coupon_template t, "
+                  "unnest(CAST(:codes AS text[]), CAST(:ends AS timestamptz[])) AS x(code, ends) WHERE c.code = x.code "
+                  "AND t.id = c.template_id AND t.validity_kind <> 'session' AND c.valid_until > x.ends "
+                  "AND c.valid_from < x.ends")
+
+
 def _time_limit(conn: Connection, code: str, ends: datetime) -> None:
-    """coupon_valid_minutes limits any template's coupon, not only a live-session one (which got it as its
-    session end, plus the template's grace). An absolute template's window opening after that stays as is."""
-    conn.execute(text("UPDATE coupon c SET valid_until = :ends FROM coupon_template t WHERE c.code = :code "
-                      "AND t.id = c.template_id AND t.validity_kind <> 'session' AND c.valid_until > :ends "
-                      "AND c.valid_from < :ends"), {"code": code, "ends": ends})
+    conn.execute(TIME_LIMIT, {"codes": array_literal([code]), "ends": array_literal([ends])})

@@ -88,7 +88,8 @@ def test_frequency_cap_holds_across_campaigns_ticking_concurrently(monkeypatch):
 
 def test_coupon_value_budget_and_template_stock():
     room = new_room()
-    cid = _campaign(room, _template(), budget_yuan=10)
+    tid = _template()
+    cid = _campaign(room, tid, budget_yuan=10)
     _comments(room, [unique("b")], 4)
     campaign_tick(TickInput(campaign_id=cid))
     got = sorted((r[1], r[2].split(":")[0]) for r in _outcomes(cid))
@@ -99,6 +100,11 @@ def test_coupon_value_budget_and_template_stock():
         budget = conn.execute(text("SELECT fen_remaining, exhausted_reason FROM campaign_budget WHERE campaign_id = :c "
                                    "AND rule_id = 'kw'"), {"c": cid}).one()
         assert budget == (0, "coupon value budget exhausted (rule kw)")
+        # the third coupon was issued, then given back when the budget refused it: no row, no unit, no allowance
+        assert conn.execute(text("SELECT count(*), "
+                                 "(SELECT sum(issued) FROM coupon_stock_shard WHERE template_id = :t), "
+                                 "(SELECT sum(issued) FROM coupon_member_count WHERE template_id = :t) "
+                                 "FROM coupon WHERE template_id = :t"), {"t": tid}).one() == (2, 2, 2)
     room2 = new_room()
     cid2 = _campaign(room2, _template(stock=1))
     _comments(room2, [unique("s"), unique("s")], 1)
