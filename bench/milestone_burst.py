@@ -13,6 +13,7 @@ stored through intake and the campaign created as an operator would; nothing of 
 import argparse
 import asyncio
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -30,7 +31,14 @@ from models.campaign_run import TickInput
 from models.coupon_api import TemplateSpec
 from models.events import RoomBase
 
-ROOM, TEMPLATE, CAMPAIGN = "milestone-room", "milestone-5-off", "milestone"
+
+
+@dataclass(frozen=True)
+class Burst:
+    """The room, coupon template and campaign a burst uses (a test runs its own beside others)."""
+    room: str = "milestone-room"
+    template: str = "milestone-5-off"
+    campaign: str = "milestone"
 
 
 def _events(viewers: int, start: datetime) -> list[dict]:
@@ -49,54 +57,56 @@ def _events(viewers: int, start: datetime) -> list[dict]:
     return out
 
 
-def _prepare(viewers: int) -> None:
+def _prepare(viewers: int, burst: Burst) -> None:
     start = datetime.now(timezone.utc) - timedelta(minutes=2)
     with transaction() as conn:
-        register_room(conn, RoomBase(room_id=ROOM))
-        upsert_template(conn, TemplateSpec(id=TEMPLATE, name="5 off", kind="amount_off", amount_off=Decimal("5"),
+        register_room(conn, RoomBase(room_id=burst.room))
+        upsert_template(conn, TemplateSpec(id=burst.template, name="5 off", kind="amount_off", amount_off=Decimal("5"),
                                            validity="relative", valid_hours=24, stock=viewers, per_member_limit=1))
     events = _events(viewers, start)
     for at in range(0, len(events), 2000):
         with transaction() as conn:
-            ingest(conn, ROOM, events[at:at + 2000])
+            ingest(conn, burst.room, events[at:at + 2000])
     spec = CampaignSpec.model_validate({
-        "id": CAMPAIGN, "rooms": [ROOM],
+        "id": burst.campaign, "rooms": [burst.room],
         "window": {"start": (start - timedelta(minutes=1)).isoformat(),
                    "end": (start + timedelta(hours=1)).isoformat()},
         "budget": {"coupon_yuan": 5 * viewers},
         "rules": [{"id": "online", "trigger": {"type": "online_milestone", "count": viewers},
-                   "reward": {"coupon_template": TEMPLATE}}]})
+                   "reward": {"coupon_template": burst.template}}]})
     with transaction() as conn:
         create_campaign(conn, spec)
 
 
-def _outcome() -> dict:
+def _outcome(burst: Burst) -> dict:
     with transaction() as conn:
         by_status = dict(conn.execute(text("SELECT status, count(*) FROM campaign_grant WHERE campaign_id = :c "
-                                           "GROUP BY status"), {"c": CAMPAIGN}).all())
+                                           "GROUP BY status"), {"c": burst.campaign}).all())
         coupons, members = conn.execute(text("SELECT count(*), count(DISTINCT member_id) FROM coupon "
-                                             "WHERE template_id = :t"), {"t": TEMPLATE}).one()
+                                             "WHERE template_id = :t"), {"t": burst.template}).one()
         notes = conn.execute(text("SELECT count(*) FROM notification WHERE kind = 'coupon' "
-                                  "AND data->>'campaign_id' = :c"), {"c": CAMPAIGN}).scalar()
+                                  "AND data->>'campaign_id' = :c"), {"c": burst.campaign}).scalar()
     return {"grants_by_status": by_status, "coupons": coupons, "members_with_a_coupon": members,
             "coupon_notifications": notes}
 
 
+def run_burst(viewers: int, burst: Burst = Burst()) -> dict:
+    """Store the room's events and create the campaign (untimed), then tick until the milestone's coupons are in."""
+    _prepare(viewers, burst)
+    started = time.perf_counter()
+    ticks = 1
+    while campaign_tick(TickInput(campaign_id=burst.campaign)).more:
+        ticks += 1
+    burst_s = time.perf_counter() - started
+    outcome = _outcome(burst)
+    return {"viewers": viewers, "burst_s": round(burst_s, 2), "coupons_per_s": round(outcome["coupons"] / burst_s),
+            "ms_per_coupon": round(burst_s * 1000 / max(1, outcome["coupons"]), 3), "ticks": ticks, **outcome,
+            "every_viewer_once": outcome["coupons"] == outcome["members_with_a_coupon"] == viewers}
+
+
 async def main(viewers: int) -> None:
     async with bench_stack():
-        _prepare(viewers)
-        started = time.perf_counter()
-        ticks = 0
-        while True:
-            ticks += 1
-            result = campaign_tick(TickInput(campaign_id=CAMPAIGN))
-            if not result.more:
-                break
-        burst_s = time.perf_counter() - started
-        outcome = _outcome()
-        emit({"viewers": viewers, "burst_s": round(burst_s, 2), "coupons_per_s": round(outcome["coupons"] / burst_s),
-              "ms_per_coupon": round(burst_s * 1000 / max(1, outcome["coupons"]), 3), "ticks": ticks, **outcome,
-              "every_viewer_once": outcome["coupons"] == outcome["members_with_a_coupon"] == viewers})
+        emit(run_burst(viewers))
 
 
 if __name__ == "__main__":
