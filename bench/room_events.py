@@ -47,6 +47,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from urllib.parse import urlparse
 
 import httpx
@@ -54,6 +55,7 @@ import psutil
 from sqlalchemy import text
 
 from activities.api_keys import create_key
+from activities.coupon_templates import upsert_template
 from activities.risk_aggregates import BACKLOG_SQL
 from activities.rooms import register_room
 from bench.cpu import CpuMeter, python_loop_us
@@ -65,6 +67,7 @@ from core.gc_tuning import tune_gc
 from core.id_holes import IdHoles
 from core.settings import PROJECT_ROOT, get_settings
 from domain.quarter_marks import QuarterMarks
+from models.coupon_api import TemplateSpec
 from models.events import RoomBase
 from schedules.risk import ensure_risk_schedules
 from simulator import SessionConfig, simulate
@@ -72,6 +75,7 @@ from tests.stack import free_port
 
 
 DRIVER_YOUNG_THRESHOLD = 5_000  # allocations between this process's collections of its youngest generation
+COUPON = "bench-5-off"  # the keyword rule's coupon template with --keyword-coupon
 
 
 def _sessions(rooms: list[str], rate: int, duration: float, start: datetime, seed: int) -> list[list[dict]]:
@@ -363,7 +367,8 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
             {"id": "watch", "trigger": {"type": "watch_minutes", "minutes": args.watch_minutes},
              "reward": {"points": 10}, "limits": {"per_viewer": 100}},
             {"id": "keyword", "trigger": {"type": "comment_keyword", "keywords": ["想要", "lucky"]},
-             "reward": {"points": 1}, "limits": {"per_viewer": 3}},
+             "reward": {"coupon_template": COUPON} if args.keyword_coupon else {"points": 1},
+             "limits": {"per_viewer": 3}},
             {"id": "share", "trigger": {"type": "share"}, "reward": {"points": 5}}],
         "budget": {"points": args.points_budget}})
     for _ in range(100):  # wait for the API to listen
@@ -373,6 +378,10 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
         except httpx.HTTPError:
             await asyncio.sleep(0.2)
     await ensure_risk_schedules(stack.client)  # as `dev up` does (with the tables, a fold schedule)
+    if args.keyword_coupon:
+        with transaction() as conn:
+            upsert_template(conn, TemplateSpec(id=COUPON, name="5 off", kind="amount_off", amount_off=Decimal("5"),
+                                               validity="relative", valid_hours=24))
     await ops.create(stack.client, spec)
     poller = Poller("bench")
     poller.start()
@@ -454,6 +463,7 @@ async def _run(args, stack, ops, CampaignSpec, api_url: str, api, worker, worker
           "events_per_s": round(evaluated / caught_up), "evaluation_caught_up_s": round(caught_up, 2),
           "grants": len(poller.seen), "grants_per_event": round(len(poller.seen) / max(1, total), 3),
           "watch_minutes": args.watch_minutes, "points_budget": args.points_budget, **budget_left,
+          "keyword_coupon": args.keyword_coupon, **_coupons(args.keyword_coupon),
           "hold_back_cores": args.hold_back_cores, "p50_until_written_s": round(float(written or 0), 3),
           **delay_figures(*poller.delays()), **committed,
           "peak_rss_mb": round(peak), "copy_ceiling_per_s": round(ceiling), "rooms": args.rooms,
@@ -483,6 +493,18 @@ def _committed_delays(campaign_id: str) -> dict:
     return delay_figures([float(a) for a, _, _ in rows], [float(d) for _, d, _ in rows], name="_committed") | {
         "p50_event_committed_s": round(_percentile(stored, 0.5), 3),
         "p99_event_committed_s": round(_percentile(stored, 0.99), 3)}
+
+
+def _coupons(issued: bool, campaign_id: str = "bench", template_id: str = COUPON) -> dict:
+    """The keyword rule's coupons: how many, and whether each granted coupon grant has its coupon."""
+    if not issued:
+        return {}
+    with transaction() as conn:
+        coupons, granted = conn.execute(text(
+            "SELECT (SELECT count(*) FROM coupon WHERE template_id = :t), (SELECT count(*) FROM campaign_grant "
+            "WHERE campaign_id = :c AND reward_kind = 'coupon' AND status = 'granted')"),
+            {"t": template_id, "c": campaign_id}).one()
+    return {"coupons_issued": coupons, "coupons_match_grants": coupons == granted}
 
 
 def _budget_left(campaign_id: str, budget: int | None) -> dict:
@@ -524,6 +546,8 @@ if __name__ == "__main__":
     parser.add_argument("--watch-minutes", type=float, default=0.5,
                         help="the watch rule pays every this many minutes watched (0.5: a grant for ~12%% of events, "
                              "the stress mix; 5, the issue's own example, makes grants ~10x rarer)")
+    parser.add_argument("--keyword-coupon", action="store_true",
+                        help="the keyword rule gives a 5-yuan coupon instead of a point: coupons in the mix")
     parser.add_argument("--points-budget", type=int, default=None,
                         help="the campaign's points budget (none by default): every grant then takes from it, as an "
                              "operator's budgeted campaign does; a billion does not run out")
