@@ -2,10 +2,11 @@
 
 Order of checks per batch: already decided (idempotency key) -> frequency cap
 across campaigns (coupons) -> risk score in one batch call -> budgets (the batch's
-points in two statements, activities/campaign_budget_takes.py; a coupon's as it is
-issued) -> the reward itself. Every outcome is a campaign_grant row with a
-status: granted, held (nothing spendable until a reviewer approves), denied,
-suppressed (cap, budget, stock, coupon refused) or rejected (held, then refused).
+points in two statements, activities/campaign_budget_takes.py; its coupons' once
+claimed, activities/campaign_coupon_rewards.py) -> the reward itself. Every outcome
+is a campaign_grant row with a status: granted, held (nothing spendable until a
+reviewer approves), denied, suppressed (cap, budget, stock, coupon refused) or
+rejected (held, then refused).
 """
 
 import time
@@ -150,9 +151,9 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
 def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decision],
                   unlimited_points: set[str]) -> list[bool]:
     """Per grant, did its points fit its budgets: taken set-wise (campaign_budget_takes). True where nothing is
-    taken now: denied grants, rules no budget limits, and coupons, which take theirs as each is issued (their rules'
-    rows are locked here first, with the rest). Points on hold reserve theirs now, so an approval can never
-    overspend; coupons on hold take theirs on approval."""
+    taken now: denied grants, rules no budget limits, and coupons, which take theirs once claimed
+    (campaign_coupon_rewards; their rules' rows are locked here first, with the rest). Points on hold reserve
+    theirs now, so an approval can never overspend; coupons on hold take theirs on approval."""
     fits = [True] * len(grants)
     takes: dict[str, list[int]] = {}
     coupon_rules: dict[str, set[str]] = {}
