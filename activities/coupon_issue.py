@@ -1,9 +1,9 @@
 """Issue one coupon to one member, inside the caller's transaction: the only way coupons come to exist.
 
 The work is one call of the SQL function coupon_claim() (migrations/versions/0008_coupon_claim.sql),
-so every caller - exchanges and held grants through issue_coupon() here, a campaign tick's batch through
-issue_many() (one call a coupon, in one statement), the HTTP claim lane through claim_async() on an
-asyncpg connection - gets the same rules in one round trip:
+so every caller - exchanges, the API's and CLI's issue and held grants through issue_coupon() here, a
+campaign tick's batch through issue_many() (one call a coupon, in one statement), the HTTP claim lane
+through claim_async() on an asyncpg connection - gets the same rules in one round trip:
 a replayed idempotency key returns its first coupon; a sold-out template is refused from committed
 totals with no lock and no write; otherwise the member's allowance (conditional upsert), the
 coupon row (UNIQUE idempotency key) and last the stock and budget, taken from one of the template's
