@@ -30,8 +30,6 @@ class Take:
 # first row they share instead of each holding a row the other waits for.
 LOCK = text("SELECT rule_id, points_remaining, fen_remaining, stock_remaining FROM campaign_budget "
             "WHERE campaign_id = :c AND rule_id = ANY(CAST(:r AS text[])) ORDER BY rule_id = '', rule_id FOR UPDATE")
-PEEK = text("SELECT rule_id, points_remaining, fen_remaining, stock_remaining FROM campaign_budget "
-            "WHERE campaign_id = :c AND rule_id = ANY(CAST(:r AS text[]))")
 SPEND = text("UPDATE campaign_budget AS b SET points_remaining = b.points_remaining - x.p, "
              "fen_remaining = b.fen_remaining - x.f, stock_remaining = b.stock_remaining - x.s "
              "FROM unnest(CAST(:r AS text[]), CAST(:p AS bigint[]), CAST(:f AS bigint[]), CAST(:s AS bigint[])) "
@@ -44,25 +42,7 @@ def take_many(conn: Connection, campaign_id: str, takes: list[Take], *, lock_too
     as each coupon is issued), whose rows are locked here in the same order as the rest."""
     rules = sorted({t.rule_id for t in takes} | set(lock_too) | {""})
     rows = conn.execute(LOCK, {"c": campaign_id, "r": array_literal(rules)}).all()
-    took, spent, shorts = _walk({rule: list(remaining) for rule, *remaining in rows}, takes)
-    changed = [(rule, *sums) for rule, sums in spent.items() if any(sums)]
-    if changed:
-        columns = list(zip(*changed))
-        conn.execute(SPEND, {"c": campaign_id, **{k: array_literal(v) for k, v in zip("rpfs", columns)}})
-    for short, why in shorts:
-        mark_exhausted(conn, campaign_id, short, why)
-    return took
-
-
-def would_take(conn: Connection, campaign_id: str, takes: list[Take]) -> list[bool]:
-    """What take_many would answer on the rows as last committed, read without a lock and changing nothing."""
-    rows = conn.execute(PEEK, {"c": campaign_id, "r": array_literal(sorted({t.rule_id for t in takes} | {""}))}).all()
-    return _walk({rule: list(remaining) for rule, *remaining in rows}, takes)[0]
-
-
-def _walk(left: dict[str, list], takes: list[Take]) -> tuple[list[bool], dict[str, list[int]], dict]:
-    """Each take in order against what the ones before it left (`left`: the rows' remaining, by rule): whether it
-    took, the sums taken from each row, and the (row, reason) of each row that could not meet one."""
+    left = {rule: list(remaining) for rule, *remaining in rows}
     spent = {rule: [0, 0, 0] for rule in left}
     shorts: dict[tuple[str, str], None] = {}  # (row, reason), in the order they ran dry
     took = []
@@ -78,7 +58,13 @@ def _walk(left: dict[str, list], takes: list[Take]) -> tuple[list[bool], dict[st
             left[r] = [None if have is None else have - n for have, n in zip(left[r], want)]
             spent[r] = [s + n for s, n in zip(spent[r], want)]
         took.append(True)
-    return took, spent, shorts
+    changed = [(rule, *sums) for rule, sums in spent.items() if any(sums)]
+    if changed:
+        columns = list(zip(*changed))
+        conn.execute(SPEND, {"c": campaign_id, **{k: array_literal(v) for k, v in zip("rpfs", columns)}})
+    for short, why in shorts:
+        mark_exhausted(conn, campaign_id, short, why)
+    return took
 
 
 def _fits(remaining: list | None, want: tuple[int, int, int]) -> bool:

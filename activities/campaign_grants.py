@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities import ledger
-from activities.campaign_budget_takes import Take, take_many, would_take
+from activities.campaign_budget_takes import Take, take_many
 from activities.campaign_coupon_rewards import deliver_coupons
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
@@ -124,82 +124,36 @@ def apply_grants(conn: Connection, grants: list[Grant], *, now: datetime, thresh
         hold_above=thresholds.hold_above, deny_above=thresholds.deny_above) for g in scored]) if scored else []
     out.score_s = time.perf_counter() - scoring
     decisions = [_decide(verdict, thresholds) for verdict in verdicts]
-    batch = _Batch(scored, verdicts, decisions, now, records, notes, out)
+    in_budget = _take_budgets(conn, scored, decisions, unlimited_points)
     coupons = [i for i, (g, d) in enumerate(zip(scored, decisions)) if g.kind == "coupon" and d == Decision.ALLOW]
-    if coupons:  # their claims take from the budgets: every row the batch needs is locked first
-        in_budget = _take_budgets(conn, scored, decisions, unlimited_points)
-        delivered = dict(zip(coupons, deliver_coupons(conn, [scored[i] for i in coupons], now=now, notes=notes)))
-        batch.settle(conn, in_budget, delivered)
-    else:
-        _points_first(conn, batch, unlimited_points)
+    delivered = dict(zip(coupons, deliver_coupons(conn, [scored[i] for i in coupons], now=now, notes=notes)))
+    credits: list[Grant] = []
+    for i, (g, verdict, decision, fits) in enumerate(zip(scored, verdicts, decisions, in_budget)):
+        if decision in (Decision.DENY, Decision.HOLD):
+            why = "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
+            status = "denied" if decision == Decision.DENY else "held" if fits else "suppressed"
+        elif g.kind == "points":
+            status, why = ("granted", "") if fits else ("suppressed", "budget exhausted")
+            if fits:
+                credits.append(g)
+        else:
+            status, why = delivered[i]
+        records.append(_row(g, status, why, verdict.score))
+        out.by_status[status] += 1
+        if status == "granted":
+            out.by_rule[g.rule_id] += 1
+    _credit_points(conn, credits, now=now, notes=notes)
+    _record(conn, records)  # one round trip for the batch's outcomes, one for its notifications
     notify_many(conn, notes)
     return out
 
 
-@dataclass
-class _Batch:
-    """The scored grants and where their outcomes go: grant rows, notifications, counts."""
-    grants: list[Grant]
-    verdicts: list[RiskVerdict]
-    decisions: list[Decision]
-    now: datetime
-    records: list[dict]
-    notes: list[Note]
-    out: BatchOutcome
-
-    def settle(self, conn: Connection, in_budget: list[bool], delivered: dict[int, tuple[str, str]]) -> None:
-        """Each grant's status from its decision, budget and coupon; the points credited, the grant rows written."""
-        credits: list[Grant] = []
-        for i, (g, verdict, decision, fits) in enumerate(zip(self.grants, self.verdicts, self.decisions, in_budget)):
-            if decision in (Decision.DENY, Decision.HOLD):
-                why = "; ".join(verdict.reasons) or f"risk score {verdict.score:.2f}"
-                status = "denied" if decision == Decision.DENY else "held" if fits else "suppressed"
-            elif g.kind == "points":
-                status, why = ("granted", "") if fits else ("suppressed", "budget exhausted")
-                if fits:
-                    credits.append(g)
-            else:
-                status, why = delivered[i]
-            self.records.append(_row(g, status, why, verdict.score))
-            self.out.by_status[status] += 1
-            if status == "granted":
-                self.out.by_rule[g.rule_id] += 1
-        _credit_points(conn, credits, now=self.now, notes=self.notes)
-        _record(conn, self.records)  # one round trip for the batch's outcomes
-
-
-def _points_first(conn: Connection, batch: _Batch, unlimited_points: set[str]) -> None:
-    """A batch without coupons, its budgets taken last. Credited and recorded in a savepoint on the budgets as
-    last committed; only then are the budget rows locked and taken. The campaign's row is the one every lane of
-    the campaign takes turns on, and its turn now ends at the commit, not after the ledger's write (beside half
-    a core held back, p99 1.21 s against 0.61 s without a budget). If the take answers otherwise (another lane
-    took meanwhile, near the end of a budget), back to the savepoint, which undoes that take too, and the
-    budgets are taken first this time."""
-    args = (conn, batch.grants, batch.decisions, unlimited_points)
-    expected = _take_budgets(*args, peek=True)
-    if expected is None or not all(expected):  # nothing to take, or a budget about to run dry: no guessing
-        batch.settle(conn, _take_budgets(*args), {})
-        return
-    kept = len(batch.records), len(batch.notes), Counter(batch.out.by_status), Counter(batch.out.by_rule)
-    savepoint = conn.begin_nested()
-    batch.settle(conn, expected, {})
-    actual = _take_budgets(*args)
-    if actual == expected:
-        savepoint.commit()
-        return
-    savepoint.rollback()  # the take with it: taken again below, under its locks, on what is left now
-    del batch.records[kept[0]:], batch.notes[kept[1]:]
-    batch.out.by_status, batch.out.by_rule = kept[2], kept[3]
-    batch.settle(conn, _take_budgets(*args), {})
-
-
-def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decision], unlimited_points: set[str],
-                  *, peek: bool = False) -> list[bool] | None:
+def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decision],
+                  unlimited_points: set[str]) -> list[bool]:
     """Per grant, did its points fit its budgets: taken set-wise (campaign_budget_takes). True where nothing is
     taken now: denied grants, rules no budget limits, and coupons, which take theirs once claimed
     (campaign_coupon_rewards; their rules' rows are locked here first, with the rest). Points on hold reserve
-    theirs now, so an approval can never overspend; coupons on hold take theirs on approval. `peek`: what the
-    takes would answer on the rows as last committed, taking nothing; None when there is nothing to take."""
+    theirs now, so an approval can never overspend; coupons on hold take theirs on approval."""
     fits = [True] * len(grants)
     takes: dict[str, list[int]] = {}
     coupon_rules: dict[str, set[str]] = {}
@@ -209,13 +163,10 @@ def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decisio
             takes.setdefault(g.campaign_id, []).append(i)
         elif g.kind == "coupon" and decision == Decision.ALLOW:
             coupon_rules.setdefault(g.campaign_id, set()).add(g.rule_id)
-    if peek and not takes:
-        return None
     for campaign_id in sorted(takes.keys() | coupon_rules.keys()):
         at = takes.get(campaign_id, [])
-        wanted = [Take(grants[i].rule_id, points=grants[i].points, stock=1) for i in at]
-        took = would_take(conn, campaign_id, wanted) if peek else \
-            take_many(conn, campaign_id, wanted, lock_too=coupon_rules.get(campaign_id, ()))
+        took = take_many(conn, campaign_id, [Take(grants[i].rule_id, points=grants[i].points, stock=1) for i in at],
+                         lock_too=coupon_rules.get(campaign_id, ()))
         for i, ok in zip(at, took):
             fits[i] = ok
     return fits
