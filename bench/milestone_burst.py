@@ -32,7 +32,6 @@ from models.coupon_api import TemplateSpec
 from models.events import RoomBase
 
 
-
 @dataclass(frozen=True)
 class Burst:
     """The room, coupon template and campaign a burst uses (a test runs its own beside others)."""
