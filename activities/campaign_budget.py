@@ -48,10 +48,8 @@ def sync_budgets(conn: Connection, campaign_id: str, spec: CampaignSpec) -> None
             "exhausted_reason = NULL"), {"c": campaign_id, "r": rule_id, "p": left[0], "f": left[1], "s": left[2]})
 
 
-def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0,
-         mark: bool = True) -> bool:
-    """Take from the rule's and the campaign's budgets together, or from neither. With mark=False the
-    caller stamps the exhaustion itself (when it is about to roll back an enclosing savepoint)."""
+def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0) -> bool:
+    """Take from the rule's and the campaign's budgets together, or from neither; a row that ran dry is stamped."""
     short = None
     savepoint = conn.begin_nested()
     for r in (rule_id, ""):
@@ -62,10 +60,7 @@ def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, f
         savepoint.commit()
         return True
     savepoint.rollback()
-    if mark:
-        mark_exhausted(conn, campaign_id, short, exhausted_reason(short, points=points, fen=fen))
-    else:
-        conn.info["budget_short"] = short
+    mark_exhausted(conn, campaign_id, short, exhausted_reason(short, points=points, fen=fen))
     return False
 
 

@@ -67,6 +67,25 @@ def take_many(conn: Connection, campaign_id: str, takes: list[Take], *, lock_too
     return took
 
 
+def take_each(conn: Connection, wanted: list[tuple[str, Take] | None], *,
+              lock_too: dict[str, set[str]] | None = None) -> list[bool]:
+    """take_many for a batch's grants, whatever their campaigns: `wanted` holds each grant's (campaign, take),
+    or None where it takes nothing now (True in the answer). Campaign by campaign, in campaign order;
+    `lock_too`: by campaign, the rules whose rows to lock with the rest (take_many)."""
+    lock_too = lock_too or {}
+    fits = [True] * len(wanted)
+    at: dict[str, list[int]] = {}
+    for i, want in enumerate(wanted):
+        if want is not None:
+            at.setdefault(want[0], []).append(i)
+    for campaign_id in sorted(at.keys() | lock_too.keys()):
+        indices = at.get(campaign_id, [])
+        took = take_many(conn, campaign_id, [wanted[i][1] for i in indices], lock_too=lock_too.get(campaign_id, ()))
+        for i, ok in zip(indices, took):
+            fits[i] = ok
+    return fits
+
+
 def _fits(remaining: list | None, want: tuple[int, int, int]) -> bool:
     """A missing row fits nothing, as take()'s UPDATE found no row; NULL is unlimited."""
     return remaining is not None and all(have is None or have >= n for have, n in zip(remaining, want))

@@ -1,5 +1,6 @@
-"""Deliver a batch of allowed coupon grants: the issues in one statement, the budgets in two, the
-refused given back in one, where campaign_rewards.deliver took a savepoint and six round trips a coupon.
+"""Deliver allowed coupon grants: the issues in one statement, the budgets in two, the refused given
+back in one, where each coupon took a savepoint and six round trips. A tick's batch, and a held coupon
+grant approved (campaign_rewards.deliver), both come here.
 
 A milestone of 10,000 viewers online makes 10,000 coupon grants in one tick. One by one they took
 124 s (bench.milestone_burst): a round trip costs little, but a transaction of 20,000 savepoints
@@ -16,13 +17,21 @@ running out in the same batch; neither is ever exceeded.
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.campaign_budget_takes import Take, take_many
-from activities.campaign_rewards import TIME_LIMIT, Grant, coupon_note
+from activities.campaign_budget_takes import Take, take_each
+from activities.campaign_rewards import Grant, coupon_note
 from activities.coupon_issue import IssueRequest, give_back, issue_many
 from activities.notify import Note
 from core.pgarray import array_literal
+
+# coupon_valid_minutes limits any template's coupon, not only a live-session one (which got it as its session
+# end, plus the template's grace). An absolute template's window opening after that stays as is.
+TIME_LIMIT = text("UPDATE coupon c SET valid_until = x.ends FROM coupon_template t, "
+                  "unnest(CAST(:codes AS text[]), CAST(:ends AS timestamptz[])) AS x(code, ends) WHERE c.code = x.code "
+                  "AND t.id = c.template_id AND t.validity_kind <> 'session' AND c.valid_until > x.ends "
+                  "AND c.valid_from < x.ends")
 
 
 def deliver_coupons(conn: Connection, grants: list[Grant], *, now: datetime,
@@ -55,15 +64,7 @@ def deliver_coupons(conn: Connection, grants: list[Grant], *, now: datetime,
 
 
 def _take_budgets(conn: Connection, grants: list[Grant], outcomes: list) -> list[bool]:
-    """Per grant, did its coupon's face value fit its budgets (False where no coupon came to take them)."""
-    fits = [False] * len(grants)
-    by_campaign: dict[str, list[int]] = {}
-    for i, outcome in enumerate(outcomes):
-        if outcome.issued or outcome.already:
-            by_campaign.setdefault(grants[i].campaign_id, []).append(i)
-    for campaign_id, at in sorted(by_campaign.items()):
-        took = take_many(conn, campaign_id, [Take(grants[i].rule_id, fen=outcomes[i].face_value_fen or 0, stock=1)
-                                             for i in at])
-        for i, ok in zip(at, took):
-            fits[i] = ok
-    return fits
+    """Per grant, did its coupon's face value fit its budgets (True where no coupon came to take them: those are
+    suppressed for the claim's refusal)."""
+    return take_each(conn, [(g.campaign_id, Take(g.rule_id, fen=o.face_value_fen or 0, stock=1))
+                            if o.issued or o.already else None for g, o in zip(grants, outcomes)])

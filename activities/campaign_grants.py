@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities import ledger
-from activities.campaign_budget_takes import Take, take_many
+from activities.campaign_budget_takes import Take, take_each
 from activities.campaign_coupon_rewards import deliver_coupons
 from activities.campaign_rewards import Grant, deliver, points_note
 from activities.notify import Note, notify_many
@@ -154,22 +154,15 @@ def _take_budgets(conn: Connection, grants: list[Grant], decisions: list[Decisio
     taken now: denied grants, rules no budget limits, and coupons, which take theirs once claimed
     (campaign_coupon_rewards; their rules' rows are locked here first, with the rest). Points on hold reserve
     theirs now, so an approval can never overspend; coupons on hold take theirs on approval."""
-    fits = [True] * len(grants)
-    takes: dict[str, list[int]] = {}
+    wanted: list[tuple[str, Take] | None] = [None] * len(grants)
     coupon_rules: dict[str, set[str]] = {}
     for i, (g, decision) in enumerate(zip(grants, decisions)):
         if g.kind == "points" and (decision == Decision.HOLD or
                                    (decision == Decision.ALLOW and g.rule_id not in unlimited_points)):
-            takes.setdefault(g.campaign_id, []).append(i)
+            wanted[i] = (g.campaign_id, Take(g.rule_id, points=g.points, stock=1))
         elif g.kind == "coupon" and decision == Decision.ALLOW:
             coupon_rules.setdefault(g.campaign_id, set()).add(g.rule_id)
-    for campaign_id in sorted(takes.keys() | coupon_rules.keys()):
-        at = takes.get(campaign_id, [])
-        took = take_many(conn, campaign_id, [Take(grants[i].rule_id, points=grants[i].points, stock=1) for i in at],
-                         lock_too=coupon_rules.get(campaign_id, ()))
-        for i, ok in zip(at, took):
-            fits[i] = ok
-    return fits
+    return take_each(conn, wanted, lock_too=coupon_rules)
 
 
 def _credit_points(conn: Connection, grants: list[Grant], *, now: datetime, notes: list[Note]) -> None:

@@ -3,14 +3,12 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from activities import campaign_budget as budget
 from activities import ledger
 from activities.notify import Note
 from core.db import json_text
-from core.pgarray import array_literal
 from core.settings import get_settings
 
 
@@ -63,31 +61,9 @@ def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], lim
                                 kind="campaign_earn", detail={"rule": g.rule_id})
         notes.append(points_note(g))
         return "granted", ""
-    return _deliver_coupon(conn, g, now=now, notes=notes)
+    from activities.campaign_coupon_rewards import deliver_coupons  # it builds on this module
 
-
-def _deliver_coupon(conn: Connection, g: Grant, *, now: datetime, notes: list[Note]) -> tuple[str, str]:
-    from activities.coupon_issue import issue_coupon  # the coupons area's module
-
-    savepoint = conn.begin_nested()
-    ends = now + timedelta(minutes=g.valid_minutes) if g.valid_minutes else None
-    outcome = issue_coupon(conn, template_id=g.template_id, member_id=g.member_id, idempotency_key=g.key,
-                           source=f"campaign:{g.campaign_id}", now=now, room_id=g.room_id, session_ends_at=ends)
-    if not (outcome.issued or outcome.already):
-        savepoint.rollback()
-        return "suppressed", f"coupon not issued: {outcome.reason}"
-    fen = outcome.face_value_fen or 0
-    if not budget.take(conn, g.campaign_id, g.rule_id, fen=fen, stock=1, mark=False):
-        savepoint.rollback()  # the coupon goes back; then say which budget ran dry
-        short = conn.info.pop("budget_short", g.rule_id)
-        budget.mark_exhausted(conn, g.campaign_id, short, budget.exhausted_reason(short, fen=fen))
-        return "suppressed", "budget exhausted"
-    savepoint.commit()
-    g.coupon_code, g.value_fen = outcome.coupon_code or "", outcome.face_value_fen or 0
-    if ends is not None and outcome.issued:
-        _time_limit(conn, g.coupon_code, ends)
-    notes.append(coupon_note(g))
-    return "granted", ""
+    return deliver_coupons(conn, [g], now=now, notes=notes)[0]
 
 
 def coupon_note(g: Grant) -> Note:
@@ -95,15 +71,3 @@ def coupon_note(g: Grant) -> Note:
                 g.title or f"A {g.value_fen / 100:.2f} yuan coupon is in your wallet",
                 {"campaign_id": g.campaign_id, "rule_id": g.rule_id, "coupon_code": g.coupon_code,
                  "face_value_fen": g.value_fen, "room_id": g.room_id}, g.key)
-
-
-# coupon_valid_minutes limits any template's coupon, not only a live-session one (which got it as its session
-# end, plus the template's grace). An absolute template's window opening after that stays as is.
-TIME_LIMIT = text("UPDATE coupon c SET valid_until = x.ends FROM coupon_template t, "
-                  "unnest(CAST(:codes AS text[]), CAST(:ends AS timestamptz[])) AS x(code, ends) WHERE c.code = x.code "
-                  "AND t.id = c.template_id AND t.validity_kind <> 'session' AND c.valid_until > x.ends "
-                  "AND c.valid_from < x.ends")
-
-
-def _time_limit(conn: Connection, code: str, ends: datetime) -> None:
-    conn.execute(TIME_LIMIT, {"codes": array_literal([code]), "ends": array_literal([ends])})
