@@ -1,8 +1,8 @@
-"""Campaign and rule budgets: conditional UPDATEs, so racing ticks can never overspend.
+"""Campaign and rule budgets: rows taken from under their row locks, so racing ticks can never overspend.
 
 Rows: (campaign, '') for the campaign-wide budget, (campaign, rule) for a rule's
-limits. NULL means unlimited. A take either succeeds on every row or on none
-(a savepoint), and the row that ran dry is stamped exhausted with the reason.
+limits. NULL means unlimited. A take (campaign_budget_takes) takes from both of its
+rows or from neither, and the row that ran dry is stamped exhausted with the reason.
 """
 
 from dataclasses import dataclass
@@ -11,15 +11,6 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from domain.campaigns.spec import CampaignSpec
-
-TAKE = text(
-    "UPDATE campaign_budget SET "
-    " points_remaining = points_remaining - :p, fen_remaining = fen_remaining - :f, "
-    " stock_remaining = stock_remaining - :s "
-    "WHERE campaign_id = :c AND rule_id = :r "
-    "  AND (points_remaining IS NULL OR points_remaining >= :p) AND (fen_remaining IS NULL OR fen_remaining >= :f) "
-    "  AND (stock_remaining IS NULL OR stock_remaining >= :s) RETURNING 1")
-
 
 def _wanted(spec: CampaignSpec) -> dict[str, tuple[int | None, int | None, int | None]]:
     rows = {"": (spec.budget.points, None if spec.budget.coupon_yuan is None else round(spec.budget.coupon_yuan * 100),
@@ -48,25 +39,13 @@ def sync_budgets(conn: Connection, campaign_id: str, spec: CampaignSpec) -> None
             "exhausted_reason = NULL"), {"c": campaign_id, "r": rule_id, "p": left[0], "f": left[1], "s": left[2]})
 
 
-def take(conn: Connection, campaign_id: str, rule_id: str, *, points: int = 0, fen: int = 0, stock: int = 0) -> bool:
-    """Take from the rule's and the campaign's budgets together, or from neither; a row that ran dry is stamped."""
-    short = None
-    savepoint = conn.begin_nested()
-    for r in (rule_id, ""):
-        if conn.execute(TAKE, {"c": campaign_id, "r": r, "p": points, "f": fen, "s": stock}).first() is None:
-            short = r
-            break
-    if short is None:
-        savepoint.commit()
-        return True
-    savepoint.rollback()
-    mark_exhausted(conn, campaign_id, short, exhausted_reason(short, points=points, fen=fen))
-    return False
+# A budget row's columns, as a reason names them (the dry run's refusals name them alike).
+KINDS = ("points", "coupon value", "stock")
 
 
-def exhausted_reason(short: str, *, points: int = 0, fen: int = 0) -> str:
-    what = "points" if points else ("coupon value" if fen else "stock")
-    return f"{what} budget exhausted" + (f" (rule {short})" if short else "")
+def exhausted_reason(short: str, kind: str) -> str:
+    """Why the row `short` ('' for the campaign) refused a take: the first of its KINDS that fell short."""
+    return f"{kind} budget exhausted" + (f" (rule {short})" if short else "")
 
 
 _CAMPAIGN_SHORT = {"points": "points budget exhausted", "coupon": "coupon value budget exhausted"}

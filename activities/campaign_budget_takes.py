@@ -1,10 +1,11 @@
-"""A tick's budget takes in two statements, where campaign_budget.take costs four round trips a grant.
+"""A batch's budget takes in two statements, whatever its size.
 
-A budgeted campaign (any campaign with a points budget) took from its budgets grant by grant: a
-savepoint, the rule's row, the campaign's row, the release. At a few thousand grants a second that
-was most of a tick. Here the batch's budget rows are locked and read once, each take is checked in
-order against what the takes before it left, as take() would have found them, and the sums go back
-in one UPDATE. The rows stay locked until the tick commits, as take()'s UPDATEs kept them.
+A take is one grant's: from its rule's row and the campaign's, both or neither. Taken one by one
+(a savepoint, two conditional UPDATEs, the release) a budgeted campaign spent most of a tick on
+them at a few thousand grants a second. Here the batch's budget rows are locked and read once, each
+take is checked in order against what the takes before it left, and the sums go back in one UPDATE.
+The rows stay locked until the caller's transaction commits. A refusal names the row and the kind
+that fell short, in the order the dry run checks them (domain.campaigns.dry_limits.Budgets).
 """
 
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.campaign_budget import exhausted_reason, mark_exhausted
+from activities.campaign_budget import KINDS, exhausted_reason, mark_exhausted
 from core.pgarray import array_literal
 
 
@@ -26,8 +27,8 @@ class Take:
     stock: int = 0
 
 
-# Rules' rows first, the campaign's ('') last, as take() locks them: two ticks of one campaign queue on the
-# first row they share instead of each holding a row the other waits for.
+# Rules' rows first, the campaign's ('') last, always: two ticks of one campaign queue on the first row they
+# share instead of each holding a row the other waits for.
 LOCK = text("SELECT rule_id, points_remaining, fen_remaining, stock_remaining FROM campaign_budget "
             "WHERE campaign_id = :c AND rule_id = ANY(CAST(:r AS text[])) ORDER BY rule_id = '', rule_id FOR UPDATE")
 SPEND = text("UPDATE campaign_budget AS b SET points_remaining = b.points_remaining - x.p, "
@@ -37,9 +38,10 @@ SPEND = text("UPDATE campaign_budget AS b SET points_remaining = b.points_remain
 
 
 def take_many(conn: Connection, campaign_id: str, takes: list[Take], *, lock_too: Iterable[str] = ()) -> list[bool]:
-    """take() for each of `takes` in order: True where it took. A row that could not meet a take is stamped
-    exhausted with the reason take() gives. `lock_too`: the batch's other rules (its coupons', taken one by one
-    as each coupon is issued), whose rows are locked here in the same order as the rest."""
+    """Each of `takes` in order, against what the ones before it left: True where it took. A row that could
+    not meet a take is stamped exhausted, naming the kind that fell short. `lock_too`: the batch's other
+    rules (its coupons', taken one by one as each coupon is issued), whose rows are locked here in the same
+    order as the rest."""
     rules = sorted({t.rule_id for t in takes} | set(lock_too) | {""})
     rows = conn.execute(LOCK, {"c": campaign_id, "r": array_literal(rules)}).all()
     left = {rule: list(remaining) for rule, *remaining in rows}
@@ -49,9 +51,9 @@ def take_many(conn: Connection, campaign_id: str, takes: list[Take], *, lock_too
     for t in takes:
         want = (t.points, t.fen, t.stock)
         pair = dict.fromkeys((t.rule_id, ""))
-        short = next((r for r in pair if not _fits(left.get(r), want)), None)
+        short = next(((r, kind) for r in pair if (kind := _short_of(left.get(r), want))), None)
         if short is not None:
-            shorts.setdefault((short, exhausted_reason(short, points=t.points, fen=t.fen)))
+            shorts.setdefault((short[0], exhausted_reason(*short)))
             took.append(False)
             continue
         for r in pair:
@@ -86,6 +88,9 @@ def take_each(conn: Connection, wanted: list[tuple[str, Take] | None], *,
     return fits
 
 
-def _fits(remaining: list | None, want: tuple[int, int, int]) -> bool:
-    """A missing row fits nothing, as take()'s UPDATE found no row; NULL is unlimited."""
-    return remaining is not None and all(have is None or have >= n for have, n in zip(remaining, want))
+def _short_of(remaining: list | None, want: tuple[int, int, int]) -> str | None:
+    """The first kind the row has too little of for `want` (NULL is unlimited), or None where it fits.
+    A missing row fits nothing (a rule the spec's sync has not reached); stamping it changes no row."""
+    if remaining is None:
+        return KINDS[0]
+    return next((kind for kind, have, n in zip(KINDS, remaining, want) if have is not None and have < n), None)

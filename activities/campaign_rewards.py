@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
-from activities import campaign_budget as budget
 from activities import ledger
+from activities.campaign_budget_takes import Take, take_many
 from activities.notify import Note
 from core.db import json_text
 from core.settings import get_settings
@@ -53,7 +53,7 @@ def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], lim
     """(status, reason); 'granted' only when the reward was really made. The notification is appended
     to `notes` for the caller to write with the batch. limited=False: no budget applies to this rule."""
     if g.kind == "points":
-        if limited and not budget.take(conn, g.campaign_id, g.rule_id, points=g.points, stock=1):
+        if limited and not take_many(conn, g.campaign_id, [Take(g.rule_id, points=g.points, stock=1)])[0]:
             return "suppressed", "budget exhausted"
         ledger.credit_available(conn, key=g.key, member_id=g.member_id, points=g.points,
                                 reference=f"campaign:{g.campaign_id}", now=now,

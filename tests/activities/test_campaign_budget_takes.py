@@ -1,5 +1,6 @@
-"""take_many leaves the budgets, and says of each take, exactly what take() one by one would; it holds the
-rows it read, and the coupon rules' rows it was asked to, until the transaction ends."""
+"""take_many leaves the budgets, says of each take, and stamps the rows that ran dry, exactly as the dry run's
+in-memory budgets do for the same takes; it holds the rows it read, and the coupon rules' rows it was asked
+to, until the transaction ends."""
 
 import random
 
@@ -7,9 +8,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from activities.campaign_budget import take
 from activities.campaign_budget_takes import Take, take_many
 from core.db import get_engine, transaction
+from domain.campaigns.dry_limits import Budgets
 from tests.conftest import unique
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -25,27 +26,43 @@ def _budgets(conn, campaign_id: str, rows: dict[str, tuple]) -> None:
 
 
 def _scenario(rnd: random.Random) -> tuple[dict, list[Take]]:
-    """Budgets that run dry part of the way (or are unlimited), and takes of rules with and without a row."""
+    """Budgets that run dry part of the way, in points, coupon value or stock (or are unlimited), and takes as
+    a tick makes them: points or coupon value, and one unit of stock."""
     def cap(high: int):
         return None if rnd.random() < 0.3 else rnd.randrange(high)
     rows = {"": (cap(400), cap(3000), None)} | {r: (cap(150), cap(1500), cap(12)) for r in ("a", "b", "c")}
-    takes = [Take(rnd.choice("abcd"), points=rnd.choice((0, 1, 5, 10, 40)), fen=rnd.choice((0, 0, 100, 500)),
-                  stock=rnd.choice((0, 1, 1))) for _ in range(rnd.randrange(1, 60))]
+    takes = [Take(rnd.choice("abc"), points=rnd.choice((0, 1, 5, 10, 40)), fen=rnd.choice((0, 0, 100, 500)),
+                  stock=1) for _ in range(rnd.randrange(1, 60))]
     return rows, takes
 
 
+def _dry_run(rows: dict[str, tuple], takes: list[Take]) -> tuple[list[bool], list[tuple]]:
+    """What the dry run's budgets answer and leave, as STATE's rows: each row's reasons, in the order it ran dry."""
+    model = Budgets(**{kind: {rule: caps[i] for rule, caps in rows.items()}
+                       for i, kind in enumerate(("points", "fen", "stock"))})
+    reasons: dict[str, list[str]] = {rule: [] for rule in rows}
+    took = []
+    for t in takes:
+        refusal = model.take(t.rule_id, points=t.points, fen=t.fen)
+        took.append(refusal is None)
+        if refusal is not None:
+            row = "" if refusal.budget.startswith("campaign") else t.rule_id
+            why = refusal.reason + (f" (rule {row})" if row else "")
+            reasons[row] += [why] if why not in reasons[row] else []
+    state = [(rule, model.points[rule], model.fen[rule], model.stock[rule], "; ".join(reasons[rule]) or None,
+              bool(reasons[rule])) for rule in sorted(rows)]
+    return took, state
+
+
 @pytest.mark.parametrize("seed", range(12))
-def test_a_batch_takes_what_its_takes_one_by_one_would_have(seed):
+def test_a_batch_takes_what_the_dry_runs_budgets_would_and_names_what_ran_dry(seed):
     rows, takes = _scenario(random.Random(seed))
-    one_by_one, batched = unique("bud1"), unique("budn")
+    campaign = unique("budn")
     with transaction() as conn:
-        _budgets(conn, one_by_one, rows)
-        _budgets(conn, batched, rows)
-        expected = [take(conn, one_by_one, t.rule_id, points=t.points, fen=t.fen, stock=t.stock) for t in takes]
-        got = take_many(conn, batched, takes)
-        before, after = (conn.execute(text(STATE), {"c": c}).all() for c in (one_by_one, batched))
-    assert got == expected
-    assert after == before
+        _budgets(conn, campaign, rows)
+        got = take_many(conn, campaign, takes)
+        after = conn.execute(text(STATE), {"c": campaign}).all()
+    assert (got, after) == _dry_run(rows, takes)
 
 
 def test_a_take_the_budget_cannot_meet_is_refused_and_the_row_stamped_while_smaller_ones_still_fit():
@@ -58,7 +75,15 @@ def test_a_take_the_budget_cannot_meet_is_refused_and_the_row_stamped_while_smal
         state = conn.execute(text(STATE), {"c": campaign}).all()
     assert took == [True, True, False, True, False]  # the last: the rule's stock of 3 is gone
     assert state == [("", 0, None, None, "points budget exhausted", True),
-                     ("w", None, None, 0, "points budget exhausted (rule w)", True)]  # as take() says it
+                     ("w", None, None, 0, "stock budget exhausted (rule w)", True)]
+
+
+def test_a_rule_without_a_budget_row_takes_nothing():
+    campaign = unique("budnone")
+    with transaction() as conn:
+        _budgets(conn, campaign, {"": (100, None, None)})
+        assert take_many(conn, campaign, [Take("ghost", points=5, stock=1)]) == [False]
+        assert conn.execute(text(STATE), {"c": campaign}).all() == [("", 100, None, None, None, False)]
 
 
 def test_the_rows_read_and_the_coupon_rules_asked_for_stay_locked_until_the_transaction_ends():
