@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from domain.campaigns.spec import CampaignSpec
 
+
 def _wanted(spec: CampaignSpec) -> dict[str, tuple[int | None, int | None, int | None]]:
     rows = {"": (spec.budget.points, None if spec.budget.coupon_yuan is None else round(spec.budget.coupon_yuan * 100),
                  None)}

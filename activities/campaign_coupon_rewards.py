@@ -5,7 +5,7 @@ grant approved (campaign_rewards.deliver), both come here.
 A milestone of 10,000 viewers online makes 10,000 coupon grants in one tick. One by one they took
 124 s (bench.milestone_burst): a round trip costs little, but a transaction of 20,000 savepoints
 slows every row check after the first 64 (PostgreSQL's subtransactions). Here:
-1. every coupon is claimed in order (coupon_issue.issue_many: each claim sees the ones before it);
+1. every coupon is claimed in order (coupon_issue_many.issue_many: each claim sees the ones before it);
 2. the issued ones take their face value and one unit of stock from the rule's and the campaign's
    budgets, in order, each both or neither (campaign_budget_takes.take_many);
 3. those the budgets refuse are given back (coupon_issue.give_back), as a savepoint's rollback did.
@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection
 
 from activities.campaign_budget_takes import Take, take_each
 from activities.campaign_rewards import Grant, coupon_note
-from activities.coupon_issue import IssueRequest, give_back, issue_many
+from activities.coupon_issue import give_back
+from activities.coupon_issue_many import IssueRequest, issue_many
 from activities.notify import Note
 from core.pgarray import array_literal
 

@@ -1,18 +1,18 @@
-"""Issue one coupon to one member, inside the caller's transaction: the only way coupons come to exist.
+"""Issue coupons inside the caller's transaction: the only way coupons come to exist.
 
-The work is one call of the SQL function coupon_claim() (migrations/versions/0008_coupon_claim.sql),
-so every caller - exchanges, the API's and CLI's issue and held grants through issue_coupon() here, a
-campaign tick's batch through issue_many() (one call a coupon, in one statement), the HTTP claim lane
-through claim_async() on an asyncpg connection - gets the same rules in one round trip:
-a replayed idempotency key returns its first coupon; a sold-out template is refused from committed
-totals with no lock and no write; otherwise the member's allowance (conditional upsert), the
-coupon row (UNIQUE idempotency key) and last the stock and budget, taken from one of the template's
-shard rows under its row lock (SKIP LOCKED spreads concurrent claims over the shards). Limits hold
-under any concurrency; a refusal gives back what it took before its transaction ends, and give_back()
-does the same for coupons a caller refuses after their claim (a campaign budget run dry).
+The rules live in the SQL function coupon_claim() (migrations/versions/0008_coupon_claim.sql, in two
+parts since 0028_coupon_claim_in_parts.sql): a replayed idempotency key returns its first coupon; a
+sold-out template is refused from committed totals with no lock and no write; otherwise the member's
+allowance (conditional upsert), the coupon row (UNIQUE idempotency key) - coupon_claim_row() - and
+last the stock and budget, taken from the template's shard rows under their row locks (SKIP LOCKED
+spreads concurrent claims over the shards) - coupon_stock_take(). Exchanges, the API's and CLI's
+issue and held grants call coupon_claim() through issue_coupon() here, the HTTP claim lane through
+claim_async() on an asyncpg connection: one round trip a coupon. A campaign tick's batch goes through
+coupon_issue_many, the same answers in a few statements whatever the count. Limits hold under any concurrency;
+a refusal gives back what it took before its transaction ends, and give_back() does the same for
+coupons a caller refuses after their claim (a campaign budget run dry).
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -59,41 +59,6 @@ async def claim_async(conn: asyncpg.Connection, *, template_id: str, member_id: 
     """issue_coupon on an asyncpg connection outside a transaction block: the claim is its own transaction."""
     params = _params(template_id, member_id, idempotency_key, source, now, room_id, session_ends_at)
     return outcome_of(await conn.fetchrow(CLAIM_SQL, *(params[a] for a in _ARGS)))
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
-    template_id: str
-    member_id: str
-    idempotency_key: str
-    source: str
-    room_id: str = ""
-    session_ends_at: datetime | None = None
-
-
-_MANY = ("template_id", "member_id", "idempotency_key", "source", "room_id", "session_ends_at", "code")
-_MANY_TYPES = ("text", "text", "text", "text", "text", "timestamptz", "text")
-# One coupon_claim() a request, in the requests' order (a nested loop over the ordered unnest): each call
-# sees what the ones before it wrote, as the same calls one by one would, in one round trip and with
-# no savepoint (a transaction of thousands of them slowed every row check, PostgreSQL's subtransactions).
-_CLAIM_MANY = text(
-    "SELECT c.outcome, c.coupon_code, c.face_fen FROM unnest("
-    + ", ".join(f"CAST(:{a} AS {t}[])" for a, t in zip(_MANY, _MANY_TYPES))
-    + ") WITH ORDINALITY AS x(" + ", ".join(_MANY) + ", n) CROSS JOIN LATERAL coupon_claim(x.template_id, "
-    "x.member_id, x.idempotency_key, x.source, x.room_id, CAST(:now AS timestamptz), x.session_ends_at, x.code) AS c "
-    "ORDER BY x.n")
-
-
-def issue_many(conn: Connection, requests: list[IssueRequest], *, now: datetime) -> list[IssueOutcome]:
-    """issue_coupon for each request, in order, in one statement: the outcomes in the same order."""
-    if not requests:
-        return []
-    columns = {a: [getattr(r, a) for r in requests] for a in _MANY[:-1]}
-    columns["room_id"] = [room or "" for room in columns["room_id"]]
-    columns["code"] = [new_code() for _ in requests]
-    rows = conn.execute(_CLAIM_MANY, {"now": now, **{a: array_literal(v) for a, v in columns.items()}}).all()
-    return [outcome_of(row) for row in rows]
 
 
 # Undo coupons issued in this transaction, as coupon_claim undoes a refusal: the rows go, with the members'

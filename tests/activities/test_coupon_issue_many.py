@@ -2,12 +2,15 @@
 allowances and its coupons as if the coupons given back had never been issued."""
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
-from activities.coupon_issue import IssueRequest, give_back, issue_coupon, issue_many
+from activities.coupon_issue import give_back, issue_coupon
+from activities.coupon_issue_many import IssueRequest, issue_many
+from core.db import transaction
 from tests.activities.test_coupon_issue import NOW
 from tests.conftest import unique
 from tests.coupons.helpers import make_template
@@ -29,7 +32,8 @@ def _state(conn, templates: list[str]) -> tuple:
 def _templates(conn) -> list[str]:
     return [make_template(conn, stock=4), make_template(conn, per_member_limit=2),
             make_template(conn, amount_off=Decimal("30"), kind="threshold_off", threshold=Decimal("199"),
-                          budget=Decimal("150")), make_template(conn, active=False)]
+                          budget=Decimal("150")), make_template(conn, active=False),
+            make_template(conn, stock=3, per_member_limit=1)]  # a member's second claim after it sold out
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -37,7 +41,7 @@ def test_a_batch_of_claims_is_the_same_claims_one_by_one(conn, seed):
     rnd = random.Random(seed)
     one, many = _templates(conn), _templates(conn)
     replayed = [unique("k") for _ in range(4)]  # some keys come again: their first outcome is the answer
-    picks = [(rnd.randrange(4), f"m{rnd.randrange(5)}", rnd.choice(replayed) if rnd.random() < 0.2 else unique("k"),
+    picks = [(rnd.randrange(5), f"m{rnd.randrange(5)}", rnd.choice(replayed) if rnd.random() < 0.2 else unique("k"),
               rnd.choice(["", "room-1"])) for _ in range(60)]
     expected = [issue_coupon(conn, template_id=one[t], member_id=m, idempotency_key=f"1-{k}", source="test",
                              now=NOW, room_id=room) for t, m, k, room in picks]
@@ -70,3 +74,27 @@ def test_coupons_given_back_leave_everything_as_if_they_had_never_been_issued(co
     # and what was given back can be issued again: the last unit of stock, up to the member's limit
     again = issue_many(conn, [IssueRequest(stock, m, unique("k"), "test") for m in "bbbbc"], now=NOW)
     assert [o.reason for o in again] == [None, None, None, "member_limit", None]
+
+
+def test_racing_batches_and_single_claims_issue_the_stock_exactly(database_url):
+    """Four batches (each its own transaction) and single claims race for 50 units spread over 16 shards."""
+    with transaction() as conn:
+        template = make_template(conn, stock=50, budget=Decimal("240"))  # 5 off: the budget pays for 48
+
+    def batch(n: int) -> int:
+        with transaction() as conn:
+            done = issue_many(conn, [IssueRequest(template, unique("m"), unique("k"), "test") for _ in range(n)],
+                              now=NOW)
+        return sum(o.issued for o in done)
+
+    def single() -> int:
+        with transaction() as conn:
+            return int(issue_coupon(conn, template_id=template, member_id=unique("m"), idempotency_key=unique("k"),
+                                    source="test", now=NOW).issued)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        issued = sum(pool.map(lambda job: job(), [lambda: batch(20)] * 4 + [single] * 12))
+    with transaction() as conn:
+        shards, _, coupons = _state(conn, [template])
+    assert issued == 48 == len(coupons)
+    assert shards == [(template, 48, 48 * 500, 2, 0)]
