@@ -63,6 +63,9 @@ def deliver(conn: Connection, g: Grant, *, now: datetime, notes: list[Note], lim
         return "granted", ""
     from activities.campaign_coupon_rewards import deliver_coupons  # it builds on this module
 
+    # Budget rows before stock shards, as a tick locks them: a tick's batch waits for shards in order, so a
+    # claim holding one while it waited for the budget rows that tick holds would close a circle.
+    take_many(conn, g.campaign_id, [], lock_too={g.rule_id})
     return deliver_coupons(conn, [g], now=now, notes=notes)[0]
 
 

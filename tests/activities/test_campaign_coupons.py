@@ -1,6 +1,7 @@
 """Coupon rewards through the coupons area's issue_coupon: delivery, frequency caps across campaigns
 under concurrent ticks, coupon-value budgets and template stock."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -135,6 +136,44 @@ def test_held_coupon_is_issued_on_approval(monkeypatch):
     with transaction() as conn:
         assert conn.execute(text("SELECT member_id FROM coupon WHERE code = :c"), {"c": code}).scalar() == member
     assert status == "granted" and fen == 500
+
+
+def test_an_approval_waits_for_the_budget_rows_before_it_takes_any_stock(monkeypatch):
+    """As a tick: budget rows, then stock shards. A tick's batch waits for shards in order, so an approval
+    holding a shard while it waited for the budget rows a tick holds would deadlock with it."""
+    import activities.campaign_grants as grants
+    from activities.campaign_grants import release_held_grant
+    from core.db import get_engine
+    from models.risk_base import Decision, RiskVerdict
+
+    monkeypatch.setattr(grants, "get_scorer", lambda: type("S", (), {"score": lambda self, c, rs: [
+        RiskVerdict(decision=Decision.HOLD, score=0.7, reasons=["new device"]) for _ in rs]})())
+    room, tid = new_room(), _template()
+    cid = _campaign(room, tid)
+    _comments(room, [unique("w")], 1)
+    campaign_tick(TickInput(campaign_id=cid))
+    with transaction() as conn:
+        gid = conn.execute(text("SELECT id FROM campaign_grant WHERE campaign_id = :c"), {"c": cid}).scalar()
+
+    def approve() -> str:
+        with transaction() as conn:
+            return release_held_grant(conn, grant_id=gid, approve=True)
+
+    def shards_free() -> bool:
+        with get_engine().connect() as other:
+            taken = other.execute(text("SELECT count(*) FROM (SELECT 1 FROM coupon_stock_shard WHERE template_id = :t "
+                                       "FOR UPDATE SKIP LOCKED) s"), {"t": tid}).scalar()
+            other.rollback()
+            return taken == other.execute(text("SELECT count(*) FROM coupon_stock_shard WHERE template_id = :t"),
+                                          {"t": tid}).scalar()
+
+    with ThreadPoolExecutor(max_workers=1) as pool, get_engine().connect() as tick:  # tick ends first, then pool
+        tick.execute(text("SELECT 1 FROM campaign_budget WHERE campaign_id = :c FOR UPDATE"), {"c": cid})
+        approval = pool.submit(approve)
+        time.sleep(1.0)  # the approval is waiting for the rows the "tick" holds
+        assert not approval.done() and shards_free()
+        tick.rollback()
+        assert approval.result(timeout=30) == "granted"
 
 
 def test_a_campaign_out_of_points_still_hands_out_coupons_while_coupon_value_is_left():
