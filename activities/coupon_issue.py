@@ -61,24 +61,31 @@ async def claim_async(conn: asyncpg.Connection, *, template_id: str, member_id: 
     return outcome_of(await conn.fetchrow(CLAIM_SQL, *(params[a] for a in _ARGS)))
 
 
-# Undo coupons issued in this transaction, as coupon_claim undoes a refusal: the rows go, with the members'
-# allowances and the templates' stock and budget, given back to a shard the transaction holds (it updated one
-# for each of them: that version's xmin is its own), so the give-back never waits for another claim.
-_GIVE_BACK = text(
-    "WITH gone AS (DELETE FROM coupon WHERE code = ANY(CAST(:codes AS text[])) "
-    "RETURNING template_id, member_id, face_value_fen), "
-    "allowances AS (UPDATE coupon_member_count AS m SET issued = m.issued - g.n "
-    "FROM (SELECT template_id, member_id, count(*) AS n FROM gone GROUP BY 1, 2) AS g "
-    "WHERE m.template_id = g.template_id AND m.member_id = g.member_id) "
+_UNDO_ROWS = text("SELECT coupon_claim_undo(CAST(:codes AS text[]))")
+
+
+def undo_rows(conn: Connection, codes: list[str]) -> None:
+    """Coupons claimed in this transaction whose stock was never taken (coupon_claim_row's writes): the rows
+    go, with the members' allowances (coupon_claim_undo, as coupon_claim undoes a refusal)."""
+    if codes:
+        conn.execute(_UNDO_ROWS, {"codes": array_literal(codes)})
+
+
+# The stock and budget of coupons about to be undone, given back to a shard the transaction holds (it updated
+# one for each of them: that version's xmin is its own), so the give-back never waits for another claim.
+_RETURN_STOCK = text(
     "UPDATE coupon_stock_shard AS s SET stock_left = s.stock_left + g.n, budget_left_fen = s.budget_left_fen + g.fen, "
     "issued = s.issued - g.n, used_fen = s.used_fen - g.fen "
-    "FROM (SELECT template_id, count(*) AS n, sum(face_value_fen) AS fen FROM gone GROUP BY 1) AS g "
+    "FROM (SELECT template_id, count(*) AS n, sum(face_value_fen) AS fen FROM coupon "
+    "WHERE code = ANY(CAST(:codes AS text[])) GROUP BY 1) AS g "
     "WHERE s.template_id = g.template_id AND s.shard = (SELECT f.shard FROM coupon_stock_shard AS f "
     "WHERE f.template_id = g.template_id ORDER BY (f.xmin = pg_current_xact_id()::xid "
     "OR f.xmax = pg_current_xact_id()::xid) DESC, f.shard LIMIT 1 FOR UPDATE SKIP LOCKED)")
 
 
 def give_back(conn: Connection, codes: list[str]) -> None:
-    """Coupons this transaction issued, taken back before it commits: nothing committed ever shows them."""
+    """Coupons this transaction issued, taken back before it commits: nothing committed ever shows them.
+    Their stock goes back first (it is read from the rows), then the rows as undo_rows."""
     if codes:
-        conn.execute(_GIVE_BACK, {"codes": array_literal(codes)})
+        conn.execute(_RETURN_STOCK, {"codes": array_literal(codes)})
+        undo_rows(conn, codes)

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.coupon_issue import outcome_of
+from activities.coupon_issue import outcome_of, undo_rows
 from core.pgarray import array_literal
 from domain.coupons.validity import new_code
 from models.coupons import IssueOutcome
@@ -46,7 +46,6 @@ _ROWS_MANY = text(
 _STOCK_MANY = text(
     "SELECT s.taken, s.refusal FROM unnest(CAST(:t AS text[]), CAST(:f AS bigint[]), CAST(:n AS bigint[])) "
     "WITH ORDINALITY AS x(t, f, n, i) CROSS JOIN LATERAL coupon_stock_take(x.t, x.f, x.n) AS s ORDER BY x.i")
-_UNDO = text("SELECT coupon_claim_undo(CAST(:codes AS text[]))")
 _SOLD_OUT = text("SELECT x.t, s.refusal FROM unnest(CAST(:t AS text[]), CAST(:f AS bigint[])) WITH ORDINALITY "
                  "AS x(t, f, i) CROSS JOIN LATERAL coupon_stock_state(x.t, x.f) AS s ORDER BY x.i")
 
@@ -91,8 +90,7 @@ def _issue_round(conn: Connection, requests: list[IssueRequest], *, now: datetim
         for i in pending[group][taken:]:
             undone.append(rows[i][1])
             rows[i] = (refusal, None, 0)
-    if undone:
-        conn.execute(_UNDO, {"codes": array_literal(undone)})
+    undo_rows(conn, undone)
     _refuse_after_sell_out(conn, rows, requests,
                            {g: (pending[g], taken, why) for g, (taken, why) in zip(groups, takes)})
     return [outcome_of(row) for row in rows]
