@@ -4,8 +4,8 @@ the count, with one stock take a template (the claim's parts, 0028_coupon_claim_
 One coupon_claim() a coupon updated a template's shard row once a coupon in one transaction, and
 each update walks the versions of the row the transaction left before it (none can be pruned
 while it runs): a milestone's 10,000 coupons of one template took 2.3 s, four times 5,000's.
-Here every coupon's row comes first, in order, then each template's stock is taken once, and the
-coupons it could not meet are undone before the caller's transaction ends.
+Here every coupon's row comes first, set-wise (activities/coupon_claim_rows.py), then each template's
+stock is taken once, and the coupons it could not meet are undone before the caller's transaction ends.
 """
 
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from activities.coupon_claim_rows import Claim, claim_rows
 from activities.coupon_issue import outcome_of, undo_rows
 from core.pgarray import array_literal
 from domain.coupons.validity import new_code
@@ -31,18 +32,7 @@ class IssueRequest:
     session_ends_at: datetime | None = None
 
 
-_MANY = ("template_id", "member_id", "idempotency_key", "source", "room_id", "session_ends_at", "code")
-_MANY_TYPES = ("text", "text", "text", "text", "text", "timestamptz", "text")
-# One coupon_claim_row() a request, in the requests' order (a nested loop over the ordered unnest): each call
-# sees what the ones before it wrote, as the same calls one by one would, in one round trip and with
-# no savepoint (a transaction of thousands of them slowed every row check, PostgreSQL's subtransactions).
-_ROWS_MANY = text(
-    "SELECT c.outcome, c.coupon_code, c.face_fen FROM unnest("
-    + ", ".join(f"CAST(:{a} AS {t}[])" for a, t in zip(_MANY, _MANY_TYPES))
-    + ") WITH ORDINALITY AS x(" + ", ".join(_MANY) + ", n) CROSS JOIN LATERAL coupon_claim_row(x.template_id, "
-    "x.member_id, x.idempotency_key, x.source, x.room_id, CAST(:now AS timestamptz), x.session_ends_at, x.code) AS c "
-    "ORDER BY x.n")
-# Then each template's stock, once for all of its coupons.
+# Each template's stock, once for all of its coupons.
 _STOCK_MANY = text(
     "SELECT s.taken, s.refusal FROM unnest(CAST(:t AS text[]), CAST(:f AS bigint[]), CAST(:n AS bigint[])) "
     "WITH ORDINALITY AS x(t, f, n, i) CROSS JOIN LATERAL coupon_stock_take(x.t, x.f, x.n) AS s ORDER BY x.i")
@@ -52,7 +42,7 @@ _SOLD_OUT = text("SELECT x.t, s.refusal FROM unnest(CAST(:t AS text[]), CAST(:f 
 
 def issue_many(conn: Connection, requests: list[IssueRequest], *, now: datetime) -> list[IssueOutcome]:
     """issue_coupon for each request, in order: the outcomes in the same order, as the claims one by one
-    would have answered. Every coupon's row first, in one statement, then the stock, one take a template
+    would have answered. Every coupon's row first, in a few statements, then the stock, one take a template
     (coupon_claim in its two parts); the coupons the stock could not meet are undone. A key that comes
     again in the batch starts a new round: its answer depends on whether its first coupon got its stock."""
     outcomes: list[IssueOutcome] = []
@@ -70,11 +60,8 @@ def _issue_round(conn: Connection, requests: list[IssueRequest], *, now: datetim
     """issue_many for requests whose keys differ."""
     if not requests:
         return []
-    columns = {a: [getattr(r, a) for r in requests] for a in _MANY[:-1]}
-    columns["room_id"] = [room or "" for room in columns["room_id"]]
-    columns["code"] = [new_code() for _ in requests]
-    rows = [tuple(row) for row in
-            conn.execute(_ROWS_MANY, {"now": now, **{a: array_literal(v) for a, v in columns.items()}}).all()]
+    rows = claim_rows(conn, [Claim(r.template_id, r.member_id, r.idempotency_key, r.source, r.room_id or "",
+                                   r.session_ends_at, new_code()) for r in requests], now=now)
     pending: dict[tuple[str, int], list[int]] = {}  # (template, face) -> its coupons waiting for stock, in order
     for i, (outcome, _, face) in enumerate(rows):
         if outcome == "pending":

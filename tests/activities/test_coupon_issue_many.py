@@ -2,6 +2,7 @@
 allowances and its coupons as if the coupons given back had never been issued."""
 
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from sqlalchemy import text
 
 from activities.coupon_issue import give_back, issue_coupon
 from activities.coupon_issue_many import IssueRequest, issue_many
-from core.db import transaction
+from core.db import get_engine, transaction
 from tests.activities.test_coupon_issue import NOW
 from tests.conftest import unique
 from tests.coupons.helpers import make_template
@@ -98,3 +99,41 @@ def test_racing_batches_and_single_claims_issue_the_stock_exactly(database_url):
         shards, _, coupons = _state(conn, [template])
     assert issued == 48 == len(coupons)
     assert shards == [(template, 48, 48 * 500, 2, 0)]
+
+
+def test_a_key_a_racing_claim_commits_first_answers_with_its_coupon_and_frees_the_allowance(database_url):
+    """The batch looks for replayed keys before it writes; a single claim with one of its keys commits in
+    between. That claim answers "already" with the other's coupon, and its member's next claim in the
+    batch gets the allowance it did not use, as the claims one by one would."""
+    with transaction() as conn:
+        template = make_template(conn, per_member_limit=1)
+    member, key = unique("m"), unique("k")
+    with get_engine().connect() as single, ThreadPoolExecutor(max_workers=1) as pool:
+        with single.begin():
+            first = issue_coupon(single, template_id=template, member_id=unique("other"), idempotency_key=key,
+                                 source="test", now=NOW)
+
+            def batch() -> list:
+                with transaction() as conn:
+                    return issue_many(conn, [IssueRequest(template, member, key, "test"),
+                                             IssueRequest(template, member, unique("k"), "test")], now=NOW)
+            racing = pool.submit(batch)
+            _wait_until_a_claim_waits_for(key)
+        done = racing.result(timeout=30)
+    assert first.issued
+    assert (done[0].already, done[0].coupon_code) == (True, first.coupon_code)
+    assert done[1].issued
+
+
+def _wait_until_a_claim_waits_for(key: str) -> None:
+    """Until a backend waits on a lock while inserting (the batch, at the coupon row the single claim holds)."""
+    deadline = time.monotonic() + 20
+    with get_engine().connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                           "AND query LIKE '%INSERT INTO coupon (%'")).scalar()
+            watcher.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError(f"no claim came to wait for {key}")
