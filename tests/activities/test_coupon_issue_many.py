@@ -4,6 +4,7 @@ allowances and its coupons as if the coupons given back had never been issued.""
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,7 +26,7 @@ def _state(conn, templates: list[str]) -> tuple:
                           {"t": templates}).all()
     allowances = conn.execute(text("SELECT template_id, member_id, issued FROM coupon_member_count "
                                    "WHERE template_id = ANY(:t) AND issued > 0 ORDER BY 1, 2"), {"t": templates}).all()
-    coupons = conn.execute(text("SELECT template_id, member_id, face_value_fen, valid_until FROM coupon "
+    coupons = conn.execute(text("SELECT template_id, member_id, face_value_fen, valid_from, valid_until FROM coupon "
                                 "WHERE template_id = ANY(:t) ORDER BY 1, 2, valid_until"), {"t": templates}).all()
     return shards, allowances, coupons
 
@@ -34,7 +35,13 @@ def _templates(conn) -> list[str]:
     return [make_template(conn, stock=4), make_template(conn, per_member_limit=2),
             make_template(conn, amount_off=Decimal("30"), kind="threshold_off", threshold=Decimal("199"),
                           budget=Decimal("150")), make_template(conn, active=False),
-            make_template(conn, stock=3, per_member_limit=1)]  # a member's second claim after it sold out
+            make_template(conn, stock=3, per_member_limit=1),  # a member's second claim after it sold out
+            # each validity window and face value the batch computes itself
+            make_template(conn, validity="session", valid_hours=0, grace_minutes=30, per_member_limit=3),
+            make_template(conn, validity="absolute", valid_hours=0, valid_from=NOW - timedelta(days=1),
+                          valid_until=NOW + timedelta(days=6)),
+            make_template(conn, kind="percent_off", amount_off=Decimal("0"), percent_off=20,
+                          max_discount=Decimal("12"))]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -42,11 +49,14 @@ def test_a_batch_of_claims_is_the_same_claims_one_by_one(conn, seed):
     rnd = random.Random(seed)
     one, many = _templates(conn), _templates(conn)
     replayed = [unique("k") for _ in range(4)]  # some keys come again: their first outcome is the answer
-    picks = [(rnd.randrange(5), f"m{rnd.randrange(5)}", rnd.choice(replayed) if rnd.random() < 0.2 else unique("k"),
-              rnd.choice(["", "room-1"])) for _ in range(60)]
+    ends = [None, NOW + timedelta(hours=1), NOW + timedelta(hours=3)]
+    picks = [(rnd.randrange(len(one)), f"m{rnd.randrange(5)}",
+              rnd.choice(replayed) if rnd.random() < 0.2 else unique("k"), rnd.choice(["", "room-1"]),
+              rnd.choice(ends)) for _ in range(80)]
     expected = [issue_coupon(conn, template_id=one[t], member_id=m, idempotency_key=f"1-{k}", source="test",
-                             now=NOW, room_id=room) for t, m, k, room in picks]
-    got = issue_many(conn, [IssueRequest(many[t], m, f"n-{k}", "test", room) for t, m, k, room in picks], now=NOW)
+                             now=NOW, room_id=room, session_ends_at=end) for t, m, k, room, end in picks]
+    got = issue_many(conn, [IssueRequest(many[t], m, f"n-{k}", "test", room, end) for t, m, k, room, end in picks],
+                     now=NOW)
 
     def shown(outcomes):  # codes are random: whether there is one, and which earlier outcome an "already" repeats
         return [(o.issued, o.already, o.reason, o.face_value_fen, bool(o.coupon_code)) for o in outcomes]
