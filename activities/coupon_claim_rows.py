@@ -13,8 +13,8 @@ Each claim's row is (outcome, code, face): 'pending' for a coupon row written an
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -55,18 +55,20 @@ _WRITE = text(
     "SELECT idempotency_key, face_value_fen FROM written")
 
 
-class Claim(NamedTuple):
+@dataclass(frozen=True)
+class IssueRequest:
+    """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
     template_id: str
     member_id: str
     idempotency_key: str
     source: str
-    room_id: str
-    session_ends_at: datetime | None
-    code: str  # the coupon's code if it is written
+    room_id: str = ""
+    session_ends_at: datetime | None = None
 
 
-def claim_rows(conn: Connection, claims: list[Claim], *, now: datetime) -> list[tuple]:
-    """(outcome, code, face) for each claim, in order; 'pending' ones have their row and allowance written."""
+def claim_rows(conn: Connection, claims: list[IssueRequest], codes: list[str], *, now: datetime) -> list[tuple]:
+    """(outcome, code, face) for each claim, in order, `codes` the codes of those written; 'pending' ones have
+    their row and allowance written."""
     rows: list[tuple | None] = [None] * len(claims)
     replayed = {k: (code, face) for k, code, face in conn.execute(
         _REPLAYED, {"k": array_literal([c.idempotency_key for c in claims])})}
@@ -86,13 +88,13 @@ def claim_rows(conn: Connection, claims: list[Claim], *, now: datetime) -> list[
         else:
             fresh.append(i)
     if fresh:
-        _claim_fresh(conn, claims, fresh, {t: (face, limit) for t, (_, face, limit, _) in templates.items()},
+        _claim_fresh(conn, claims, codes, fresh, {t: (face, limit) for t, (_, face, limit, _) in templates.items()},
                      rows, now=now)
     return rows
 
 
-def _claim_fresh(conn: Connection, claims: list[Claim], fresh: list[int], templates: dict[str, tuple],
-                 rows: list, *, now: datetime) -> None:
+def _claim_fresh(conn: Connection, claims: list[IssueRequest], codes: list[str], fresh: list[int],
+                 templates: dict[str, tuple], rows: list, *, now: datetime) -> None:
     """Steps 3 and 4 for the claims that passed 1 and 2: allowances in order, then the rows; again for a
     member's later claims while keys lost to racing claims give allowances back."""
     pairs = sorted({(claims[i].template_id, claims[i].member_id) for i in fresh})
@@ -113,11 +115,11 @@ def _claim_fresh(conn: Connection, claims: list[Claim], fresh: list[int], templa
         if not allowed:
             break
         allowed.sort()
-        written = dict(conn.execute(_WRITE, _write_params(claims, allowed, now)).all())
+        written = dict(conn.execute(_WRITE, _write_params(claims, codes, allowed, now)).all())
         for i in allowed:
             claim = claims[i]
             if claim.idempotency_key in written:
-                rows[i] = ("pending", claim.code, written[claim.idempotency_key])
+                rows[i] = ("pending", codes[i], written[claim.idempotency_key])
                 used[(claim.template_id, claim.member_id)] += 1
             else:
                 lost.append(i)
@@ -125,15 +127,15 @@ def _claim_fresh(conn: Connection, claims: list[Claim], fresh: list[int], templa
     _answer_late(conn, claims, lost, refused, rows)
 
 
-def _write_params(claims: list[Claim], at: list[int], now: datetime) -> dict:
+def _write_params(claims: list[IssueRequest], codes: list[str], at: list[int], now: datetime) -> dict:
     picked = [claims[i] for i in at]
     return {"now": now, "t": array_literal([c.template_id for c in picked]),
             "m": array_literal([c.member_id for c in picked]), "k": array_literal([c.idempotency_key for c in picked]),
-            "src": array_literal([c.source for c in picked]), "room": array_literal([c.room_id for c in picked]),
-            "ends": array_literal([c.session_ends_at for c in picked]), "code": array_literal([c.code for c in picked])}
+            "src": array_literal([c.source for c in picked]), "room": array_literal([c.room_id or "" for c in picked]),
+            "ends": array_literal([c.session_ends_at for c in picked]), "code": array_literal([codes[i] for i in at])}
 
 
-def _answer_late(conn: Connection, claims: list[Claim], lost: list[int], refused: list[int], rows: list) -> None:
+def _answer_late(conn: Connection, claims: list[IssueRequest], lost: list[int], refused: list[int], rows: list) -> None:
     """Keys lost to a racing claim answer with its coupon; a claim past its member's allowance is refused,
     unless its key was claimed meanwhile (coupon_claim_row looks again there too)."""
     if not lost and not refused:

@@ -8,28 +8,16 @@ Here every coupon's row comes first, set-wise (activities/coupon_claim_rows.py),
 stock is taken once, and the coupons it could not meet are undone before the caller's transaction ends.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.coupon_claim_rows import Claim, claim_rows
+from activities.coupon_claim_rows import IssueRequest, claim_rows  # IssueRequest: this module's callers' too
 from activities.coupon_issue import outcome_of, undo_rows
 from core.pgarray import array_literal
 from domain.coupons.validity import new_code
 from models.coupons import IssueOutcome
-
-
-@dataclass(frozen=True)
-class IssueRequest:
-    """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
-    template_id: str
-    member_id: str
-    idempotency_key: str
-    source: str
-    room_id: str = ""
-    session_ends_at: datetime | None = None
 
 
 # Each template's stock, once for all of its coupons.
@@ -60,8 +48,7 @@ def _issue_round(conn: Connection, requests: list[IssueRequest], *, now: datetim
     """issue_many for requests whose keys differ."""
     if not requests:
         return []
-    rows = claim_rows(conn, [Claim(r.template_id, r.member_id, r.idempotency_key, r.source, r.room_id or "",
-                                   r.session_ends_at, new_code()) for r in requests], now=now)
+    rows = claim_rows(conn, requests, [new_code() for _ in requests], now=now)
     pending: dict[tuple[str, int], list[int]] = {}  # (template, face) -> its coupons waiting for stock, in order
     for i, (outcome, _, face) in enumerate(rows):
         if outcome == "pending":
