@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from activities.campaign_budget_takes import Take, take_each
 from activities.campaign_rewards import Grant, coupon_note
 from activities.coupon_issue import give_back
-from activities.coupon_issue_many import IssueRequest, issue_many
+from activities.coupon_issue_many import CouponClaim, issue_many
 from activities.notify import Note
 from core.pgarray import array_literal
 
@@ -42,7 +42,7 @@ def deliver_coupons(conn: Connection, grants: list[Grant], *, now: datetime,
     if not grants:
         return []
     ends = [now + timedelta(minutes=g.valid_minutes) if g.valid_minutes else None for g in grants]
-    outcomes = issue_many(conn, [IssueRequest(g.template_id, g.member_id, g.key, f"campaign:{g.campaign_id}",
+    outcomes = issue_many(conn, [CouponClaim(g.template_id, g.member_id, g.key, f"campaign:{g.campaign_id}",
                                               g.room_id, end) for g, end in zip(grants, ends)], now=now)
     fits = _take_budgets(conn, grants, outcomes)
     give_back(conn, [o.coupon_code for o, fit in zip(outcomes, fits) if o.issued and not fit])

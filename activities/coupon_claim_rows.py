@@ -56,7 +56,7 @@ _WRITE = text(
 
 
 @dataclass(frozen=True)
-class IssueRequest:
+class CouponClaim:
     """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
     template_id: str
     member_id: str
@@ -66,7 +66,7 @@ class IssueRequest:
     session_ends_at: datetime | None = None
 
 
-def claim_rows(conn: Connection, claims: list[IssueRequest], codes: list[str], *, now: datetime) -> list[tuple]:
+def claim_rows(conn: Connection, claims: list[CouponClaim], codes: list[str], *, now: datetime) -> list[tuple]:
     """(outcome, code, face) for each claim, in order, `codes` the codes of those written; 'pending' ones have
     their row and allowance written."""
     rows: list[tuple | None] = [None] * len(claims)
@@ -93,7 +93,7 @@ def claim_rows(conn: Connection, claims: list[IssueRequest], codes: list[str], *
     return rows
 
 
-def _claim_fresh(conn: Connection, claims: list[IssueRequest], codes: list[str], fresh: list[int],
+def _claim_fresh(conn: Connection, claims: list[CouponClaim], codes: list[str], fresh: list[int],
                  templates: dict[str, tuple], rows: list, *, now: datetime) -> None:
     """Steps 3 and 4 for the claims that passed 1 and 2: allowances in order, then the rows; again for a
     member's later claims while keys lost to racing claims give allowances back."""
@@ -127,7 +127,7 @@ def _claim_fresh(conn: Connection, claims: list[IssueRequest], codes: list[str],
     _answer_late(conn, claims, lost, refused, rows)
 
 
-def _write_params(claims: list[IssueRequest], codes: list[str], at: list[int], now: datetime) -> dict:
+def _write_params(claims: list[CouponClaim], codes: list[str], at: list[int], now: datetime) -> dict:
     picked = [claims[i] for i in at]
     return {"now": now, "t": array_literal([c.template_id for c in picked]),
             "m": array_literal([c.member_id for c in picked]), "k": array_literal([c.idempotency_key for c in picked]),
@@ -135,7 +135,7 @@ def _write_params(claims: list[IssueRequest], codes: list[str], at: list[int], n
             "ends": array_literal([c.session_ends_at for c in picked]), "code": array_literal([codes[i] for i in at])}
 
 
-def _answer_late(conn: Connection, claims: list[IssueRequest], lost: list[int], refused: list[int], rows: list) -> None:
+def _answer_late(conn: Connection, claims: list[CouponClaim], lost: list[int], refused: list[int], rows: list) -> None:
     """Keys lost to a racing claim answer with its coupon; a claim past its member's allowance is refused,
     unless its key was claimed meanwhile (coupon_claim_row looks again there too)."""
     if not lost and not refused:

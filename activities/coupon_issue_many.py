@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from activities.coupon_claim_rows import IssueRequest, claim_rows  # IssueRequest: this module's callers' too
+from activities.coupon_claim_rows import CouponClaim, claim_rows  # CouponClaim: this module's callers' too
 from activities.coupon_issue import outcome_of, undo_rows
 from core.pgarray import array_literal
 from domain.coupons.validity import new_code
@@ -28,7 +28,7 @@ _SOLD_OUT = text("SELECT x.t, s.refusal FROM unnest(CAST(:t AS text[]), CAST(:f 
                  "AS x(t, f, i) CROSS JOIN LATERAL coupon_stock_state(x.t, x.f) AS s ORDER BY x.i")
 
 
-def issue_many(conn: Connection, requests: list[IssueRequest], *, now: datetime) -> list[IssueOutcome]:
+def issue_many(conn: Connection, requests: list[CouponClaim], *, now: datetime) -> list[IssueOutcome]:
     """issue_coupon for each request, in order: the outcomes in the same order, as the claims one by one
     would have answered. Every coupon's row first, in a few statements, then the stock, one take a template
     (coupon_claim in its two parts); the coupons the stock could not meet are undone. A key that comes
@@ -44,7 +44,7 @@ def issue_many(conn: Connection, requests: list[IssueRequest], *, now: datetime)
     return outcomes
 
 
-def _issue_round(conn: Connection, requests: list[IssueRequest], *, now: datetime) -> list[IssueOutcome]:
+def _issue_round(conn: Connection, requests: list[CouponClaim], *, now: datetime) -> list[IssueOutcome]:
     """issue_many for requests whose keys differ."""
     if not requests:
         return []
@@ -70,7 +70,7 @@ def _issue_round(conn: Connection, requests: list[IssueRequest], *, now: datetim
     return [outcome_of(row) for row in rows]
 
 
-def _refuse_after_sell_out(conn: Connection, rows: list[tuple], requests: list[IssueRequest],
+def _refuse_after_sell_out(conn: Connection, rows: list[tuple], requests: list[CouponClaim],
                            takes: dict[tuple[str, int], tuple[list[int], int, str | None]]) -> None:
     """A claim one by one, once its template has nothing left, is refused for that before its member's
     allowance is looked at: a member_limit after the batch's last coupon of a sold-out template becomes

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from activities.coupon_issue import give_back, issue_coupon
-from activities.coupon_issue_many import IssueRequest, issue_many
+from activities.coupon_issue_many import CouponClaim, issue_many
 from core.db import get_engine, transaction
 from tests.activities.test_coupon_issue import NOW
 from tests.conftest import unique
@@ -55,7 +55,7 @@ def test_a_batch_of_claims_is_the_same_claims_one_by_one(conn, seed):
               rnd.choice(ends)) for _ in range(80)]
     expected = [issue_coupon(conn, template_id=one[t], member_id=m, idempotency_key=f"1-{k}", source="test",
                              now=NOW, room_id=room, session_ends_at=end) for t, m, k, room, end in picks]
-    got = issue_many(conn, [IssueRequest(many[t], m, f"n-{k}", "test", room, end) for t, m, k, room, end in picks],
+    got = issue_many(conn, [CouponClaim(many[t], m, f"n-{k}", "test", room, end) for t, m, k, room, end in picks],
                      now=NOW)
 
     def shown(outcomes):  # codes are random: whether there is one, and which earlier outcome an "already" repeats
@@ -73,17 +73,17 @@ def test_coupons_given_back_leave_everything_as_if_they_had_never_been_issued(co
     stock, budget = make_template(conn, stock=5, per_member_limit=3), \
         make_template(conn, amount_off=Decimal("30"), kind="threshold_off", threshold=Decimal("199"),
                       budget=Decimal("150"))
-    kept = issue_many(conn, [IssueRequest(stock, "a", unique("k"), "test"),
-                             IssueRequest(budget, "a", unique("k"), "test")], now=NOW)
+    kept = issue_many(conn, [CouponClaim(stock, "a", unique("k"), "test"),
+                             CouponClaim(budget, "a", unique("k"), "test")], now=NOW)
     without = _state(conn, [stock, budget])
-    taken = issue_many(conn, [IssueRequest(t, m, unique("k"), "test") for t in (stock, budget) for m in "abb"],
+    taken = issue_many(conn, [CouponClaim(t, m, unique("k"), "test") for t in (stock, budget) for m in "abb"],
                        now=NOW)
     assert all(o.issued for o in kept + taken)
     assert _state(conn, [stock, budget]) != without
     give_back(conn, [o.coupon_code for o in taken])
     assert _state(conn, [stock, budget]) == without
     # and what was given back can be issued again: the last unit of stock, up to the member's limit
-    again = issue_many(conn, [IssueRequest(stock, m, unique("k"), "test") for m in "bbbbc"], now=NOW)
+    again = issue_many(conn, [CouponClaim(stock, m, unique("k"), "test") for m in "bbbbc"], now=NOW)
     assert [o.reason for o in again] == [None, None, None, "member_limit", None]
 
 
@@ -94,7 +94,7 @@ def test_racing_batches_and_single_claims_issue_the_stock_exactly(database_url):
 
     def batch(n: int) -> int:
         with transaction() as conn:
-            done = issue_many(conn, [IssueRequest(template, unique("m"), unique("k"), "test") for _ in range(n)],
+            done = issue_many(conn, [CouponClaim(template, unique("m"), unique("k"), "test") for _ in range(n)],
                               now=NOW)
         return sum(o.issued for o in done)
 
@@ -125,8 +125,8 @@ def test_a_key_a_racing_claim_commits_first_answers_with_its_coupon_and_frees_th
 
             def batch() -> list:
                 with transaction() as conn:
-                    return issue_many(conn, [IssueRequest(template, member, key, "test"),
-                                             IssueRequest(template, member, unique("k"), "test")], now=NOW)
+                    return issue_many(conn, [CouponClaim(template, member, key, "test"),
+                                             CouponClaim(template, member, unique("k"), "test")], now=NOW)
             racing = pool.submit(batch)
             _wait_until_a_claim_waits_for(key)
         done = racing.result(timeout=30)
