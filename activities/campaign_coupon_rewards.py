@@ -43,7 +43,7 @@ def deliver_coupons(conn: Connection, grants: list[Grant], *, now: datetime,
         return []
     ends = [now + timedelta(minutes=g.valid_minutes) if g.valid_minutes else None for g in grants]
     outcomes = issue_many(conn, [CouponClaim(g.template_id, g.member_id, g.key, f"campaign:{g.campaign_id}",
-                                              g.room_id, end) for g, end in zip(grants, ends)], now=now)
+                                             g.room_id, end) for g, end in zip(grants, ends)], now=now)
     fits = _take_budgets(conn, grants, outcomes)
     give_back(conn, [o.coupon_code for o, fit in zip(outcomes, fits) if o.issued and not fit])
     results, limited = [], []
