@@ -15,6 +15,7 @@ Each claim's row is (outcome, code, face): 'pending' for a coupon row written an
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
@@ -22,8 +23,8 @@ from sqlalchemy.engine import Connection
 from core.pgarray import array_literal
 
 FACE = "CASE WHEN t.kind = 'percent_off' THEN t.max_discount_fen ELSE t.amount_off_fen END"
-_TEMPLATES = text(
-    f"SELECT t.id, t.active, f.face, t.per_member_limit, st.refusal FROM coupon_template t "
+_TEMPLATES = text(  # each template's refusal by its committed totals, which coupon_stock_state reads at its face
+    f"SELECT t.id, t.active, t.per_member_limit, st.refusal FROM coupon_template t "
     f"CROSS JOIN LATERAL (SELECT {FACE} AS face) AS f CROSS JOIN LATERAL coupon_stock_state(t.id, f.face) AS st "
     "WHERE t.id = ANY(CAST(:t AS text[]))")
 _REPLAYED = text("SELECT idempotency_key, code, face_value_fen FROM coupon "
@@ -55,6 +56,12 @@ _WRITE = text(
     "SELECT idempotency_key, face_value_fen FROM written")
 
 
+class _Template(NamedTuple):
+    active: bool
+    per_member_limit: int | None
+    refusal: str | None  # why the committed totals refuse any claim now (sold out, budget spent), or None
+
+
 @dataclass(frozen=True)
 class CouponClaim:
     """One coupon for issue_many: issue_coupon's arguments but the time, which a batch shares."""
@@ -72,7 +79,7 @@ def claim_rows(conn: Connection, claims: list[CouponClaim], codes: list[str], *,
     rows: list[tuple | None] = [None] * len(claims)
     replayed = {k: (code, face) for k, code, face in conn.execute(
         _REPLAYED, {"k": array_literal([c.idempotency_key for c in claims])})}
-    templates = {t: rest for t, *rest in conn.execute(
+    templates = {t: _Template(*rest) for t, *rest in conn.execute(
         _TEMPLATES, {"t": array_literal(sorted({c.template_id for c in claims}))})}
     fresh = []
     for i, claim in enumerate(claims):
@@ -81,20 +88,19 @@ def claim_rows(conn: Connection, claims: list[CouponClaim], codes: list[str], *,
             rows[i] = ("already", *replayed[claim.idempotency_key])
         elif template is None:
             rows[i] = ("unknown_template", None, 0)
-        elif not template[0]:
+        elif not template.active:
             rows[i] = ("template_inactive", None, 0)
-        elif template[3] is not None:
-            rows[i] = (template[3], None, 0)
+        elif template.refusal is not None:
+            rows[i] = (template.refusal, None, 0)
         else:
             fresh.append(i)
     if fresh:
-        _claim_fresh(conn, claims, codes, fresh, {t: (face, limit) for t, (_, face, limit, _) in templates.items()},
-                     rows, now=now)
+        _claim_fresh(conn, claims, codes, fresh, templates, rows, now=now)
     return rows
 
 
 def _claim_fresh(conn: Connection, claims: list[CouponClaim], codes: list[str], fresh: list[int],
-                 templates: dict[str, tuple], rows: list, *, now: datetime) -> None:
+                 templates: dict[str, _Template], rows: list, *, now: datetime) -> None:
     """Steps 3 and 4 for the claims that passed 1 and 2: allowances in order, then the rows; again for a
     member's later claims while keys lost to racing claims give allowances back."""
     pairs = sorted({(claims[i].template_id, claims[i].member_id) for i in fresh})
@@ -108,7 +114,7 @@ def _claim_fresh(conn: Connection, claims: list[CouponClaim], codes: list[str], 
     while True:
         allowed = []
         for pair, queue in waiting.items():
-            limit = templates[pair[0]][1]
+            limit = templates[pair[0]].per_member_limit
             room = len(queue) if limit is None else max(0, limit - used[pair])
             allowed += queue[:room]
             del queue[:room]
